@@ -1,0 +1,270 @@
+import { z } from 'zod';
+import { EXCHANGES } from '../core/types.ts';
+import { bool, int, modelTimeframe, num, obj, oneOf, str, symbol } from './schema-helpers.ts';
+
+/**
+ * The single source of truth for configuration. Types are inferred from it; config/default.yaml
+ * documents every key. Every object is strict: unknown keys are errors.
+ */
+
+const perTimeframe = <T extends z.ZodType>(value: T) =>
+  obj({ '5m': value.optional(), '1h': value.optional(), '12h': value.optional(), '1d': value.optional() });
+
+export const exchangeSchema = obj({
+  name: oneOf(EXCHANGES),
+  /** spot or perpetual swaps (Hyperliquid perps are USDC-settled swaps). */
+  market: oneOf(['spot', 'swap'] as const).default('spot'),
+  symbols: z.array(symbol()).min(1, { error: 'expected at least one symbol' }),
+  /** Taker fee as a fraction of notional (0.001 = 0.1 %). */
+  takerFee: num(0, 0.05).default(0.001),
+  makerFee: num(0, 0.05).default(0.001),
+  /** Optional REST / websocket base URLs, used to point ccxt at a local exchange (tests, demo). */
+  urls: obj({ rest: str('URL').optional(), ws: str('URL').optional() }).optional(),
+  /** Candles fetched per series at start-up to warm the buffers. */
+  warmupCandles: int(10, 5000).default(500),
+  /** Ring buffer capacity per series. */
+  bufferCapacity: int(100, 100_000).default(2000),
+  /** Grace period after a candle's close time before it is fetched by REST if no newer candle arrived. */
+  closeGraceMs: int(0, 600_000).default(5_000),
+  reconnect: obj({
+    initialDelayMs: int(10, 60_000).default(500),
+    maxDelayMs: int(100, 600_000).default(30_000),
+  }).default({ initialDelayMs: 500, maxDelayMs: 30_000 }),
+});
+
+export const dataSchema = obj({
+  dir: str('directory').default('data'),
+  modelsDir: str('directory').default('models'),
+  stateDir: str('directory').default('state'),
+  /** Skip (and count) invalid CSV rows instead of failing. */
+  skipBadRows: bool().default(false),
+});
+
+export const featuresSchema = obj({
+  returnLags: z.array(int(1, 500)).min(1).default([1, 3, 6, 12, 24]),
+  volatilityWindow: int(2, 500).default(24),
+  rsiPeriod: int(2, 200).default(14),
+  macd: obj({ fast: int(2, 200), slow: int(3, 400), signal: int(2, 200) }).default({
+    fast: 12,
+    slow: 26,
+    signal: 9,
+  }),
+  bollinger: obj({ period: int(2, 400), stdDev: num(0.1, 10) }).default({ period: 20, stdDev: 2 }),
+  atrPeriod: int(2, 200).default(14),
+  volumeWindow: int(2, 1000).default(48),
+  timeFeatures: bool().default(true),
+});
+
+export const labelsSchema = obj({
+  /** Forward-return horizon in candles of the model's own timeframe. */
+  horizon: perTimeframe(int(1, 1000)).default({ '5m': 12, '1h': 6, '12h': 2, '1d': 1 }),
+  /** BUY when forward return > k × realised volatility over the horizon, SELL when < −k × vol. */
+  k: num(0, 10).default(1.5),
+});
+
+export const modelSchema = obj({
+  architecture: oneOf(['tft', 'mlp', 'rolling-quantile'] as const).default('tft'),
+  window: int(4, 512).default(60),
+  hidden: int(4, 256).default(24),
+  heads: int(1, 16).default(2),
+  dropout: num(0, 0.9).default(0.1),
+  epochs: int(1, 1000).default(30),
+  batchSize: int(8, 4096).default(128),
+  learningRate: num(1e-6, 1).default(0.002),
+  weightDecay: num(0, 1).default(1e-4),
+  clipNorm: num(0.01, 1000).default(1.0),
+  /** Weight of the pinball (quantile) loss against the class cross-entropy. */
+  quantileLossWeight: num(0, 100).default(1.0),
+  patience: int(1, 100).default(5),
+  /** Cap on training samples (most recent kept) so a cycle fits the time budget on 2 cores. */
+  maxTrainSamples: int(100, 10_000_000).default(40_000),
+  maxMinutes: num(0.1, 1440).default(20),
+  seed: int(0, 2 ** 31 - 1).default(42),
+  split: obj({ train: num(0.1, 0.95), validation: num(0.01, 0.5), calibration: num(0.01, 0.5) }).default({
+    train: 0.7,
+    validation: 0.15,
+    calibration: 0.15,
+  }),
+  /** Online adaptive conformal step size (α ← α + γ·(target − miss)). */
+  conformalGamma: num(0, 1).default(0.005),
+});
+
+export const strategySchema = obj({
+  timeframes: z.array(modelTimeframe()).min(1).default(['5m', '1h', '12h', '1d']),
+  /** Which timeframe's closed candle triggers a decision. */
+  executionTimeframe: modelTimeframe().default('5m'),
+  thresholds: obj({
+    confidence: num(0, 1).default(0.65),
+    minRiskReward: num(0, 100).default(1.2),
+  }).default({ confidence: 0.65, minRiskReward: 1.2 }),
+  confidenceAdjust: obj({
+    highRiskReward: num(0, 100).default(2),
+    highBoost: num(0, 10).default(1.15),
+    neutralLow: num(0, 100).default(0.7),
+    neutralHigh: num(0, 100).default(1.3),
+    neutralPenalty: num(0, 10).default(0.85),
+  }).default({ highRiskReward: 2, highBoost: 1.15, neutralLow: 0.7, neutralHigh: 1.3, neutralPenalty: 0.85 }),
+  fusion: obj({
+    weights: perTimeframe(num(0, 10)).default({ '5m': 0.4, '1h': 0.3, '12h': 0.15, '1d': 0.15 }),
+    /** What a contradicting higher timeframe does: veto the trade, shrink it, or nothing. */
+    contradiction: oneOf(['veto', 'shrink', 'ignore'] as const).default('shrink'),
+    shrinkFactor: num(0, 1).default(0.5),
+    /** Regime (12h) realised-volatility multiple of its median above which the market is 'volatile'. */
+    volatileRegimeMultiple: num(1, 100).default(2),
+    /** Size multiplier in a volatile regime (0 = do not trade). */
+    volatileSizeFactor: num(0, 1).default(0.5),
+  }).default({
+    weights: { '5m': 0.4, '1h': 0.3, '12h': 0.15, '1d': 0.15 },
+    contradiction: 'shrink',
+    shrinkFactor: 0.5,
+    volatileRegimeMultiple: 2,
+    volatileSizeFactor: 0.5,
+  }),
+  exits: obj({
+    /** Take-profit at price × exp(q90 × takeProfitMultiplier) for longs (mirror for shorts). */
+    takeProfitMultiplier: num(0.01, 10).default(1),
+    stopLossMultiplier: num(0.01, 10).default(1),
+    /** Close a position after this many execution candles (the model's horizon by default). */
+    maxHoldCandles: int(1, 100_000).optional(),
+  }).default({ takeProfitMultiplier: 1, stopLossMultiplier: 1 }),
+  sizing: obj({
+    /** Fraction of equity put at risk (entry to stop) per trade at confidence 1. */
+    riskPerTrade: num(0, 0.5).default(0.01),
+    allowShort: bool().default(false),
+  }).default({ riskPerTrade: 0.01, allowShort: false }),
+  cooldownCandles: int(0, 10_000).default(0),
+});
+
+export const riskSchema = obj({
+  maxNotionalPerSymbol: num(0).default(2_000),
+  maxNotionalTotal: num(0).default(5_000),
+  maxOpenPositions: int(0, 1000).default(3),
+  maxOrdersPerMinute: int(1, 10_000).default(20),
+  /** Fraction of start-of-day equity; a loss beyond it halts trading until the next UTC day. */
+  dailyLossLimit: num(0, 1).default(0.05),
+  /** Drawdown from peak equity beyond which the risk state becomes REDUCING. */
+  maxDrawdown: num(0, 1).default(0.15),
+  reducingSizeFactor: num(0, 1).default(0.5),
+});
+
+export const paperSchema = obj({
+  startingBalance: num(0).default(10_000),
+  quoteCurrency: str().default('USDT'),
+  slippageBps: num(0, 1000).default(2),
+});
+
+export const backtestSchema = obj({
+  walkForwardDays: num(0.01, 3650).default(7),
+  /** Funding rate per 8 hours charged on perp positions (Hyperliquid) when no recorded rates exist. */
+  fundingRatePer8h: num(-0.01, 0.01).default(0.0001),
+  riskFreeRate: num(-1, 1).default(0),
+});
+
+const gateSchema = obj({
+  minSharpeRatio: num(0, 10).default(0.95),
+  maxDrawdown: num(0, 1).default(0.15),
+  minWinRate: num(0, 1).default(0.4),
+  minProfitFactor: num(0, 100).default(1.0),
+  minSignals: int(0).default(5),
+  coverageTolerance: num(0, 1).default(0.05),
+  maxEce: num(0, 1).default(0.1),
+});
+
+export const retrainSchema = obj({
+  enabled: bool().default(true),
+  cron: str('cron expression').default('0 0 * * 0'),
+  timezone: str('IANA time zone').default('Etc/UTC'),
+  perTimeframe: perTimeframe(
+    obj({ cron: str('cron expression').optional(), enabled: bool().optional() }),
+  ).default({}),
+  worker: obj({
+    memoryMb: int(64, 65_536).default(2048),
+    timeoutMinutes: num(0.1, 1440).default(60),
+  }).default({ memoryMb: 2048, timeoutMinutes: 60 }),
+  gate: gateSchema.default({
+    minSharpeRatio: 0.95,
+    maxDrawdown: 0.15,
+    minWinRate: 0.4,
+    minProfitFactor: 1.0,
+    minSignals: 5,
+    coverageTolerance: 0.05,
+    maxEce: 0.1,
+  }),
+  shadow: obj({
+    enabled: bool().default(false),
+    hours: num(0, 10_000).default(24),
+    trafficSplit: num(0, 1).default(0),
+  }).default({
+    enabled: false,
+    hours: 24,
+    trafficSplit: 0,
+  }),
+  keepVersions: int(1, 100).default(3),
+  rollback: obj({
+    minHitRate: num(0, 1).default(0.4),
+    window: int(10, 100_000).default(200),
+    exceedancePValue: num(0, 1).default(0.001),
+    maxDrawdownSincePromotion: num(0, 1).default(0.1),
+    cooldownHours: num(0, 10_000).default(24),
+  }).default({
+    minHitRate: 0.4,
+    window: 200,
+    exceedancePValue: 0.001,
+    maxDrawdownSincePromotion: 0.1,
+    cooldownHours: 24,
+  }),
+  drift: obj({
+    psiThreshold: num(0, 10).default(0.25),
+    minHoursBetweenRetrains: num(0, 10_000).default(24),
+  }).default({
+    psiThreshold: 0.25,
+    minHoursBetweenRetrains: 24,
+  }),
+  dataQuality: obj({
+    minCandles: int(10).default(2000),
+    maxGapRatio: num(0, 1).default(0.02),
+    maxStalenessCandles: int(0).default(3),
+    maxAbsReturn: num(0, 10).default(0.5),
+  }).default({ minCandles: 2000, maxGapRatio: 0.02, maxStalenessCandles: 3, maxAbsReturn: 0.5 }),
+});
+
+export const alertsSchema = obj({
+  webhookUrl: str('URL').optional(),
+  webhookTimeoutMs: int(100, 60_000).default(3000),
+  minSeverity: oneOf(['info', 'warning', 'critical'] as const).default('warning'),
+});
+
+export const loggingSchema = obj({
+  level: oneOf(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const).default('info'),
+  statusIntervalSeconds: int(0, 86_400).default(60),
+});
+
+export const configSchema = obj({
+  exchange: exchangeSchema,
+  data: dataSchema.default(dataSchema.parse({})),
+  features: featuresSchema.default(featuresSchema.parse({})),
+  labels: labelsSchema.default(labelsSchema.parse({})),
+  model: modelSchema.default(modelSchema.parse({})),
+  /** Per-timeframe overrides of `model` (e.g. a smaller window for 1d, which has little history). */
+  modelOverrides: perTimeframe(modelSchema.partial()).default({}),
+  strategy: strategySchema.default(strategySchema.parse({})),
+  risk: riskSchema.default(riskSchema.parse({})),
+  paper: paperSchema.default(paperSchema.parse({})),
+  backtest: backtestSchema.default(backtestSchema.parse({})),
+  retrain: retrainSchema.default(retrainSchema.parse({})),
+  alerts: alertsSchema.default(alertsSchema.parse({})),
+  logging: loggingSchema.default(loggingSchema.parse({})),
+});
+
+export type Config = z.output<typeof configSchema>;
+export type ConfigInput = z.input<typeof configSchema>;
+export type ExchangeConfig = Config['exchange'];
+export type FeaturesConfig = Config['features'];
+export type LabelsConfig = Config['labels'];
+export type ModelConfig = Config['model'];
+export type StrategyConfig = Config['strategy'];
+export type RiskConfig = Config['risk'];
+export type PaperConfig = Config['paper'];
+export type BacktestConfig = Config['backtest'];
+export type RetrainConfig = Config['retrain'];
+export type AlertsConfig = Config['alerts'];

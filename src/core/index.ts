@@ -1,0 +1,5 @@
+export * from './types.ts';
+export * from './errors.ts';
+export * from './clock.ts';
+export * from './secrets.ts';
+export * from './logger.ts';
