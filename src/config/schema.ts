@@ -89,6 +89,16 @@ export const modelSchema = obj({
   conformalGamma: num(0, 1).default(0.005),
 });
 
+/** Same keys as `model`, all optional and without defaults, so an override changes only what it names. */
+const modelOverrideSchema = z.strictObject(
+  Object.fromEntries(
+    Object.entries(modelSchema.shape).map(([k, v]) => [
+      k,
+      (v instanceof z.ZodDefault ? v.unwrap() : v).optional(),
+    ]),
+  ),
+) as unknown as z.ZodType<Partial<z.output<typeof modelSchema>>, Partial<z.input<typeof modelSchema>>>;
+
 export const strategySchema = obj({
   timeframes: z.array(modelTimeframe()).min(1).default(['5m', '1h', '12h', '1d']),
   /** Which timeframe's closed candle triggers a decision. */
@@ -246,7 +256,7 @@ export const configSchema = obj({
   labels: labelsSchema.default(labelsSchema.parse({})),
   model: modelSchema.default(modelSchema.parse({})),
   /** Per-timeframe overrides of `model` (e.g. a smaller window for 1d, which has little history). */
-  modelOverrides: perTimeframe(modelSchema.partial()).default({}),
+  modelOverrides: perTimeframe(modelOverrideSchema).default({}),
   strategy: strategySchema.default(strategySchema.parse({})),
   risk: riskSchema.default(riskSchema.parse({})),
   paper: paperSchema.default(paperSchema.parse({})),
