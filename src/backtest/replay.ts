@@ -1,0 +1,89 @@
+import { QuantgateError } from '../core/errors.ts';
+import { timeframeMs } from '../core/types.ts';
+import type { Candle, ClosedCandle, ExchangeId, Timeframe } from '../core/types.ts';
+
+/** One candle series to replay (candles ascending by open time). */
+export interface ReplaySeries {
+  readonly symbol: string;
+  readonly timeframe: Timeframe;
+  readonly candles: readonly Candle[];
+}
+
+/** A candle released by the replay, at the instant it became final. */
+export interface ReplayEvent {
+  /** Close time = open time + timeframe length: the earliest instant a live bot could know it. */
+  readonly closeTime: number;
+  readonly candle: ClosedCandle;
+}
+
+/**
+ * Orders every candle of every series by close time, so that a candle is released only after it
+ * closed. At equal close times the longer timeframe comes first: a 1h candle and the last 5m
+ * candle inside it close at the same instant, and a live bot that decides on the 5m candle has the
+ * 1h candle too (ccxt delivers both; the runtime buffers higher timeframes before the execution
+ * timeframe). Symbols keep the order given, so the replay is deterministic.
+ */
+export function mergeByCloseTime(exchange: ExchangeId, series: readonly ReplaySeries[]): ReplayEvent[] {
+  const events: Array<{ ev: ReplayEvent; tfMs: number; s: number }> = [];
+  series.forEach((sr, s) => {
+    const tfMs = timeframeMs(sr.timeframe);
+    let prev = -Infinity;
+    for (const c of sr.candles) {
+      if (!(c.timestamp > prev))
+        throw new QuantgateError(
+          'DATA_INVALID',
+          `${sr.symbol} ${sr.timeframe}: candles not strictly ascending at open time ${new Date(c.timestamp).toISOString()}`,
+        );
+      prev = c.timestamp;
+      const candle: ClosedCandle = { ...c, exchange, symbol: sr.symbol, timeframe: sr.timeframe };
+      events.push({ ev: { closeTime: c.timestamp + tfMs, candle }, tfMs, s });
+    }
+  });
+  events.sort((a, b) => a.ev.closeTime - b.ev.closeTime || b.tfMs - a.tfMs || a.s - b.s);
+  return events.map((e) => e.ev);
+}
+
+/** A run of missing candles: `missing` slots between `after` (last present open) and `before` (next present open). */
+export interface Gap {
+  readonly symbol: string;
+  readonly timeframe: Timeframe;
+  readonly after: number;
+  readonly before: number;
+  readonly missing: number;
+}
+
+export function findGaps(symbol: string, timeframe: Timeframe, candles: readonly Candle[]): Gap[] {
+  const step = timeframeMs(timeframe);
+  const gaps: Gap[] = [];
+  for (let i = 1; i < candles.length; i++) {
+    const d = candles[i].timestamp - candles[i - 1].timestamp;
+    if (d > step)
+      gaps.push({
+        symbol,
+        timeframe,
+        after: candles[i - 1].timestamp,
+        before: candles[i].timestamp,
+        missing: Math.round(d / step) - 1,
+      });
+  }
+  return gaps;
+}
+
+/** Candles with open time in [from, to). */
+export function sliceByTime(candles: readonly Candle[], from: number, to: number): Candle[] {
+  const lo = lowerBound(candles, from);
+  const hi = lowerBound(candles, to);
+  return candles.slice(lo, hi);
+}
+
+/** First index whose timestamp ≥ t (candles ascending). */
+export function lowerBound(candles: readonly Candle[], t: number): number {
+  let lo = 0;
+  let hi = candles.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (candles[mid].timestamp < t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}

@@ -1,0 +1,98 @@
+import type { Forecast, Timeframe } from '../core/types.ts';
+import {
+  bandCoverage,
+  exceedanceRates,
+  expectedCalibrationError,
+  EXCEEDANCE_TARGET,
+} from '../models/metrics.ts';
+import type { CalibrationReport, ReliabilityBin, TradeGroupMetrics, TradeRecord } from './types.ts';
+import { tradeStats } from './metrics.ts';
+
+export function groupTrades(
+  trades: readonly TradeRecord[],
+  key: (t: TradeRecord) => string,
+): Record<string, TradeGroupMetrics> {
+  const groups = new Map<string, TradeRecord[]>();
+  for (const t of trades) {
+    const k = key(t);
+    const g = groups.get(k);
+    if (g) g.push(t);
+    else groups.set(k, [t]);
+  }
+  const out: Record<string, TradeGroupMetrics> = {};
+  for (const [k, g] of [...groups.entries()].sort(([a], [b]) => a.localeCompare(b))) {
+    const s = tradeStats(g);
+    out[k] = {
+      trades: g.length,
+      pnl: g.reduce((a, t) => a + t.pnl, 0),
+      fees: g.reduce((a, t) => a + t.fees, 0),
+      winRate: s.winRate,
+      profitFactor: s.profitFactor,
+      avgRealisedR: s.avgRealisedR,
+    };
+  }
+  return out;
+}
+
+/** A forecast with what actually happened over its horizon. */
+export interface ScoredForecast {
+  readonly forecast: Forecast;
+  /** Realised forward log return over the horizon. */
+  readonly realised: number;
+  /** 0 = BUY, 1 = SELL, 2 = HOLD (CLASS_ORDER of src/models/metrics.ts). */
+  readonly label: number;
+}
+
+function argmax3(p: readonly [number, number, number]): number {
+  return p[0] >= p[1] && p[0] >= p[2] ? 0 : p[1] >= p[2] ? 1 : 2;
+}
+
+export function reliabilityBins(
+  probs: ReadonlyArray<readonly [number, number, number]>,
+  labels: readonly number[],
+  bins = 10,
+): ReliabilityBin[] {
+  const out = Array.from({ length: bins }, (_, b) => ({
+    lo: b / bins,
+    hi: (b + 1) / bins,
+    count: 0,
+    conf: 0,
+    hit: 0,
+  }));
+  probs.forEach((p, i) => {
+    const k = argmax3(p);
+    const b = Math.min(bins - 1, Math.max(0, Math.floor(p[k] * bins)));
+    out[b].count++;
+    out[b].conf += p[k];
+    if (k === labels[i]) out[b].hit++;
+  });
+  return out.map((b) => ({
+    lo: b.lo,
+    hi: b.hi,
+    count: b.count,
+    meanConfidence: b.count > 0 ? b.conf / b.count : 0,
+    accuracy: b.count > 0 ? b.hit / b.count : 0,
+  }));
+}
+
+export function calibrationReport(
+  timeframe: Timeframe,
+  scored: readonly ScoredForecast[],
+): CalibrationReport {
+  const qs = scored.map((s) => s.forecast);
+  const ys = scored.map((s) => s.realised);
+  const probs = scored.map(
+    (s) => [s.forecast.pBuy, s.forecast.pSell, s.forecast.pHold] as [number, number, number],
+  );
+  const labels = scored.map((s) => s.label);
+  const empty = scored.length === 0;
+  return {
+    timeframe,
+    samples: scored.length,
+    exceedance: empty ? { q10: NaN, q50: NaN, q90: NaN } : exceedanceRates(qs, ys),
+    target: { ...EXCEEDANCE_TARGET },
+    bandCoverage: empty ? NaN : bandCoverage(qs, ys),
+    ece: empty ? NaN : expectedCalibrationError(probs, labels),
+    reliability: reliabilityBins(probs, labels),
+  };
+}

@@ -1,0 +1,132 @@
+import type { Direction, Timeframe } from '../core/types.ts';
+
+/** Account value after a candle was processed (mark-to-market at that candle's close). */
+export interface EquityPoint {
+  readonly t: number;
+  readonly equity: number;
+  /** Notional of open positions at that instant (0 = flat); used for exposure. */
+  readonly exposure: number;
+}
+
+/** One round trip (open → close) as the broker filled it. */
+export interface TradeRecord {
+  readonly symbol: string;
+  /** Timeframe whose candle triggered the entry. */
+  readonly timeframe: Timeframe;
+  readonly direction: Direction;
+  readonly entryTime: number;
+  readonly exitTime: number;
+  readonly entryPrice: number;
+  readonly exitPrice: number;
+  readonly quantity: number;
+  /** Net profit in quote currency after fees and funding. */
+  readonly pnl: number;
+  readonly fees: number;
+  readonly funding: number;
+  /** R/R the gate saw when it opened the trade (quantile upside / downside). */
+  readonly predictedRiskReward: number;
+  /** Stop-loss price at entry: realised R = pnl / (|entry − stop| × quantity). */
+  readonly stopLoss: number;
+  readonly exitReason: string;
+  /** True when the exit or a mark happened at the first candle after a data gap. */
+  readonly acrossGap?: boolean;
+}
+
+/** Metric set shared by the strategy, buy-and-hold and the baseline. Fractions are 0–1. */
+export interface PerformanceMetrics {
+  readonly startEquity: number;
+  readonly endEquity: number;
+  readonly totalReturn: number;
+  readonly annualisedReturn: number;
+  /** Daily returns of the equity curve (UTC days), annualised with √365, excess of riskFreeRate/365. */
+  readonly sharpe: number | null;
+  readonly sortino: number | null;
+  readonly maxDrawdown: number;
+  /** Longest time under a previous equity peak, in days. */
+  readonly maxDrawdownDays: number;
+  readonly calmar: number | null;
+  readonly winRate: number | null;
+  /** Gross profit / gross loss; null when there was no losing trade. */
+  readonly profitFactor: number | null;
+  readonly avgRealisedR: number | null;
+  readonly avgPredictedRiskReward: number | null;
+  readonly trades: number;
+  /** Fraction of the equity samples with an open position. */
+  readonly exposure: number;
+  readonly fees: number;
+  readonly funding: number;
+  readonly days: number;
+}
+
+/** Trade-only metrics for one symbol or one timeframe. */
+export interface TradeGroupMetrics {
+  readonly trades: number;
+  readonly pnl: number;
+  readonly fees: number;
+  readonly winRate: number | null;
+  readonly profitFactor: number | null;
+  readonly avgRealisedR: number | null;
+}
+
+export interface ReliabilityBin {
+  readonly lo: number;
+  readonly hi: number;
+  readonly count: number;
+  readonly meanConfidence: number;
+  readonly accuracy: number;
+}
+
+/** Forecast quality over the backtested period for one timeframe (only candles whose horizon ended inside the data). */
+export interface CalibrationReport {
+  readonly timeframe: Timeframe;
+  readonly samples: number;
+  readonly exceedance: { readonly q10: number; readonly q50: number; readonly q90: number };
+  readonly target: { readonly q10: number; readonly q50: number; readonly q90: number };
+  readonly bandCoverage: number;
+  readonly ece: number;
+  readonly reliability: readonly ReliabilityBin[];
+}
+
+export interface WalkForwardWindow {
+  readonly trainFrom: number;
+  readonly trainTo: number;
+  readonly testFrom: number;
+  readonly testTo: number;
+  readonly modelVersions: Readonly<Record<string, string>>;
+  readonly metrics: PerformanceMetrics;
+}
+
+export interface GapReport {
+  readonly symbol: string;
+  readonly timeframe: Timeframe;
+  readonly after: number;
+  readonly before: number;
+  readonly missing: number;
+}
+
+export interface BacktestResult {
+  readonly exchange: string;
+  readonly symbols: readonly string[];
+  readonly from: number;
+  readonly to: number;
+  readonly walkForward: boolean;
+  readonly metrics: PerformanceMetrics;
+  readonly perSymbol: Readonly<Record<string, TradeGroupMetrics>>;
+  readonly perTimeframe: Readonly<Record<string, TradeGroupMetrics>>;
+  readonly buyAndHold: PerformanceMetrics;
+  readonly baseline: PerformanceMetrics | null;
+  /** Signals removed by each gate rule (the plugin's counters). */
+  readonly gate: Readonly<Record<string, number>>;
+  readonly calibration: readonly CalibrationReport[];
+  readonly windows: readonly WalkForwardWindow[];
+  readonly gaps: readonly GapReport[];
+  readonly warnings: readonly string[];
+  readonly candles: number;
+  readonly seconds: number;
+  readonly candlesPerSecond: number;
+  readonly curve: readonly EquityPoint[];
+  readonly buyAndHoldCurve: readonly EquityPoint[];
+  readonly trades: readonly TradeRecord[];
+  /** Execution-timeframe closes per symbol (for the trades-on-price chart). */
+  readonly prices: Readonly<Record<string, ReadonlyArray<{ readonly t: number; readonly close: number }>>>;
+}

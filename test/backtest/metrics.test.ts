@@ -1,0 +1,118 @@
+import { describe, expect, it } from 'vitest';
+import {
+  buyAndHoldCurve,
+  dailyEquity,
+  drawdowns,
+  monthlyReturns,
+  performanceMetrics,
+  sharpeRatio,
+  sortinoRatio,
+  tradeStats,
+} from '../../src/backtest/index.ts';
+import type { EquityPoint, TradeRecord } from '../../src/backtest/index.ts';
+
+const D = 86_400_000;
+const t0 = Date.UTC(2021, 0, 1);
+
+function curve(values: number[], step = D): EquityPoint[] {
+  return values.map((equity, i) => ({ t: t0 + i * step, equity, exposure: i % 2 === 0 ? 1 : 0 }));
+}
+
+function trade(pnl: number, entry = 100, stop = 90, qty = 1, rr = 2): TradeRecord {
+  return {
+    symbol: 'BTC/USDT',
+    timeframe: '5m',
+    direction: 'long',
+    entryTime: t0,
+    exitTime: t0 + D,
+    entryPrice: entry,
+    exitPrice: entry + pnl / qty,
+    quantity: qty,
+    pnl,
+    fees: 0.1,
+    funding: 0,
+    predictedRiskReward: rr,
+    stopLoss: stop,
+    exitReason: 'tp',
+  };
+}
+
+describe('equity metrics', () => {
+  it('samples end-of-day equity and computes hand-checked Sharpe / Sortino', () => {
+    const c = curve([100, 110, 99, 108.9]);
+    expect(dailyEquity(c)).toEqual([100, 100, 110, 99, 108.9]);
+    const r = [0.1, -0.1, 0.1];
+    const m = 0.1 / 3;
+    const sd = Math.sqrt(((0.1 - m) ** 2 * 2 + (-0.1 - m) ** 2) / 2);
+    expect(sharpeRatio(r, 0)).toBeCloseTo((m / sd) * Math.sqrt(365), 10);
+    expect(sortinoRatio(r, 0)).toBeCloseTo((m / Math.sqrt(0.01 / 3)) * Math.sqrt(365), 10);
+    // A risk-free rate lowers Sharpe.
+    expect(sharpeRatio(r, 0.05)!).toBeLessThan(sharpeRatio(r, 0)!);
+    expect(sharpeRatio([0.01], 0)).toBeNull();
+    expect(sharpeRatio([0.01, 0.01], 0)).toBeNull();
+  });
+
+  it('max drawdown and its duration', () => {
+    const dd = drawdowns(curve([100, 120, 90, 100, 130, 117]));
+    expect(dd.maxDrawdown).toBeCloseTo(0.25, 12);
+    expect(dd.maxDrawdownDays).toBeCloseTo(2, 12); // from the peak at day 1 to day 3 (recovered day 4)
+    expect(dd.series[5]).toBeCloseTo(0.1, 12);
+  });
+
+  it('total, annualised, Calmar, exposure, trades', () => {
+    const c = curve(Array.from({ length: 366 }, (_, i) => 100 * (1 + (0.2 * i) / 365)));
+    const m = performanceMetrics({
+      curve: c,
+      trades: [trade(10), trade(-5)],
+      fees: 1,
+      funding: 0.5,
+      riskFreeRate: 0,
+    });
+    expect(m.totalReturn).toBeCloseTo(0.2, 10);
+    expect(m.days).toBe(365);
+    expect(m.annualisedReturn).toBeCloseTo(0.2, 10);
+    expect(m.maxDrawdown).toBe(0);
+    expect(m.calmar).toBeNull();
+    expect(m.trades).toBe(2);
+    expect(m.winRate).toBe(0.5);
+    expect(m.profitFactor).toBe(2);
+    expect(m.exposure).toBeCloseTo(183 / 366, 12);
+    expect(m.fees).toBe(1);
+    expect(m.funding).toBe(0.5);
+  });
+
+  it('trade stats: realised R vs predicted R/R, no losing trade → profit factor null', () => {
+    const s = tradeStats([trade(20, 100, 90, 1, 3), trade(5, 100, 95, 1, 1)]);
+    expect(s.avgRealisedR).toBeCloseTo((2 + 1) / 2, 12);
+    expect(s.avgPredictedRiskReward).toBe(2);
+    expect(s.profitFactor).toBeNull();
+    expect(tradeStats([]).winRate).toBeNull();
+  });
+
+  it('monthly returns chain to the total return', () => {
+    const c = curve(Array.from({ length: 90 }, (_, i) => 100 + i));
+    const mr = monthlyReturns(c);
+    expect(mr.map((x) => x.month)).toEqual(['2021-01', '2021-02', '2021-03']);
+    const total = mr.reduce((a, x) => a * (1 + x.ret), 1) - 1;
+    expect(total).toBeCloseTo(189 / 100 - 1, 10);
+  });
+});
+
+describe('buyAndHoldCurve', () => {
+  it('splits the balance equally, pays one fee and slippage, holds', () => {
+    const prices = {
+      A: [
+        { t: 10, close: 100 },
+        { t: 20, close: 200 },
+      ],
+      B: [
+        { t: 10, close: 50 },
+        { t: 20, close: 25 },
+      ],
+    };
+    const c = buyAndHoldCurve(prices, [10, 15, 20], 1000, 0.001, 0);
+    expect(c[0].equity).toBeCloseTo(1000 * 0.999, 9);
+    expect(c[1].equity).toBeCloseTo(1000 * 0.999, 9);
+    expect(c[2].equity).toBeCloseTo(500 * 0.999 * 2 + 500 * 0.999 * 0.5, 9);
+  });
+});
