@@ -1,0 +1,15 @@
+/**
+ * Post-training calibration parameters the NetworkForecaster applies at predict time (fitted by
+ * the calibration step on a slice later in time than the training data).
+ *  - temperature: class logits are divided by it before the softmax (1 = unchanged).
+ *  - qOffsets: added to each quantile of the forward log return (conformal offsets, 0 = unchanged).
+ */
+export interface CalibrationParams {
+  readonly temperature: number;
+  readonly qOffsets: { readonly q10: number; readonly q50: number; readonly q90: number };
+}
+
+export const IDENTITY_CALIBRATION: CalibrationParams = Object.freeze({
+  temperature: 1,
+  qOffsets: Object.freeze({ q10: 0, q50: 0, q90: 0 }),
+});

@@ -1,0 +1,31 @@
+export type { Forecaster, ForecastInput } from './forecaster.ts';
+
+// D1: networks, training loop, artifacts, backend.
+export type { BackendInfo, BackendName, BackendOptions } from './backend.ts';
+export { initBackend } from './backend.ts';
+export type { CalibrationParams } from './calibration-types.ts';
+export { IDENTITY_CALIBRATION } from './calibration-types.ts';
+export type { Network, NetworkArchitecture, NetworkOutput, NetworkSpec, RawPredictions } from './network.ts';
+export {
+  createNetwork,
+  networkSpecFromConfig,
+  parameterCount,
+  predictArrays,
+  softmaxRows,
+  validateSpec,
+} from './network.ts';
+export type { FeatureNormaliser, NormalisationParams, NormStats } from './normaliser.ts';
+export { isNormalisationParams, zScoreNormaliser } from './normaliser.ts';
+export type {
+  BatchProvider,
+  EpochRecord,
+  StopReason,
+  TrainData,
+  TrainOptions,
+  TrainProgress,
+  TrainResult,
+} from './train-loop.ts';
+export { estimateTargetScale, evaluateLoss, trainNetwork } from './train-loop.ts';
+export type { NetworkForecasterOptions } from './network-forecaster.ts';
+export { NetworkForecaster } from './network-forecaster.ts';
+export { clipByGlobalNorm } from './optimizer.ts';

@@ -1,0 +1,141 @@
+import * as tf from '@tensorflow/tfjs';
+import { QuantgateError } from '../core/errors.ts';
+import type { Forecast, Timeframe } from '../core/types.ts';
+import type { CalibrationParams } from './calibration-types.ts';
+import { IDENTITY_CALIBRATION } from './calibration-types.ts';
+import type { ForecastInput, Forecaster } from './forecaster.ts';
+import type { Network, RawPredictions } from './network.ts';
+import { softmaxRows } from './network.ts';
+import type { FeatureNormaliser } from './normaliser.ts';
+
+export interface NetworkForecasterOptions {
+  readonly network: Network;
+  readonly featureNames: readonly string[];
+  readonly timeframe: Timeframe;
+  readonly horizon: number;
+  readonly version: string;
+  readonly normaliser: FeatureNormaliser;
+  readonly calibration?: CalibrationParams;
+  /** Whether dispose() frees the network (default true). */
+  readonly ownsNetwork?: boolean;
+}
+
+function checkCalibration(c: CalibrationParams): void {
+  const ok =
+    Number.isFinite(c.temperature) &&
+    c.temperature > 0 &&
+    [c.qOffsets.q10, c.qOffsets.q50, c.qOffsets.q90].every((v) => Number.isFinite(v));
+  if (!ok)
+    throw new QuantgateError(
+      'MODEL_INVALID',
+      `calibration: expected temperature > 0 and finite qOffsets, got ${JSON.stringify(c)}`,
+    );
+}
+
+/**
+ * A trained network + its normalisation + calibration, behind the Forecaster interface. One
+ * forward pass for all symbols of a round; everything runs inside tf.tidy so no tensor outlives a call.
+ */
+export class NetworkForecaster implements Forecaster {
+  readonly version: string;
+  readonly timeframe: Timeframe;
+  readonly horizon: number;
+  readonly featureNames: readonly string[];
+  readonly window: number;
+  readonly calibration: CalibrationParams;
+  private readonly net: Network;
+  private readonly normaliser: FeatureNormaliser;
+  private readonly owns: boolean;
+  private disposed = false;
+
+  constructor(o: NetworkForecasterOptions) {
+    if (o.featureNames.length !== o.network.spec.features)
+      throw new QuantgateError(
+        'MODEL_INVALID',
+        `network-forecaster: ${o.featureNames.length} feature names but the network takes ${o.network.spec.features} features`,
+      );
+    this.calibration = o.calibration ?? IDENTITY_CALIBRATION;
+    checkCalibration(this.calibration);
+    this.net = o.network;
+    this.normaliser = o.normaliser;
+    this.version = o.version;
+    this.timeframe = o.timeframe;
+    this.horizon = o.horizon;
+    this.featureNames = o.featureNames;
+    this.window = o.network.spec.window;
+    this.owns = o.ownsNetwork ?? true;
+  }
+
+  get network(): Network {
+    return this.net;
+  }
+
+  /** The same network with other calibration parameters; the copy does not own the network. */
+  withCalibration(calibration: CalibrationParams): NetworkForecaster {
+    return new NetworkForecaster({
+      network: this.net,
+      featureNames: this.featureNames,
+      timeframe: this.timeframe,
+      horizon: this.horizon,
+      version: this.version,
+      normaliser: this.normaliser,
+      calibration,
+      ownsNetwork: false,
+    });
+  }
+
+  /** Uncalibrated outputs (probabilities at temperature 1, raw quantiles): what calibration is fitted on. */
+  predictRaw(inputs: readonly ForecastInput[]): RawPredictions {
+    if (this.disposed)
+      throw new QuantgateError('INTERNAL', `network-forecaster ${this.version}: used after dispose()`);
+    const n = inputs.length;
+    const { window, features, targetScale } = this.net.spec;
+    const per = window * features;
+    const x = new Float32Array(n * per);
+    inputs.forEach((inp, i) => {
+      if (inp.features.length !== per)
+        throw new QuantgateError(
+          'DATA_INVALID',
+          `${inp.symbol}: forecast input has ${inp.features.length} values, expected ${window} rows × ${features} features = ${per}`,
+        );
+      this.normaliser.normalise(inp.symbol, inp.features, x.subarray(i * per, (i + 1) * per));
+    });
+    if (n === 0)
+      return { logits: new Float32Array(0), probs: new Float32Array(0), quantiles: new Float32Array(0) };
+    const [l, q] = tf.tidy(() => {
+      const out = this.net.forward(tf.tensor3d(x, [n, window, features]), null);
+      return [out.logits.dataSync(), out.quantiles.dataSync()];
+    });
+    const logits = Float32Array.from(l);
+    const quantiles = Float32Array.from(q, (v) => v * targetScale);
+    return { logits, probs: softmaxRows(logits, 1), quantiles };
+  }
+
+  predictBatch(inputs: readonly ForecastInput[]): Forecast[] {
+    const raw = this.predictRaw(inputs);
+    const p = softmaxRows(raw.logits, this.calibration.temperature);
+    const off = this.calibration.qOffsets;
+    return inputs.map((_, i) => {
+      const q50 = raw.quantiles[i * 3 + 1] + off.q50;
+      // Offsets are fitted per quantile; re-impose q10 ≤ q50 ≤ q90 in case they cross.
+      const q10 = Math.min(raw.quantiles[i * 3] + off.q10, q50);
+      const q90 = Math.max(raw.quantiles[i * 3 + 2] + off.q90, q50);
+      return {
+        timeframe: this.timeframe,
+        pBuy: p[i * 3],
+        pSell: p[i * 3 + 1],
+        pHold: p[i * 3 + 2],
+        q10,
+        q50,
+        q90,
+        modelVersion: this.version,
+      };
+    });
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    if (this.owns) this.net.dispose();
+  }
+}

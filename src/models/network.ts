@@ -1,0 +1,153 @@
+import * as tf from '@tensorflow/tfjs';
+import { QuantgateError } from '../core/errors.ts';
+import type { ModelConfig } from '../config/index.ts';
+import type { DropoutCtx } from './layers.ts';
+import type { NamedWeight } from './params.ts';
+import { ParamBuilder } from './params.ts';
+import { createRng } from './rng.ts';
+import { buildTft } from './tft.ts';
+import { buildMlp } from './mlp.ts';
+
+export type NetworkArchitecture = 'tft' | 'mlp';
+
+/** Everything needed to rebuild a network's topology (stored in the artifact's model.json). */
+export interface NetworkSpec {
+  readonly architecture: NetworkArchitecture;
+  /** Feature rows per input. The MLP only looks at the last one. */
+  readonly window: number;
+  readonly features: number;
+  readonly hidden: number;
+  readonly heads: number;
+  readonly dropout: number;
+  /**
+   * The quantile head predicts forward log returns divided by this (≈ their std on the training
+   * set), so the pinball loss is O(1) next to the cross-entropy. Outputs are multiplied back.
+   */
+  readonly targetScale: number;
+}
+
+export interface NetworkOutput {
+  /** [batch, 3] class logits, BUY, SELL, HOLD. */
+  readonly logits: tf.Tensor2D;
+  /** [batch, 3] q10, q50, q90 in scaled units (× spec.targetScale = log return). */
+  readonly quantiles: tf.Tensor2D;
+}
+
+export interface Network {
+  readonly spec: NetworkSpec;
+  /** Trainable weights in a fixed order (the order of the weights file). */
+  readonly weights: readonly NamedWeight[];
+  /** x: [batch, window, features], already normalised. Pass a DropoutCtx only while training. */
+  forward(x: tf.Tensor3D, drop: DropoutCtx | null): NetworkOutput;
+  dispose(): void;
+}
+
+/** The topology from the model config (architecture `rolling-quantile` is not a network). */
+export function networkSpecFromConfig(cfg: ModelConfig, features: number, targetScale: number): NetworkSpec {
+  if (cfg.architecture === 'rolling-quantile')
+    throw new QuantgateError(
+      'CONFIG_INVALID',
+      'model.architecture: rolling-quantile is not a network (no weights to train)',
+    );
+  return {
+    architecture: cfg.architecture,
+    window: cfg.window,
+    features,
+    hidden: cfg.hidden,
+    heads: cfg.heads,
+    dropout: cfg.dropout,
+    targetScale,
+  };
+}
+
+export function validateSpec(spec: NetworkSpec, where = 'network spec'): void {
+  const bad = (field: string, expected: string, got: unknown): never => {
+    throw new QuantgateError(
+      'MODEL_INVALID',
+      `${where}: ${field} must be ${expected}, got ${JSON.stringify(got)}`,
+    );
+  };
+  if (spec.architecture !== 'tft' && spec.architecture !== 'mlp')
+    bad('architecture', '"tft" or "mlp"', spec.architecture);
+  for (const k of ['window', 'features', 'hidden', 'heads'] as const)
+    if (!Number.isInteger(spec[k]) || spec[k] < 1) bad(k, 'a positive integer', spec[k]);
+  if (!(spec.dropout >= 0 && spec.dropout < 1)) bad('dropout', 'in [0, 1)', spec.dropout);
+  if (!(Number.isFinite(spec.targetScale) && spec.targetScale > 0))
+    bad('targetScale', 'a positive number', spec.targetScale);
+  if (spec.architecture === 'tft' && spec.hidden % spec.heads !== 0)
+    bad('hidden', `a multiple of heads (${spec.heads})`, spec.hidden);
+}
+
+/** A freshly initialised network; same spec + seed → same initial weights. */
+export function createNetwork(spec: NetworkSpec, seed: number): Network {
+  validateSpec(spec);
+  const params = new ParamBuilder(createRng(seed));
+  const forward = spec.architecture === 'tft' ? buildTft(params, spec) : buildMlp(params, spec);
+  const weights = params.weights;
+  return {
+    spec,
+    weights,
+    forward,
+    dispose: () => {
+      for (const w of weights) w.variable.dispose();
+    },
+  };
+}
+
+export function parameterCount(net: Network): number {
+  return net.weights.reduce((s, w) => s + w.variable.size, 0);
+}
+
+export interface RawPredictions {
+  /** n × 3 softmax probabilities (BUY, SELL, HOLD), no temperature. */
+  readonly probs: Float32Array;
+  /** n × 3 logits. */
+  readonly logits: Float32Array;
+  /** n × 3 (q10, q50, q90) of the forward log return, uncalibrated. */
+  readonly quantiles: Float32Array;
+}
+
+/**
+ * Inference over n already-normalised windows (row-major n × window × features), in chunks,
+ * each inside tf.tidy so nothing leaks. For bulk evaluation and calibration fitting.
+ */
+export function predictArrays(net: Network, x: Float32Array, n: number, chunk = 512): RawPredictions {
+  const { window, features, targetScale } = net.spec;
+  const per = window * features;
+  if (x.length < n * per)
+    throw new QuantgateError(
+      'DATA_INVALID',
+      `predictArrays: expected ${n}×${window}×${features} values, got ${x.length}`,
+    );
+  const logits = new Float32Array(n * 3);
+  const quantiles = new Float32Array(n * 3);
+  for (let s = 0; s < n; s += chunk) {
+    const m = Math.min(chunk, n - s);
+    const [l, q] = tf.tidy(() => {
+      const out = net.forward(tf.tensor3d(x.subarray(s * per, (s + m) * per), [m, window, features]), null);
+      return [out.logits.dataSync(), out.quantiles.dataSync()];
+    });
+    logits.set(l, s * 3);
+    for (let i = 0; i < m * 3; i++) quantiles[s * 3 + i] = q[i] * targetScale;
+  }
+  return { logits, probs: softmaxRows(logits, 1), quantiles };
+}
+
+/** Row-wise softmax of n × 3 logits divided by a temperature. */
+export function softmaxRows(logits: Float32Array, temperature: number): Float32Array {
+  const out = new Float32Array(logits.length);
+  for (let i = 0; i < logits.length; i += 3) {
+    const a = logits[i] / temperature;
+    const b = logits[i + 1] / temperature;
+    const c = logits[i + 2] / temperature;
+    const m = Math.max(a, b, c);
+    const ea = Math.exp(a - m);
+    const eb = Math.exp(b - m);
+    const ec = Math.exp(c - m);
+    const s = ea + eb + ec;
+    out[i] = ea / s;
+    out[i + 1] = eb / s;
+    out[i + 2] = ec / s;
+  }
+  return out;
+}
