@@ -1,0 +1,10 @@
+export { SimServer } from './server.ts';
+export type { ExchangeProtocol, SimServerOptions, SimStats } from './server.ts';
+export { startSimExchange, simUrls } from './sim-exchange.ts';
+export type { SimUrls } from './sim-exchange.ts';
+export { Replay } from './replay.ts';
+export type { CandleUpdate, ReplaySeries, ReplayOptions } from './replay.ts';
+export { SimConnection } from './connection.ts';
+export { json } from './types.ts';
+export type { InfoHandler, RouteHandler, SimRequest, SimResponse, SimSeriesInput } from './types.ts';
+export { binanceMarketId, hyperliquidCoin, hyperliquidSpotMeta } from './markets.ts';
