@@ -36,6 +36,8 @@ export interface AccountView {
  */
 export interface ReplayTarget {
   step(candle: ClosedCandle): Promise<StepOutcome>;
+  /** Feeds a warm-up candle (before the backtest range) into buffers/indicators without trading, as the live runtime's backfill does. */
+  warm(candle: ClosedCandle): Promise<void>;
   readonly account: AccountView;
   gateCounters(): Readonly<Record<string, number>>;
 }
@@ -46,6 +48,8 @@ export interface ReplayOptions {
   /** Called every `progressEvery` candles with (done, total). */
   readonly onProgress?: (done: number, total: number) => void;
   readonly progressEvery?: number;
+  /** Called before each candle is stepped (walk-forward swaps models at retrain points here). */
+  readonly beforeCandle?: (candle: ClosedCandle, closeTime: number) => void;
 }
 
 export interface ReplayOutput {
@@ -75,6 +79,7 @@ export async function runReplay(
   for (let i = 0; i < events.length; i++) {
     const ev = events[i];
     if (ev.closeTime > clock.now()) clock.set(ev.closeTime);
+    opts.beforeCandle?.(ev.candle, ev.closeTime);
     const out = await target.step(ev.candle);
     if (out.signal) signals.push(out.signal);
     for (const f of out.fills) fills.push(f);

@@ -1,0 +1,145 @@
+import { QuantgateError } from '../core/errors.ts';
+import type { Forecast, Timeframe } from '../core/types.ts';
+import type { FeatureMatrix } from '../features/types.ts';
+import type { ForecastInput, Forecaster } from '../models/forecaster.ts';
+
+/**
+ * Batched inference for the replay. A forecast depends only on the feature window up to its
+ * candle, so predicting every window of a series in large batches up front gives exactly the
+ * forecasts the plugin would get one by one — the plugin still calls `predictBatch` as it does
+ * live, and the cache answers it. An input the cache does not hold (e.g. a window the plugin
+ * built differently) falls through to the real model, so a cache can never change a decision: a
+ * hit is the same symbol and the same whole window, value for value.
+ */
+
+/** Column indices of `wanted` in `names`; throws naming the missing feature. */
+export function columnIndex(names: readonly string[], wanted: readonly string[], where: string): number[] {
+  return wanted.map((w) => {
+    const j = names.indexOf(w);
+    if (j < 0)
+      throw new QuantgateError(
+        'MODEL_INVALID',
+        `${where}: model needs feature "${w}" which the feature pipeline does not produce`,
+      );
+    return j;
+  });
+}
+
+/** The window of rows ending at `end` (inclusive), columns in the model's order, oldest row first. */
+export function windowAt(
+  m: FeatureMatrix,
+  cols: readonly number[],
+  end: number,
+  window: number,
+): Float32Array {
+  const w = m.names.length;
+  const out = new Float32Array(window * cols.length);
+  for (let r = 0; r < window; r++) {
+    const base = (end - window + 1 + r) * w;
+    for (let c = 0; c < cols.length; c++) out[r * cols.length + c] = m.rows[base + cols[c]];
+  }
+  return out;
+}
+
+function fingerprint(features: Float32Array, width: number): number {
+  // FNV-1a over the last row's bits: cheap, and collisions are checked by comparing the row.
+  const u = new Uint32Array(features.buffer, features.byteOffset + (features.length - width) * 4, width);
+  let h = 2166136261;
+  for (let i = 0; i < u.length; i++) h = Math.imul(h ^ u[i], 16777619) >>> 0;
+  return h;
+}
+
+/** One precomputed series: the matrix is kept so a hit is verified against the whole window. */
+interface SeriesTable {
+  readonly m: FeatureMatrix;
+  readonly cols: readonly number[];
+  readonly forecasts: Array<Forecast | undefined>;
+  readonly byPrint: Map<number, number[]>;
+}
+
+export interface CacheStats {
+  hits: number;
+  misses: number;
+}
+
+export class CachedForecaster implements Forecaster {
+  readonly version: string;
+  readonly timeframe: Timeframe;
+  readonly horizon: number;
+  readonly featureNames: readonly string[];
+  readonly window: number;
+  readonly stats: CacheStats = { hits: 0, misses: 0 };
+  private readonly table = new Map<string, SeriesTable>();
+
+  constructor(private readonly inner: Forecaster) {
+    this.version = inner.version;
+    this.timeframe = inner.timeframe;
+    this.horizon = inner.horizon;
+    this.featureNames = inner.featureNames;
+    this.window = inner.window;
+  }
+
+  /**
+   * Predicts every complete window of one series (rows from firstValid on) in batches and stores
+   * the forecasts. Returns the forecast per row index (undefined before the first full window).
+   */
+  precompute(symbol: string, m: FeatureMatrix, batchSize = 1024): Array<Forecast | undefined> {
+    const cols = columnIndex(m.names, this.featureNames, `${symbol} ${this.timeframe} (${this.version})`);
+    const first = m.firstValid + this.window - 1;
+    const out: Array<Forecast | undefined> = new Array<Forecast | undefined>(m.length);
+    const byPrint = new Map<number, number[]>();
+    for (let start = Math.max(first, 0); start < m.length; start += batchSize) {
+      const end = Math.min(m.length, start + batchSize);
+      const inputs: ForecastInput[] = [];
+      for (let i = start; i < end; i++) inputs.push({ symbol, features: windowAt(m, cols, i, this.window) });
+      const fs = this.inner.predictBatch(inputs);
+      for (let k = 0; k < fs.length; k++) {
+        out[start + k] = fs[k];
+        const h = fingerprint(inputs[k].features, cols.length);
+        const list = byPrint.get(h);
+        if (list) list.push(start + k);
+        else byPrint.set(h, [start + k]);
+      }
+    }
+    this.table.set(symbol, { m, cols, forecasts: out, byPrint });
+    return out;
+  }
+
+  private lookup(input: ForecastInput): Forecast | undefined {
+    const t = this.table.get(input.symbol);
+    const width = this.featureNames.length;
+    if (!t || input.features.length !== width * this.window) return undefined;
+    const rows = t.byPrint.get(fingerprint(input.features, width));
+    if (!rows) return undefined;
+    const stride = t.m.names.length;
+    outer: for (const end of rows) {
+      for (let r = 0; r < this.window; r++) {
+        const base = (end - this.window + 1 + r) * stride;
+        for (let c = 0; c < width; c++) {
+          const a = Math.fround(t.m.rows[base + t.cols[c]]);
+          const b = input.features[r * width + c];
+          if (a !== b && !(Number.isNaN(a) && Number.isNaN(b))) continue outer;
+        }
+      }
+      return t.forecasts[end];
+    }
+    return undefined;
+  }
+
+  predictBatch(inputs: readonly ForecastInput[]): Forecast[] {
+    const out: Array<Forecast | undefined> = inputs.map((x) => this.lookup(x));
+    const missIdx = out.flatMap((f, i) => (f === undefined ? [i] : []));
+    this.stats.hits += inputs.length - missIdx.length;
+    this.stats.misses += missIdx.length;
+    if (missIdx.length > 0) {
+      const fs = this.inner.predictBatch(missIdx.map((i) => inputs[i]));
+      missIdx.forEach((i, k) => (out[i] = fs[k]));
+    }
+    return out as Forecast[];
+  }
+
+  dispose(): void {
+    this.table.clear();
+    this.inner.dispose();
+  }
+}
