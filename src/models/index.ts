@@ -29,3 +29,14 @@ export { estimateTargetScale, evaluateLoss, trainNetwork } from './train-loop.ts
 export type { NetworkForecasterOptions } from './network-forecaster.ts';
 export { NetworkForecaster } from './network-forecaster.ts';
 export { clipByGlobalNorm } from './optimizer.ts';
+export type {
+  ArtifactExpectations,
+  ArtifactMeta,
+  InvalidReason,
+  LoadedArtifact,
+  Manifest,
+  ModelFile,
+  TrainingWindow,
+  WeightEntry,
+} from './artifact.ts';
+export { loadArtifact, loadForecaster, networkFromArtifact, saveArtifact } from './artifact.ts';
