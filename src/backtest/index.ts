@@ -12,3 +12,6 @@ export * from './dates.ts';
 export * from './data.ts';
 export * from './calibration.ts';
 export * from './run.ts';
+export * from './format.ts';
+export * from './wiring.ts';
+export * from './lookahead-run.ts';

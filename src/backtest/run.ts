@@ -45,9 +45,16 @@ export interface BacktestDeps {
   /** The rolling-quantile baseline forecasters (reference run). */
   baselineModels(): ModelMap;
   /** The plugin + risk manager + paper broker behind the shared per-candle step. */
-  createTarget(clock: ManualClock, models: ModelMap): Promise<ReplayTarget>;
+  createTarget(ctx: TargetContext): Promise<ReplayTarget>;
   readonly label: LabelRule;
   readonly logger: Logger;
+}
+
+export interface TargetContext {
+  readonly clock: ManualClock;
+  readonly models: ModelMap;
+  /** The candle store as this run sees it (cut at the range end by the look-ahead analysis). */
+  readonly source: CandleSource;
 }
 
 export interface BacktestRequest {
@@ -220,7 +227,7 @@ export async function runBacktest(req: BacktestRequest, deps: BacktestDeps): Pro
         `no model for timeframe(s) ${missing.join(', ')} in the models directory; train first (quantgate train) or use --walk-forward`,
       );
     precomputed = precomputeAll(models, features);
-    const target = await deps.createTarget(clock, precomputed.models);
+    const target = await deps.createTarget({ clock, models: precomputed.models, source: deps.source });
     run = { out: await replay(req, events, target, clock), target };
   } else {
     if (!deps.trainModels) throw new QuantgateError('INTERNAL', 'walk-forward needs a training pipeline');
@@ -245,7 +252,7 @@ export async function runBacktest(req: BacktestRequest, deps: BacktestDeps): Pro
       if (!m) throw new QuantgateError('MODEL_MISSING', `walk-forward: training produced no ${tf} model`);
       switching[tf] = new SwitchingForecaster(m);
     }
-    const target = await deps.createTarget(clock, switching);
+    const target = await deps.createTarget({ clock, models: switching, source: deps.source });
     let current = 0;
     const onSlot = (t: number): void => {
       // A candle closing at t belongs to the window whose test range holds t.
@@ -336,7 +343,11 @@ export async function runBacktest(req: BacktestRequest, deps: BacktestDeps): Pro
   let baseline: BacktestResult['baseline'] = null;
   if (!req.skipBaseline) {
     const bclock = new ManualClock(0);
-    const btarget = await deps.createTarget(bclock, deps.baselineModels());
+    const btarget = await deps.createTarget({
+      clock: bclock,
+      models: deps.baselineModels(),
+      source: deps.source,
+    });
     const bout = await replay(req, events, btarget, bclock, undefined, 'baseline');
     baseline = performanceMetrics({
       curve: bout.curve,
@@ -382,6 +393,7 @@ export async function runBacktest(req: BacktestRequest, deps: BacktestDeps): Pro
     curve,
     buyAndHoldCurve: bhCurve,
     trades,
+    signals: run.out.signals,
     prices,
   };
 }

@@ -1,4 +1,4 @@
-import type { Direction, Timeframe } from '../core/types.ts';
+import type { Direction, Signal, Timeframe } from '../core/types.ts';
 
 /** Account value after a candle was processed (mark-to-market at that candle's close). */
 export interface EquityPoint {
@@ -127,6 +127,8 @@ export interface BacktestResult {
   readonly curve: readonly EquityPoint[];
   readonly buyAndHoldCurve: readonly EquityPoint[];
   readonly trades: readonly TradeRecord[];
+  /** Every signal the plugin emitted, in replay order (look-ahead analysis compares these). */
+  readonly signals: readonly Signal[];
   /** Execution-timeframe closes per symbol (for the trades-on-price chart). */
   readonly prices: Readonly<Record<string, ReadonlyArray<{ readonly t: number; readonly close: number }>>>;
 }

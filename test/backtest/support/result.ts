@@ -81,6 +81,7 @@ export function sampleResult(): BacktestResult {
     curve,
     buyAndHoldCurve: bh,
     trades,
+    signals: [],
     prices,
   };
 }

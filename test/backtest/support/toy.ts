@@ -8,7 +8,7 @@ import type {
 } from '../../../src/backtest/index.ts';
 import type { ManualClock } from '../../../src/core/clock.ts';
 import { silentLogger } from '../../../src/core/logger.ts';
-import type { Candle, ClosedCandle, Forecast, Timeframe } from '../../../src/core/index.ts';
+import type { Candle, ClosedCandle, Forecast, Signal, Timeframe } from '../../../src/core/index.ts';
 import type { FeatureMatrix } from '../../../src/features/types.ts';
 import type { ForecastInput, Forecaster } from '../../../src/models/forecaster.ts';
 
@@ -49,6 +49,24 @@ export class MomentumForecaster implements Forecaster {
     });
   }
   dispose(): void {}
+}
+
+function toySignal(c: ClosedCandle, action: 'open' | 'close', size: number): Signal {
+  return {
+    exchange: c.exchange,
+    symbol: c.symbol,
+    timestamp: c.timestamp,
+    action,
+    direction: 'long',
+    confidence: 0.6,
+    riskReward: 1,
+    size,
+    price: c.close,
+    takeProfit: c.close * 1.01,
+    stopLoss: c.close * 0.99,
+    modelVersions: {},
+    reason: 'toy',
+  };
 }
 
 export class ToyTarget implements ReplayTarget {
@@ -107,7 +125,7 @@ export class ToyTarget implements ReplayTarget {
       this.cash = 0;
       this.decisions.push({ t: now, action: 'buy' });
       return {
-        signal: null,
+        signal: toySignal(c, 'open', this.qty),
         fills: [
           {
             symbol: c.symbol,
@@ -146,7 +164,7 @@ export class ToyTarget implements ReplayTarget {
       this.qty = 0;
       this.decisions.push({ t: now, action: 'sell' });
       return {
-        signal: null,
+        signal: toySignal(c, 'close', q),
         fills: [
           {
             symbol: c.symbol,
@@ -206,7 +224,7 @@ export function toyDeps(
       '5m': new MomentumForecaster('5m', 6, `wf-${new Date(slot.trainTo).toISOString().slice(0, 10)}`),
     }),
     baselineModels: () => ({ '5m': new MomentumForecaster('5m', 6, 'baseline') }),
-    createTarget: async (clock, models) => {
+    createTarget: async ({ clock, models }) => {
       const t = new ToyTarget(clock, models, 1000, 0.001);
       targets.push(t);
       return t;

@@ -1,0 +1,150 @@
+import { writeFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import cliProgress from 'cli-progress';
+import {
+  createBacktestDeps,
+  metricsMarkdown,
+  parseDate,
+  renderReportHtml,
+  resultJson,
+  runBacktest,
+} from '../../backtest/index.ts';
+import type { BacktestRequest } from '../../backtest/index.ts';
+import { horizonFor } from '../../config/index.ts';
+import type { Config } from '../../config/index.ts';
+import { QuantgateError } from '../../core/errors.ts';
+import { createLogger } from '../../core/logger.ts';
+import type { Logger } from '../../core/logger.ts';
+import { MODEL_TIMEFRAMES } from '../../core/types.ts';
+import type { ModelTimeframe } from '../../core/types.ts';
+import { action, configFromOptions, splitList } from '../run.ts';
+
+export interface BacktestCliOptions {
+  config?: string;
+  dataDir?: string;
+  modelsDir?: string;
+  symbols?: string;
+  from?: string;
+  to?: string;
+  walkForward?: boolean;
+  json?: boolean;
+  report?: string;
+  baseline?: boolean;
+}
+
+/** Validates the command line against the config and builds the request (no I/O). */
+export function backtestRequest(config: Config, opts: BacktestCliOptions): BacktestRequest {
+  const symbols = opts.symbols ? splitList(opts.symbols) : [...config.exchange.symbols];
+  if (symbols.length === 0)
+    throw new QuantgateError('USAGE', '--symbols: expected at least one symbol, e.g. BTC/USDT,ETH/USDT');
+  if (!opts.from) throw new QuantgateError('USAGE', '--from: required (UTC date, e.g. 2021-01-01)');
+  if (!opts.to) throw new QuantgateError('USAGE', '--to: required (UTC date, e.g. 2021-07-01)');
+  const from = parseDate(opts.from, '--from');
+  const to = parseDate(opts.to, '--to');
+  if (!(to > from)) throw new QuantgateError('USAGE', `--from ${opts.from} must be before --to ${opts.to}`);
+  if (opts.report !== undefined && !opts.report.toLowerCase().endsWith('.html'))
+    throw new QuantgateError('USAGE', `--report: expected a file name ending in .html, got "${opts.report}"`);
+  const horizons = Object.fromEntries(MODEL_TIMEFRAMES.map((tf) => [tf, horizonFor(config, tf)])) as Record<
+    ModelTimeframe,
+    number
+  >;
+  return {
+    exchange: config.exchange.name,
+    symbols,
+    timeframes: config.strategy.timeframes,
+    executionTimeframe: config.strategy.executionTimeframe,
+    from,
+    to,
+    walkForward: opts.walkForward === true,
+    walkForwardDays: config.backtest.walkForwardDays,
+    warmupCandles: config.exchange.warmupCandles,
+    horizons,
+    startingBalance: config.paper.startingBalance,
+    fee: config.exchange.takerFee,
+    slippage: config.paper.slippageBps / 10_000,
+    riskFreeRate: config.backtest.riskFreeRate,
+    skipBaseline: opts.baseline === false,
+  };
+}
+
+/** A bar per phase on a terminal; a log line every 10 % otherwise. */
+function progress(
+  logger: Logger,
+  tty: boolean,
+): { update(phase: string, done: number, total: number): void; stop(): void } {
+  if (!tty) {
+    const lastDecile = new Map<string, number>();
+    return {
+      update: (phase, done, total) => {
+        const d = total > 0 ? Math.floor((10 * done) / total) : 10;
+        if (lastDecile.get(phase) === d) return;
+        lastDecile.set(phase, d);
+        logger.info({ phase, done, total }, `${phase}: ${done}/${total}`);
+      },
+      stop: () => undefined,
+    };
+  }
+  const bars = new cliProgress.MultiBar(
+    {
+      stream: process.stderr,
+      format: '{phase} [{bar}] {value}/{total} | ETA {eta_formatted}',
+      hideCursor: true,
+    },
+    cliProgress.Presets.shades_classic,
+  );
+  const byPhase = new Map<string, cliProgress.SingleBar>();
+  return {
+    update: (phase, done, total) => {
+      let b = byPhase.get(phase);
+      if (!b) byPhase.set(phase, (b = bars.create(total, 0, { phase: phase.padEnd(8) })));
+      b.setTotal(total);
+      b.update(done, { phase: phase.padEnd(8) });
+    },
+    stop: () => bars.stop(),
+  };
+}
+
+/** `quantgate backtest`: replays stored candles through the live strategy code path. */
+export function registerBacktest(program: Command): void {
+  program
+    .command('backtest')
+    .description(
+      'Backtest the strategy on the CSV candle store (same plugin, risk manager and paper broker as live)',
+    )
+    .option('-c, --config <file>', 'config file (default config/default.yaml)')
+    .option('--data-dir <dir>', 'candle store directory (default: data.dir)')
+    .option('--models-dir <dir>', 'models directory (default: data.modelsDir)')
+    .option('-s, --symbols <list>', 'comma-separated symbols (default: exchange.symbols)')
+    .option('--from <date>', 'first candle open time, UTC (e.g. 2021-01-01)')
+    .option('--to <date>', 'end of the range, UTC, exclusive')
+    .option('--walk-forward', 'retrain every backtest.walkForwardDays on data strictly before each window')
+    .option('--no-baseline', 'skip the reference run with the rolling-quantile baseline forecaster')
+    .option('--json', 'print metrics as JSON on stdout')
+    .option('--report <file.html>', 'write a self-contained HTML report')
+    .action(
+      action(async (opts: BacktestCliOptions) => {
+        const config = configFromOptions(opts, (raw) => {
+          if (opts.dataDir || opts.modelsDir) raw.data = { ...(raw.data ?? {}) };
+          if (opts.dataDir && raw.data) raw.data.dir = opts.dataDir;
+          if (opts.modelsDir && raw.data) raw.data.modelsDir = opts.modelsDir;
+        });
+        const req = backtestRequest(config, opts);
+        const logger = createLogger({ level: config.logging.level });
+        const bar = progress(logger, process.stderr.isTTY === true);
+        const deps = await createBacktestDeps(config, logger);
+        const result = await runBacktest({ ...req, onProgress: bar.update }, deps).finally(() => bar.stop());
+        if (opts.report) {
+          writeFileSync(opts.report, await renderReportHtml(result));
+          logger.info({ file: opts.report }, 'report written');
+        }
+        if (opts.json) {
+          process.stdout.write(`${JSON.stringify(resultJson(result), null, 2)}\n`);
+          return;
+        }
+        process.stdout.write(
+          `${metricsMarkdown(result)}\n\n${result.candles} candles in ${result.seconds.toFixed(1)} s (${Math.round(result.candlesPerSecond)} candles/s)\n`,
+        );
+        for (const w of result.warnings) process.stdout.write(`warning: ${w}\n`);
+      }),
+    );
+}
