@@ -1,0 +1,30 @@
+export type {
+  FeatureMatrix,
+  IncrementalFeatures,
+  IncrementalFeatureStream,
+  Labels,
+  NormColumnStats,
+  NormStats,
+} from './types.ts';
+export { LABEL_BUY, LABEL_SELL, LABEL_HOLD, LABEL_NONE } from './types.ts';
+export { featureSpec, featureNames, featureWarmup, WARMUP_DECAY_TOLERANCE } from './spec.ts';
+export type { FeatureSpec } from './spec.ts';
+export { computeFeatures } from './batch.ts';
+export { createIncrementalFeatures } from './incremental.ts';
+export { makeLabels, classWeights, sampleWeights, classLabelOf } from './labels.ts';
+export {
+  fitNormalisation,
+  applyNormalisation,
+  normStatsFor,
+  assertFeatureNames,
+  parseNormStats,
+  DEFAULT_NORM_CLIP,
+  DEFAULT_MIN_ROWS_PER_SYMBOL,
+} from './normalisation.ts';
+export type { NormSlice, NormOptions } from './normalisation.ts';
+export { selectWindows } from './windows.ts';
+export type { DatasetSeries, SampleRef } from './windows.ts';
+export { splitChronological } from './split.ts';
+export type { SplitFractions, ChronologicalSplit } from './split.ts';
+export { createBatchBuilder } from './batch-builder.ts';
+export type { BatchBuilder, BatchBuilderOptions } from './batch-builder.ts';

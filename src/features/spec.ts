@@ -1,0 +1,120 @@
+import { QuantgateError } from '../core/errors.ts';
+import { timeframeMs } from '../core/types.ts';
+import type { Timeframe } from '../core/types.ts';
+import type { FeaturesConfig } from '../config/index.ts';
+
+/**
+ * Residual influence of the state before the warm-up on EMA-type indicators (RSI, MACD, ATR): after
+ * `warmup` candles an arbitrary starting state has shrunk to below this fraction. With it the
+ * features of a row computed from only `warmup` candles of history differ from those computed from
+ * the full history by < 1e-6 in normalised units (measured in test/features/warmup.test.ts).
+ */
+export const WARMUP_DECAY_TOLERANCE = 1e-7;
+
+const DAY_MS = 86_400_000;
+
+/** Everything the feature kernel needs, resolved once from (timeframe, config). */
+export interface FeatureSpec {
+  readonly timeframe: Timeframe;
+  readonly tfMs: number;
+  readonly returnLags: readonly number[];
+  readonly volatilityWindow: number;
+  readonly rsiPeriod: number;
+  readonly macd: { readonly fast: number; readonly slow: number; readonly signal: number };
+  readonly bollinger: { readonly period: number; readonly stdDev: number };
+  readonly atrPeriod: number;
+  readonly volumeWindow: number;
+  /** Time of day is constant on 1d candles, so it is only emitted below one day. */
+  readonly timeOfDay: boolean;
+  readonly dayOfWeek: boolean;
+  readonly names: readonly string[];
+  readonly warmup: number;
+}
+
+function invalid(key: string, msg: string): never {
+  throw new QuantgateError('CONFIG_INVALID', `features.${key}: ${msg}`);
+}
+
+function featureNamesOf(s: Omit<FeatureSpec, 'names' | 'warmup'>): string[] {
+  const { fast, slow, signal } = s.macd;
+  const m = `${fast}_${slow}_${signal}`;
+  const bb = `${s.bollinger.period}_${s.bollinger.stdDev}`;
+  const names = [
+    ...s.returnLags.map((l) => `ret_${l}`),
+    `rvol_${s.volatilityWindow}`,
+    `rsi_${s.rsiPeriod}`,
+    `macd_${m}`,
+    `macd_signal_${m}`,
+    `macd_hist_${m}`,
+    `bb_pos_${bb}`,
+    `bb_width_${bb}`,
+    `atr_${s.atrPeriod}`,
+    `vol_z_${s.volumeWindow}`,
+    'range_hl',
+    'close_pos',
+  ];
+  if (s.timeOfDay) names.push('tod_sin', 'tod_cos');
+  if (s.dayOfWeek) names.push('dow_sin', 'dow_cos');
+  return names;
+}
+
+function decaySteps(alpha: number): number {
+  return Math.ceil(Math.log(WARMUP_DECAY_TOLERANCE) / Math.log(1 - alpha));
+}
+
+/**
+ * Candles of contiguous history needed before a row is valid (row index `warmup` of a segment is
+ * its first valid row). Finite-window features need their window; EMA-type indicators need their
+ * seed plus enough steps for the seed's influence to fall below WARMUP_DECAY_TOLERANCE.
+ */
+function warmupOf(s: Omit<FeatureSpec, 'names' | 'warmup'>): number {
+  const finite = Math.max(
+    Math.max(...s.returnLags),
+    s.volatilityWindow,
+    s.bollinger.period - 1,
+    s.volumeWindow - 1,
+  );
+  const seeds = Math.max(s.rsiPeriod, s.atrPeriod, s.macd.slow + s.macd.signal - 2);
+  const decay = Math.max(
+    decaySteps(1 / s.rsiPeriod),
+    decaySteps(1 / s.atrPeriod),
+    decaySteps(2 / (s.macd.slow + 1)),
+    decaySteps(2 / (s.macd.fast + 1)),
+    decaySteps(2 / (s.macd.signal + 1)),
+  );
+  return Math.max(finite, seeds + decay);
+}
+
+/** Resolves and checks the feature set of one timeframe. Throws CONFIG_INVALID on inconsistent settings. */
+export function featureSpec(tf: Timeframe, cfg: FeaturesConfig): FeatureSpec {
+  const lags = [...cfg.returnLags];
+  if (new Set(lags).size !== lags.length)
+    invalid('returnLags', `expected distinct lags, got [${lags.join(', ')}]`);
+  if (cfg.macd.fast >= cfg.macd.slow)
+    invalid('macd', `expected fast < slow, got fast ${cfg.macd.fast} and slow ${cfg.macd.slow}`);
+  const tfMs = timeframeMs(tf);
+  const base = {
+    timeframe: tf,
+    tfMs,
+    returnLags: lags,
+    volatilityWindow: cfg.volatilityWindow,
+    rsiPeriod: cfg.rsiPeriod,
+    macd: { ...cfg.macd },
+    bollinger: { ...cfg.bollinger },
+    atrPeriod: cfg.atrPeriod,
+    volumeWindow: cfg.volumeWindow,
+    timeOfDay: cfg.timeFeatures && tfMs < DAY_MS,
+    dayOfWeek: cfg.timeFeatures && tfMs < 7 * DAY_MS,
+  };
+  return { ...base, names: featureNamesOf(base), warmup: warmupOf(base) };
+}
+
+/** The stable, ordered feature names of one timeframe (a model saves them and refuses others). */
+export function featureNames(tf: Timeframe, cfg: FeaturesConfig): readonly string[] {
+  return featureSpec(tf, cfg).names;
+}
+
+/** Candles of contiguous history needed before the first valid feature row. */
+export function featureWarmup(tf: Timeframe, cfg: FeaturesConfig): number {
+  return featureSpec(tf, cfg).warmup;
+}
