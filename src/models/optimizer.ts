@@ -28,8 +28,8 @@ export class AdamW {
     this.b1 = opts.beta1 ?? 0.9;
     this.b2 = opts.beta2 ?? 0.999;
     this.eps = opts.epsilon ?? 1e-7;
-    this.m = weights.map((w) => tf.variable(tf.zerosLike(w.variable), false));
-    this.v = weights.map((w) => tf.variable(tf.zerosLike(w.variable), false));
+    this.m = weights.map((w) => zeroSlot(w.variable));
+    this.v = weights.map((w) => zeroSlot(w.variable));
   }
 
   /** grads[i] belongs to weights[i]. Does not dispose the gradients. */
@@ -57,6 +57,14 @@ export class AdamW {
   dispose(): void {
     tf.dispose([...this.m, ...this.v]);
   }
+}
+
+/** tf.variable keeps its initial tensor alive separately; dispose it so nothing leaks. */
+function zeroSlot(like: tf.Variable): tf.Variable {
+  const z = tf.zerosLike(like);
+  const v = tf.variable(z, false);
+  z.dispose();
+  return v;
 }
 
 /**

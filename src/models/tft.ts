@@ -28,7 +28,9 @@ export function buildTft(
   const lstmH = p.matrix('lstm.h', H, 4 * H);
   // Forget-gate bias 1 (gate order i, f, g, o) so early training keeps memory.
   const lstmB = p.fill('lstm.fbias', [4 * H], 0);
-  lstmB.assign(tf.tidy(() => tf.concat([tf.zeros([H]), tf.ones([H]), tf.zeros([2 * H])])));
+  const fb = tf.tidy(() => tf.concat([tf.zeros([H]), tf.ones([H]), tf.zeros([2 * H])]));
+  lstmB.assign(fb);
+  fb.dispose();
   const postLstm = gatedAddNorm(p, 'enc.gate', H);
 
   const wq = p.matrix('att.q', H, H);

@@ -1,0 +1,126 @@
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { ForecastInput, NormalisationParams } from '../../src/models/index.ts';
+import { createNetwork, initBackend, NetworkForecaster, zScoreNormaliser } from '../../src/models/index.ts';
+import { F, W, lcg, tinySpec } from './network-fixtures.ts';
+
+beforeAll(async () => {
+  await initBackend();
+});
+
+const featureNames = ['a', 'b', 'c', 'd'];
+const norm: NormalisationParams = {
+  featureNames,
+  pooled: { mean: [0, 0, 0, 0], std: [1, 1, 1, 1] },
+  perSymbol: { 'BTC/USDT': { mean: [10, 10, 10, 10], std: [2, 2, 2, 2] } },
+};
+
+function forecaster(
+  arch: 'tft' | 'mlp',
+  calibration?: ConstructorParameters<typeof NetworkForecaster>[0]['calibration'],
+) {
+  return new NetworkForecaster({
+    network: createNetwork(tinySpec(arch), 1),
+    featureNames,
+    timeframe: '5m',
+    horizon: 12,
+    version: 'test-v1',
+    normaliser: zScoreNormaliser(norm),
+    calibration,
+  });
+}
+
+function input(symbol: string, seed: number, offset = 0): ForecastInput {
+  const r = lcg(seed);
+  return { symbol, features: Float32Array.from({ length: W * F }, () => offset + r() * 2) };
+}
+
+describe.each(['tft', 'mlp'] as const)('NetworkForecaster (%s)', (arch) => {
+  it('forecasts many symbols in one batch, same as one at a time, with ordered quantiles', () => {
+    const f = forecaster(arch);
+    const ins = [input('ETH/USDT', 1), input('SOL/USDT', 2), input('XRP/USDT', 3)];
+    const batch = f.predictBatch(ins);
+    expect(batch).toHaveLength(3);
+    ins.forEach((inp, i) => {
+      const one = f.predictBatch([inp])[0];
+      expect(one.pBuy).toBeCloseTo(batch[i].pBuy, 5);
+      expect(one.q50).toBeCloseTo(batch[i].q50, 7);
+      expect(batch[i].pBuy + batch[i].pSell + batch[i].pHold).toBeCloseTo(1, 5);
+      expect(batch[i].q10).toBeLessThanOrEqual(batch[i].q50);
+      expect(batch[i].q50).toBeLessThanOrEqual(batch[i].q90);
+      expect(batch[i]).toMatchObject({ timeframe: '5m', modelVersion: 'test-v1' });
+    });
+    expect(f.predictBatch([])).toEqual([]);
+    f.dispose();
+  });
+
+  it('applies temperature to the class head and additive offsets to the quantiles', () => {
+    const raw = forecaster(arch);
+    const cal = raw.withCalibration({ temperature: 3, qOffsets: { q10: -0.01, q50: 0.002, q90: 0.02 } });
+    const ins = [input('ETH/USDT', 4)];
+    const a = raw.predictBatch(ins)[0];
+    const b = cal.predictBatch(ins)[0];
+    const spread = (p: typeof a) => Math.max(p.pBuy, p.pSell, p.pHold) - Math.min(p.pBuy, p.pSell, p.pHold);
+    expect(spread(b)).toBeLessThan(spread(a));
+    // Temperature keeps the ranking of classes.
+    const rank = (p: typeof a) =>
+      [p.pBuy, p.pSell, p.pHold]
+        .map((v, i) => [v, i])
+        .sort((x, y) => x[0] - y[0])
+        .map((x) => x[1]);
+    expect(rank(b)).toEqual(rank(a));
+    expect(b.q10 - a.q10).toBeCloseTo(-0.01, 6);
+    expect(b.q50 - a.q50).toBeCloseTo(0.002, 6);
+    expect(b.q90 - a.q90).toBeCloseTo(0.02, 6);
+    cal.dispose(); // does not own the network
+    expect(raw.predictBatch(ins)).toHaveLength(1);
+    raw.dispose();
+  });
+
+  it('normalises per symbol, with the pooled statistics for unknown symbols', () => {
+    const f = forecaster(arch);
+    // BTC rows are mean 10, std 2: after its own z-score they equal the pooled rows of (x−10)/2.
+    const btc = input('BTC/USDT', 5, 10);
+    const pooled: ForecastInput = { symbol: 'NEW/USDT', features: btc.features.map((v) => (v - 10) / 2) };
+    const [a, b] = f.predictBatch([btc, pooled]);
+    expect(a.q50).toBeCloseTo(b.q50, 6);
+    expect(a.pBuy).toBeCloseTo(b.pBuy, 6);
+    f.dispose();
+  });
+
+  it('rejects a wrong input length and non-finite features with the symbol named', () => {
+    const f = forecaster(arch);
+    expect(() => f.predictBatch([{ symbol: 'ETH/USDT', features: new Float32Array(3) }])).toThrow(
+      /ETH\/USDT: forecast input has 3 values, expected 8 rows × 4 features = 32/,
+    );
+    const bad = input('SOL/USDT', 6);
+    bad.features[5] = Number.NaN;
+    expect(() => f.predictBatch([bad])).toThrow(/SOL\/USDT: feature "b" is NaN in input row 1/);
+    f.dispose();
+    expect(() => f.predictBatch([input('ETH/USDT', 1)])).toThrow(/after dispose/);
+  });
+});
+
+describe('NetworkForecaster memory', () => {
+  it('keeps tf.memory().numTensors flat across 10,000 predictions', () => {
+    const mlp = forecaster('mlp');
+    const tft = forecaster('tft');
+    const one = [input('ETH/USDT', 1)];
+    const five = [1, 2, 3, 4, 5].map((s) => input('BTC/USDT', s));
+    mlp.predictBatch(one);
+    tft.predictBatch(five);
+    const before = tf.memory().numTensors;
+    for (let i = 0; i < 9000; i++) mlp.predictBatch(one);
+    for (let i = 0; i < 200; i++) tft.predictBatch(five);
+    expect(tf.memory().numTensors).toBe(before);
+    mlp.dispose();
+    tft.dispose();
+    expect(tf.memory().numTensors).toBeLessThan(before);
+  });
+
+  it('refuses a calibration with a non-positive temperature', () => {
+    expect(() => forecaster('mlp', { temperature: 0, qOffsets: { q10: 0, q50: 0, q90: 0 } })).toThrow(
+      /temperature > 0/,
+    );
+  });
+});
