@@ -60,6 +60,11 @@ export const labelsSchema = obj({
   horizon: perTimeframe(int(1, 1000)).default({ '5m': 12, '1h': 6, '12h': 2, '1d': 1 }),
   /** BUY when forward return > k × realised volatility over the horizon, SELL when < −k × vol. */
   k: num(0, 10).default(1.5),
+  /**
+   * Candles of one-candle log returns (up to the forecast candle only) whose RMS is the realised
+   * volatility of the label threshold; unset = features.volatilityWindow. (features owner)
+   */
+  volatilityWindow: int(2, 5000).optional(),
 });
 
 export const modelSchema = obj({

@@ -28,3 +28,5 @@ export { splitChronological } from './split.ts';
 export type { SplitFractions, ChronologicalSplit } from './split.ts';
 export { createBatchBuilder } from './batch-builder.ts';
 export type { BatchBuilder, BatchBuilderOptions } from './batch-builder.ts';
+export { labelParamsFor } from './params.ts';
+export type { LabelParams } from './params.ts';
