@@ -40,3 +40,25 @@ export type {
   WeightEntry,
 } from './artifact.ts';
 export { loadArtifact, loadForecaster, networkFromArtifact, saveArtifact } from './artifact.ts';
+
+// D2: calibration, metrics, rolling-quantile baseline, train/evaluate pipeline.
+export type { QuantileCalibration, OnlineConformalState } from './calibration.ts';
+export {
+  applyQuantileOffsets,
+  applyTemperature,
+  fitQuantileOffsets,
+  fitTemperature,
+  initOnlineConformal,
+  onlineOffsets,
+  updateOnlineConformal,
+} from './calibration.ts';
+export type { ClassProbs, ForecastMetrics, MetricsInput, QuantileTriple } from './metrics.ts';
+export { CLASS_ORDER, EXCEEDANCE_TARGET, classFrequencies, computeMetrics } from './metrics.ts';
+export type { BaselinePoint, RollingQuantileForecasterOptions } from './rolling-quantile.ts';
+export { RollingOutcomes, RollingQuantileForecaster, rollingBaseline } from './rolling-quantile.ts';
+export type { TrainModelOptions, TrainModelResult } from './pipeline.ts';
+export { MIN_SAMPLES, trainModel } from './pipeline.ts';
+export type { EvaluateModelOptions, PipelineMeta } from './pipeline-evaluate.ts';
+export { BASELINE_LOOKBACK, evaluateModel } from './pipeline-evaluate.ts';
+export type { CandleLoader } from './pipeline-data.ts';
+export { newVersion, versionDir } from './registry-paths.ts';

@@ -66,8 +66,8 @@ export class RollingOutcomes {
         `rolling-quantile baseline: lookback must be ≥ 1 (got ${lookback})`,
       );
   }
-  push(y: number, label: ClassLabel): void {
-    if (!Number.isFinite(y)) return;
+  push(y: number, label: ClassLabel | null): void {
+    if (!Number.isFinite(y) || label === null) return;
     const c = classIndex(label);
     this.fifo.push({ y, c });
     this.sorted.insert(y);
@@ -101,7 +101,7 @@ export class RollingOutcomes {
  */
 export function rollingBaseline(
   returns: ArrayLike<number>,
-  labels: readonly ClassLabel[],
+  labels: ReadonlyArray<ClassLabel | null>,
   horizon: number,
   opts: RollingBaselineOptions,
 ): Array<BaselinePoint | null> {

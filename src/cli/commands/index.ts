@@ -1,7 +1,9 @@
 import type { Command } from 'commander';
 import { registerConfig } from './config.ts';
+import { registerTrain } from './train.ts';
+import { registerEvaluate } from './evaluate.ts';
 
 /** Each command lives in its own file and registers itself on the program. */
 export type RegisterCommand = (program: Command) => void;
 
-export const COMMANDS: RegisterCommand[] = [registerConfig];
+export const COMMANDS: RegisterCommand[] = [registerConfig, registerTrain, registerEvaluate];

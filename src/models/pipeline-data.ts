@@ -1,0 +1,103 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { FeaturesConfig } from '../config/index.ts';
+import { QuantgateError } from '../core/errors.ts';
+import type { Logger } from '../core/logger.ts';
+import type { Candle, ExchangeId, ModelTimeframe } from '../core/types.ts';
+import { symbolToFileStem } from '../core/types.ts';
+import type { DatasetSeries } from '../features/index.ts';
+import { computeFeatures, featureWarmup, makeLabels } from '../features/index.ts';
+
+/** Reads one series' candles, ascending by open time. */
+export type CandleLoader = (a: {
+  readonly dataDir: string;
+  readonly exchange: ExchangeId;
+  readonly timeframe: ModelTimeframe;
+  readonly symbol: string;
+}) => Promise<Candle[]>;
+
+export interface LoadSeriesOptions {
+  readonly dataDir: string;
+  readonly exchange: ExchangeId;
+  readonly timeframe: ModelTimeframe;
+  readonly symbols: readonly string[];
+  readonly features: FeaturesConfig;
+  readonly labels: { readonly horizon: number; readonly k: number };
+  /** Keep candles opening at or after `from` and before `to` (ms UTC). */
+  readonly from?: number;
+  readonly to?: number;
+  readonly logger: Logger;
+  readonly loader?: CandleLoader;
+}
+
+/** Candle fields must be finite and prices positive: a NaN would silently poison every indicator. */
+function checkFinite(symbol: string, candles: readonly Candle[]): void {
+  candles.forEach((c, i) => {
+    const bad = (['timestamp', 'open', 'high', 'low', 'close', 'volume'] as const).find(
+      (k) => !Number.isFinite(c[k]),
+    );
+    if (bad !== undefined)
+      throw new QuantgateError(
+        'DATA_INVALID',
+        `${symbol}: candle #${i} (open time ${c.timestamp}) has ${bad} = ${c[bad]} (expected a finite number)`,
+      );
+    if (!(c.close > 0))
+      throw new QuantgateError(
+        'DATA_INVALID',
+        `${symbol}: candle #${i} at ${new Date(c.timestamp).toISOString()} has close ${c.close} (expected a price > 0)`,
+      );
+  });
+}
+
+/**
+ * Candles → features + labels per symbol, aligned row by row. Returns the feature warm-up too
+ * (for "too little history" messages).
+ */
+export async function loadDatasetSeries(
+  o: LoadSeriesOptions,
+): Promise<{ series: DatasetSeries[]; warmup: number }> {
+  const load = o.loader ?? defaultLoader;
+  const series: DatasetSeries[] = [];
+  for (const symbol of o.symbols) {
+    const all = await load({ dataDir: o.dataDir, exchange: o.exchange, timeframe: o.timeframe, symbol });
+    const from = o.from ?? -Infinity;
+    const to = o.to ?? Infinity;
+    const candles = all.filter((c) => c.timestamp >= from && c.timestamp < to);
+    checkFinite(symbol, candles);
+    const features = computeFeatures(candles, o.timeframe, o.features);
+    const labels = makeLabels(
+      candles,
+      o.labels.horizon,
+      o.labels.k,
+      o.features.volatilityWindow,
+      o.timeframe,
+    );
+    o.logger.debug({ symbol, timeframe: o.timeframe, candles: candles.length }, 'series loaded');
+    series.push({ symbol, timestamps: Float64Array.from(candles, (c) => c.timestamp), features, labels });
+  }
+  return { series, warmup: featureWarmup(o.timeframe, o.features) };
+}
+
+// TEMPORARY until the CSV store (src/exchange) lands: a strict reader of `<dir>/<exchange>/<tf>/<SYMBOL>.csv`.
+const defaultLoader: CandleLoader = async ({ dataDir, exchange, timeframe, symbol }) => {
+  const path = join(dataDir, exchange, timeframe, `${symbolToFileStem(symbol)}.csv`);
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch {
+    throw new QuantgateError(
+      'DATA_MISSING',
+      `${path}: no candle file for ${symbol} ${timeframe} (download it first)`,
+    );
+  }
+  const lines = text.split('\n').filter((l) => l.trim().length > 0);
+  return lines.slice(1).map((l, i) => {
+    const v = l.split(',').map(Number);
+    if (v.length < 6 || v.some((x) => !Number.isFinite(x)))
+      throw new QuantgateError(
+        'DATA_INVALID',
+        `${path}:${i + 2}: expected 6 numbers timestamp,open,high,low,close,volume`,
+      );
+    return { timestamp: v[0], open: v[1], high: v[2], low: v[3], close: v[4], volume: v[5] };
+  });
+};
