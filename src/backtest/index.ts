@@ -15,3 +15,4 @@ export * from './run.ts';
 export * from './format.ts';
 export * from './wiring.ts';
 export * from './lookahead-run.ts';
+export * from './baseline.ts';

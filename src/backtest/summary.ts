@@ -1,10 +1,5 @@
 import type { Forecast, Timeframe } from '../core/types.ts';
-import {
-  bandCoverage,
-  exceedanceRates,
-  expectedCalibrationError,
-  EXCEEDANCE_TARGET,
-} from '../models/metrics.ts';
+import { CLASS_ORDER, computeMetrics, EXCEEDANCE_TARGET } from '../models/index.ts';
 import type { CalibrationReport, ReliabilityBin, TradeGroupMetrics, TradeRecord } from './types.ts';
 import { tradeStats } from './metrics.ts';
 
@@ -75,24 +70,42 @@ export function reliabilityBins(
   }));
 }
 
+/** Exceedance, coverage and ECE come from the models' own metric definitions (src/models/metrics.ts). */
 export function calibrationReport(
   timeframe: Timeframe,
   scored: readonly ScoredForecast[],
 ): CalibrationReport {
-  const qs = scored.map((s) => s.forecast);
-  const ys = scored.map((s) => s.realised);
   const probs = scored.map(
     (s) => [s.forecast.pBuy, s.forecast.pSell, s.forecast.pHold] as [number, number, number],
   );
   const labels = scored.map((s) => s.label);
-  const empty = scored.length === 0;
+  const reliability = reliabilityBins(probs, labels);
+  if (scored.length === 0)
+    return {
+      timeframe,
+      samples: 0,
+      exceedance: { q10: NaN, q50: NaN, q90: NaN },
+      target: { ...EXCEEDANCE_TARGET },
+      bandCoverage: NaN,
+      ece: NaN,
+      reliability,
+    };
+  const m = computeMetrics({
+    forecasts: scored.map((s) => s.forecast),
+    returns: scored.map((s) => s.realised),
+    labels: labels.map((k) => CLASS_ORDER[k]),
+  });
   return {
     timeframe,
     samples: scored.length,
-    exceedance: empty ? { q10: NaN, q50: NaN, q90: NaN } : exceedanceRates(qs, ys),
+    exceedance: {
+      q10: m.quantiles['0.1'].exceedance,
+      q50: m.quantiles['0.5'].exceedance,
+      q90: m.quantiles['0.9'].exceedance,
+    },
     target: { ...EXCEEDANCE_TARGET },
-    bandCoverage: empty ? NaN : bandCoverage(qs, ys),
-    ece: empty ? NaN : expectedCalibrationError(probs, labels),
-    reliability: reliabilityBins(probs, labels),
+    bandCoverage: m.bandCoverage,
+    ece: m.ece,
+    reliability,
   };
 }

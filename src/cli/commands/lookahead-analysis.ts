@@ -1,0 +1,91 @@
+import type { Command } from 'commander';
+import { createBacktestDeps, isoDate, runLookaheadAnalysis } from '../../backtest/index.ts';
+import type { LookaheadResult } from '../../backtest/index.ts';
+import { QuantgateError } from '../../core/errors.ts';
+import { createLogger } from '../../core/logger.ts';
+import { featureWarmup } from '../../features/index.ts';
+import { action, configFromOptions } from '../run.ts';
+import { backtestRequest } from './backtest.ts';
+
+interface LookaheadCliOptions {
+  config?: string;
+  dataDir?: string;
+  modelsDir?: string;
+  symbols?: string;
+  from?: string;
+  to?: string;
+  cuts: string;
+  walkForward?: boolean;
+  json?: boolean;
+}
+
+function summary(r: LookaheadResult): string {
+  const lines: string[] = [];
+  for (const s of r.series) {
+    const la =
+      s.lookahead.findings.length === 0 ? 'ok' : `LOOK-AHEAD in ${s.lookahead.leakyNames.join(', ')}`;
+    const rc =
+      s.recursive.findings.length === 0
+        ? 'ok'
+        : `depends on history beyond warm-up: ${s.recursive.leakyNames.join(', ')}`;
+    lines.push(
+      `${s.symbol} ${s.timeframe}: features ${la} (${s.lookahead.cuts} cuts, ${s.lookahead.checked} values); recursive ${rc}`,
+    );
+    for (const f of [...s.lookahead.findings, ...s.recursive.findings].slice(0, 5))
+      lines.push(
+        `  ${f.kind} ${f.name} at ${isoDate(f.timestamp)}: full ${f.full} vs ${f.truncated} (cut at ${isoDate(f.cutAt)})`,
+      );
+  }
+  lines.push(
+    `signals: ${r.signalCuts} truncated runs, ${r.signalsCompared} signals compared, ${r.signalDiffs.length === 0 ? 'no difference' : `${r.signalDiffs.length} DIFFERENCES`}`,
+  );
+  for (const d of r.signalDiffs.slice(0, 10))
+    lines.push(
+      `  at ${d.timestamp} (data cut at ${d.cutAt}): full run "${d.full ?? 'no signal'}" vs truncated "${d.truncated ?? 'no signal'}"`,
+    );
+  return lines.join('\n');
+}
+
+/** `quantgate lookahead-analysis`: does any value at time t change when data after t is removed? */
+export function registerLookaheadAnalysis(program: Command): void {
+  program
+    .command('lookahead-analysis')
+    .description('Check features, indicators and signals for look-ahead bias (exit 8 when found)')
+    .option('-c, --config <file>', 'config file (default config/default.yaml)')
+    .option('--data-dir <dir>', 'candle store directory (default: data.dir)')
+    .option('--models-dir <dir>', 'models directory (default: data.modelsDir)')
+    .option('-s, --symbols <list>', 'comma-separated symbols (default: exchange.symbols)')
+    .option('--from <date>', 'start of the range, UTC')
+    .option('--to <date>', 'end of the range, UTC, exclusive')
+    .option('--cuts <n>', 'number of truncation points', '10')
+    .option('--walk-forward', 'use walk-forward models (slow: retrains per run)')
+    .option('--json', 'print the findings as JSON on stdout')
+    .action(
+      action(async (opts: LookaheadCliOptions) => {
+        const cuts = Number(opts.cuts);
+        if (!Number.isInteger(cuts) || cuts < 1 || cuts > 1000)
+          throw new QuantgateError(
+            'USAGE',
+            `--cuts: expected an integer between 1 and 1000, got "${opts.cuts}"`,
+          );
+        const config = configFromOptions(opts, (raw) => {
+          if (opts.dataDir || opts.modelsDir) raw.data = { ...(raw.data ?? {}) };
+          if (opts.dataDir && raw.data) raw.data.dir = opts.dataDir;
+          if (opts.modelsDir && raw.data) raw.data.modelsDir = opts.modelsDir;
+        });
+        const req = backtestRequest(config, { ...opts, baseline: false });
+        const logger = createLogger({ level: config.logging.level });
+        const deps = await createBacktestDeps(config, logger);
+        const result = await runLookaheadAnalysis(
+          { ...req, cuts, warmup: (tf) => featureWarmup(tf, config.features), recursiveTolerance: 1e-6 },
+          deps,
+        );
+        process.stdout.write(opts.json ? `${JSON.stringify(result, null, 2)}\n` : `${summary(result)}\n`);
+        if (!result.clean)
+          throw new QuantgateError(
+            'LOOKAHEAD_FOUND',
+            'look-ahead bias found: a value at time t changed when data after t was removed (see above)',
+          );
+      }),
+    );
+}
