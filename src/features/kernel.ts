@@ -21,7 +21,8 @@ export class FeatureKernel {
   readonly width: number;
   private readonly closes: Ring;
   private readonly rets: Ring;
-  private readonly logVol: Ring;
+  private readonly volume: Ring;
+  private readonly scratch: Float64Array;
   private readonly gain: SeededEma;
   private readonly loss: SeededEma;
   private readonly atr: SeededEma;
@@ -42,7 +43,8 @@ export class FeatureKernel {
     this.width = spec.names.length;
     this.closes = new Ring(Math.max(Math.max(...spec.returnLags) + 1, spec.bollinger.period));
     this.rets = new Ring(spec.volatilityWindow);
-    this.logVol = new Ring(spec.volumeWindow);
+    this.volume = new Ring(spec.volumeWindow);
+    this.scratch = new Float64Array(spec.volumeWindow);
     this.gain = SeededEma.wilder(spec.rsiPeriod);
     this.loss = SeededEma.wilder(spec.rsiPeriod);
     this.atr = SeededEma.wilder(spec.atrPeriod);
@@ -62,7 +64,7 @@ export class FeatureKernel {
   }
 
   reset(): void {
-    for (const r of [this.closes, this.rets, this.logVol]) r.clear();
+    for (const r of [this.closes, this.rets, this.volume]) r.clear();
     for (const e of [this.gain, this.loss, this.atr, this.fast, this.slow, this.signal]) e.reset();
     this.prevClose = NaN;
     this.macd = NaN;
@@ -98,7 +100,7 @@ export class FeatureKernel {
   private update(c: Candle): void {
     const close = c.close;
     this.closes.push(close);
-    this.logVol.push(Math.log1p(c.volume));
+    this.volume.push(c.volume);
     const macdFast = this.fast.push(close);
     const macdSlow = this.slow.push(close);
     if (!Number.isNaN(macdSlow)) this.macd = macdFast - macdSlow;
@@ -113,6 +115,29 @@ export class FeatureKernel {
       this.avgTr = this.atr.push(tr);
     }
     this.prevClose = close;
+  }
+
+  /**
+   * z-score of log(volume + δ) over the volume window, δ = 1e-3 × the window's mean volume: the
+   * offset keeps zero-volume (maintenance) candles finite and scales with the volume itself, so the
+   * feature does not change when volume is counted in other units. 0 for a flat window.
+   */
+  private volumeZ(): number {
+    const w = this.spec.volumeWindow;
+    const xs = this.scratch;
+    const mean = this.volume.mean(w);
+    if (!(mean > 0)) return 0;
+    const delta = 1e-3 * mean;
+    let sum = 0;
+    for (let i = 0; i < w; i++) {
+      xs[i] = Math.log(this.volume.back(i) + delta);
+      sum += xs[i];
+    }
+    const m = sum / w;
+    let ss = 0;
+    for (let i = 0; i < w; i++) ss += (xs[i] - m) * (xs[i] - m);
+    const sd = Math.sqrt(ss / w);
+    return sd <= FLAT * Math.max(1, Math.abs(m)) ? 0 : (xs[0] - m) / sd;
   }
 
   private write(c: Candle, out: Float32Array, offset: number): void {
@@ -133,10 +158,7 @@ export class FeatureKernel {
     out[k++] = flatPrice ? 0.5 : (close - mid) / (2 * s.bollinger.stdDev * sd) + 0.5;
     out[k++] = flatPrice ? 0 : (2 * s.bollinger.stdDev * sd) / mid;
     out[k++] = this.avgTr / close;
-    const lv = this.logVol.back(0);
-    const lvMean = this.logVol.mean(s.volumeWindow);
-    const lvSd = this.logVol.std(s.volumeWindow, lvMean);
-    out[k++] = lvSd <= FLAT * Math.max(1, Math.abs(lvMean)) ? 0 : (lv - lvMean) / lvSd;
+    out[k++] = this.volumeZ();
     out[k++] = Math.log(c.high / c.low);
     out[k++] = c.high > c.low ? (close - c.low) / (c.high - c.low) : 0.5;
     if (s.timeOfDay) {
