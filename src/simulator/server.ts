@@ -335,7 +335,10 @@ export class SimServer {
         return;
       }
       let body: unknown = undefined;
-      if (raw.length > 0) {
+      const form = String(req.headers['content-type'] ?? '').includes('x-www-form-urlencoded');
+      // Binance signed POSTs send url-encoded forms (added for the order endpoints).
+      if (raw.length > 0 && form) body = Object.fromEntries(new URLSearchParams(raw));
+      else if (raw.length > 0) {
         try {
           body = JSON.parse(raw);
         } catch {
