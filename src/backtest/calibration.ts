@@ -4,7 +4,12 @@ import type { ScoredForecast } from './summary.ts';
 import type { CalibrationReport } from './types.ts';
 
 /** Class of a realised forward return: 0 = BUY, 1 = SELL, 2 = HOLD (CLASS_ORDER), same rule as training labels. */
-export type LabelRule = (candles: readonly Candle[], i: number, horizon: number) => number | null;
+export type LabelRule = (
+  timeframe: Timeframe,
+  candles: readonly Candle[],
+  i: number,
+  horizon: number,
+) => number | null;
 
 /**
  * Scores the forecasts made on candles inside [from, to) against what happened over their
@@ -26,7 +31,7 @@ export function scoreForecasts(
       const c = candles[i];
       if (!f || c.timestamp < from || c.timestamp + (horizon + 1) * tfMs > to) continue;
       if (candles[i + horizon].timestamp !== c.timestamp + horizon * tfMs) continue;
-      const y = label(candles, i, horizon);
+      const y = label(timeframe, candles, i, horizon);
       if (y === null) continue;
       scored.push({ forecast: f, realised: Math.log(candles[i + horizon].close / c.close), label: y });
     }

@@ -16,3 +16,4 @@ export * from './format.ts';
 export * from './wiring.ts';
 export * from './lookahead-run.ts';
 export * from './baseline.ts';
+export * from './csv-source.ts';

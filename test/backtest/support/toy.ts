@@ -229,7 +229,7 @@ export function toyDeps(
       targets.push(t);
       return t;
     },
-    label: (c, i, h) =>
+    label: (_tf, c, i, h) =>
       c[i + h].close > c[i].close * 1.002 ? 0 : c[i + h].close < c[i].close * 0.998 ? 1 : 2,
     logger: silentLogger(),
   };
