@@ -32,6 +32,8 @@ export class SimConnection {
       this.held.push(frame);
       return;
     }
+    // Frames held during a silence go first: TCP never reorders a stream.
+    if (this.held.length > 0) this.flush();
     this.ws.send(frame);
   }
 

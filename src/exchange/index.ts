@@ -1,0 +1,15 @@
+export { CandleBuffer } from './candle-buffer.ts';
+export type { CandleWindow } from './candle-buffer.ts';
+export { CandleBufferSet, seriesId } from './candle-buffers.ts';
+export { CandleStream } from './candle-stream.ts';
+export type {
+  CandleListener,
+  CandleStreamOptions,
+  DeliveryInfo,
+  StreamSeries,
+  StreamStats,
+} from './candle-stream.ts';
+export { createCcxtExchange } from './ccxt-factory.ts';
+export type { CcxtCredentials, CcxtExchange, CcxtFactoryOptions } from './ccxt-factory.ts';
+export { candleProblem, classifyBinanceFrame, classifyHyperliquidFrame } from './stream-frames.ts';
+export type { FrameVerdict } from './stream-frames.ts';
