@@ -5,7 +5,7 @@ import { QuantgateError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import type { Candle, ExchangeId, ModelTimeframe } from '../core/types.ts';
 import { symbolToFileStem } from '../core/types.ts';
-import type { DatasetSeries } from '../features/index.ts';
+import type { DatasetSeries, LabelParams } from '../features/index.ts';
 import { computeFeatures, featureWarmup, makeLabels } from '../features/index.ts';
 
 /** Reads one series' candles, ascending by open time. */
@@ -22,7 +22,7 @@ export interface LoadSeriesOptions {
   readonly timeframe: ModelTimeframe;
   readonly symbols: readonly string[];
   readonly features: FeaturesConfig;
-  readonly labels: { readonly horizon: number; readonly k: number };
+  readonly labels: LabelParams;
   /** Keep candles opening at or after `from` and before `to` (ms UTC). */
   readonly from?: number;
   readonly to?: number;

@@ -2,10 +2,10 @@ import type { Config, FeaturesConfig } from '../config/index.ts';
 import { QuantgateError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import type { ExchangeId, ModelTimeframe } from '../core/types.ts';
-import { MODEL_TIMEFRAMES } from '../core/types.ts';
+import { MODEL_TIMEFRAMES, timeframeMs } from '../core/types.ts';
 import { loadArtifact, networkFromArtifact } from './artifact.ts';
 import { initBackend } from './backend.ts';
-import type { DatasetSeries, SampleRef } from '../features/index.ts';
+import type { DatasetSeries, LabelParams, SampleRef } from '../features/index.ts';
 import { classLabelOf, selectWindows } from '../features/index.ts';
 import type { ClassProbs, ForecastMetrics, QuantileTriple } from './metrics.ts';
 import { computeMetrics } from './metrics.ts';
@@ -33,7 +33,7 @@ export interface PipelineMeta {
     readonly gamma: number;
   };
   readonly features: FeaturesConfig;
-  readonly labels: { readonly horizon: number; readonly k: number };
+  readonly labels: LabelParams;
   readonly exchange: ExchangeId;
   readonly split: Readonly<Record<string, number | string | null>>;
   readonly training: TrainResult;
@@ -159,6 +159,7 @@ export async function evaluateModel(o: EvaluateModelOptions): Promise<ForecastMe
       'INSUFFICIENT_HISTORY',
       `evaluate: no complete samples for ${o.symbols.join(', ')} ${tf}${o.from !== undefined ? ` from ${new Date(o.from).toISOString()}` : ''} (need ≥ ${window} gap-free candles after feature warm-up plus ${horizon} candles of outcome)`,
     );
+  warnIfInSample(o, art.model.trainingWindow.symbols, meta, horizon * timeframeMs(tf), samples, series);
   await initBackend({ logger: o.logger });
   const f = new NetworkForecaster({
     network: networkFromArtifact(art),
@@ -174,4 +175,29 @@ export async function evaluateModel(o: EvaluateModelOptions): Promise<ForecastMe
   } finally {
     f.dispose();
   }
+}
+
+/**
+ * Metrics on data the model was fitted on (training, validation or calibration outcomes of a symbol
+ * it trained on) are not out-of-sample: say so loudly rather than let a flattering number pass.
+ */
+function warnIfInSample(
+  o: EvaluateModelOptions,
+  trainedSymbols: readonly string[],
+  meta: PipelineMeta,
+  horizonMs: number,
+  samples: readonly SampleRef[],
+  series: readonly DatasetSeries[],
+): void {
+  const fittedTo = typeof meta.split.fittedTo === 'string' ? Date.parse(meta.split.fittedTo) : NaN;
+  if (!Number.isFinite(fittedTo)) return;
+  const trained = new Set(trainedSymbols);
+  const inSample = samples.filter(
+    (r) => trained.has(series[r.series].symbol) && r.time <= fittedTo + horizonMs,
+  ).length;
+  if (inSample > 0)
+    o.logger.warn(
+      { inSample, samples: samples.length, fittedTo: meta.split.fittedTo },
+      `evaluate: ${inSample} of ${samples.length} samples are of symbols the model trained on, issued before its fitted data ended (${meta.split.fittedTo}): those are in-sample; use --from after that date for an honest out-of-sample figure`,
+    );
 }

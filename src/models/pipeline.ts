@@ -1,5 +1,5 @@
 import type { Config } from '../config/index.ts';
-import { horizonFor, modelConfigFor } from '../config/index.ts';
+import { modelConfigFor } from '../config/index.ts';
 import type { Clock } from '../core/clock.ts';
 import { QuantgateError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
@@ -10,7 +10,7 @@ import type { CalibrationParams } from './calibration-types.ts';
 import { IDENTITY_CALIBRATION } from './calibration-types.ts';
 import { fitQuantileOffsets, fitTemperature } from './calibration.ts';
 import type { DatasetSeries, SampleRef } from '../features/index.ts';
-import { classLabelOf, selectWindows, splitChronological } from '../features/index.ts';
+import { classLabelOf, labelParamsFor, selectWindows, splitChronological } from '../features/index.ts';
 import type { ForecastMetrics } from './metrics.ts';
 import { classFrequencies } from './metrics.ts';
 import { createNetwork, networkSpecFromConfig } from './network.ts';
@@ -122,7 +122,8 @@ export async function trainModel(o: TrainModelOptions): Promise<TrainModelResult
       'CONFIG_INVALID',
       'model.architecture: rolling-quantile is the baseline (nothing to train); choose tft or mlp',
     );
-  const horizon = horizonFor(config, timeframe);
+  const labelParams = labelParamsFor(config, timeframe);
+  const horizon = labelParams.horizon;
   const t0 = o.clock.now();
 
   const { series, warmup } = await loadDatasetSeries({
@@ -131,7 +132,7 @@ export async function trainModel(o: TrainModelOptions): Promise<TrainModelResult
     timeframe,
     symbols: o.symbols,
     features: config.features,
-    labels: { horizon, k: config.labels.k },
+    labels: labelParams,
     from: o.from,
     to: o.to,
     logger,
@@ -245,7 +246,7 @@ export async function trainModel(o: TrainModelOptions): Promise<TrainModelResult
         trainClassFreq,
         conformal: { scoreGrids: cq.scoreGrids, samples: cq.samples, gamma: mc.conformalGamma },
         features: config.features,
-        labels: { horizon, k: config.labels.k },
+        labels: labelParams,
         exchange: o.exchange,
         split: {
           train: train.length,
@@ -255,6 +256,8 @@ export async function trainModel(o: TrainModelOptions): Promise<TrainModelResult
           embargoed: split.embargoed,
           validationFrom: iso(split.boundaries[0]),
           calibrationFrom: iso(split.boundaries[1]),
+          // Last issue time whose outcome was used to fit anything (calibration is the latest slice).
+          fittedTo: iso(Math.max(...split.calibration.map((r) => r.time))),
           testFrom: Number.isFinite(split.boundaries[2]) ? iso(split.boundaries[2]) : null,
         },
         training: tr,

@@ -1,0 +1,138 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { formatMetricsTable } from '../../src/cli/commands/evaluate.ts';
+import type { ForecastMetrics } from '../../src/models/index.ts';
+import { REPO_ROOT, runCli } from '../support/cli.ts';
+
+const FIXTURES = join(REPO_ROOT, 'test/fixtures/pipeline');
+const tmp = mkdtempSync(join(tmpdir(), 'qg-cli-train-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+const configPath = join(tmp, 'config.yaml');
+writeFileSync(
+  configPath,
+  stringify({
+    exchange: { name: 'binance', symbols: ['BTC/USDT', 'ETH/USDT'] },
+    data: { dir: FIXTURES, modelsDir: join(tmp, 'models') },
+    model: {
+      architecture: 'mlp',
+      window: 8,
+      hidden: 8,
+      epochs: 1,
+      batchSize: 64,
+      maxTrainSamples: 3000,
+      split: { train: 0.55, validation: 0.15, calibration: 0.15 },
+    },
+    logging: { level: 'warn' },
+  }),
+);
+
+describe('quantgate train / evaluate (child process)', () => {
+  it('train --json saves a model and evaluate --json measures it', () => {
+    const out = join(tmp, 'm1');
+    const tr = runCli(
+      [
+        'train',
+        '--timeframe',
+        '5m',
+        '--symbols',
+        'BTC/USDT,ETH/USDT',
+        '--config',
+        configPath,
+        '--out',
+        out,
+        '--json',
+      ],
+      {
+        timeoutMs: 90_000,
+      },
+    );
+    expect(tr.stderr).not.toMatch(/error/);
+    expect(tr.status).toBe(0);
+    const r = JSON.parse(tr.stdout) as { modelDir: string; timeframe: string; metrics: { samples: number } };
+    expect(r.modelDir).toBe(out);
+    expect(r.timeframe).toBe('5m');
+    expect(r.metrics.samples).toBeGreaterThan(0);
+
+    const ev = runCli([
+      'evaluate',
+      '--model',
+      out,
+      '--symbols',
+      'SOL/USDT',
+      '--config',
+      configPath,
+      '--json',
+    ]);
+    expect(ev.status).toBe(0);
+    const m = JSON.parse(ev.stdout) as Record<string, unknown> & {
+      samples: number;
+      quantiles: Record<string, { exceedance: number }>;
+      pinball: { model: number; baseline: number };
+    };
+    for (const k of [
+      'samples',
+      'quantiles',
+      'bandCoverage',
+      'pinball',
+      'accuracy',
+      'ece',
+      'brier',
+      'logLoss',
+    ])
+      expect(m).toHaveProperty(k);
+    expect(Object.keys(m.quantiles)).toEqual(['0.1', '0.5', '0.9']);
+    expect(m.quantiles['0.9'].exceedance).toBeGreaterThanOrEqual(0);
+    expect(m.quantiles['0.9'].exceedance).toBeLessThanOrEqual(1);
+    expect(m.pinball.baseline).toBeGreaterThan(0);
+    // Without --json: the same figures as a table.
+    expect(formatMetricsTable(m as unknown as ForecastMetrics)).toMatch(
+      /P90 exceedance \(y > q90\)\s+\d+\.\d %\s+target 10 %/,
+    );
+  });
+
+  it('too little history → exit 3 naming candles needed and present', () => {
+    const dir = join(tmp, 'short', 'binance', '5m');
+    mkdirSync(dir, { recursive: true });
+    const rows = ['timestamp,open,high,low,close,volume'];
+    for (let i = 0; i < 150; i++)
+      rows.push(`${1_600_000_000_000 + i * 300_000},100,${101 + (i % 3)},99,${100 + (i % 5) / 10},10`);
+    writeFileSync(join(dir, 'BTCUSDT.csv'), `${rows.join('\n')}\n`);
+    const r = runCli([
+      'train',
+      '-t',
+      '5m',
+      '-s',
+      'BTC/USDT',
+      '-c',
+      configPath,
+      '--data-dir',
+      join(tmp, 'short'),
+      '--json',
+    ]);
+    expect(r.status).toBe(3);
+    expect(r.stderr).toMatch(/error \[INSUFFICIENT_HISTORY\]: too little history: need ≥ 400 usable samples/);
+    expect(r.stderr).toMatch(/BTC\/USDT: 150/);
+    expect(r.stdout).toBe('');
+  });
+
+  it('unknown timeframe → exit 2; missing model dir → exit 5', () => {
+    const r = runCli(['train', '--timeframe', '7m', '--config', configPath]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/--timeframe: unknown timeframe "7m" \(expected one of 5m, 1h, 12h, 24h\)/);
+    const e = runCli([
+      'evaluate',
+      '--model',
+      join(tmp, 'no-such-model'),
+      '--symbols',
+      'SOL/USDT',
+      '--config',
+      configPath,
+    ]);
+    expect(e.status).toBe(5);
+    expect(e.stderr).toMatch(/error \[MODEL_MISSING\]: model directory .*no-such-model does not exist/);
+  });
+});
