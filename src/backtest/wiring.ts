@@ -48,8 +48,7 @@ export async function createBacktestDeps(
   logger: Logger,
   buildTarget: TargetBuilder,
 ): Promise<BacktestDeps> {
-  const backend = await initBackend({ logger });
-  logger.info({ backend: backend.name }, 'tfjs backend');
+  await initBackend({ logger });
   const exchange = config.exchange.name;
   const source = csvSource(config.data.dir, exchange);
   const tfs = config.strategy.timeframes;

@@ -2,8 +2,16 @@ import type { Command } from 'commander';
 import { registerConfig } from './config.ts';
 import { registerTrain } from './train.ts';
 import { registerEvaluate } from './evaluate.ts';
+import { registerBacktest } from './backtest.ts';
+import { registerLookaheadAnalysis } from './lookahead-analysis.ts';
 
 /** Each command lives in its own file and registers itself on the program. */
 export type RegisterCommand = (program: Command) => void;
 
-export const COMMANDS: RegisterCommand[] = [registerConfig, registerTrain, registerEvaluate];
+export const COMMANDS: RegisterCommand[] = [
+  registerConfig,
+  registerTrain,
+  registerEvaluate,
+  registerBacktest,
+  registerLookaheadAnalysis,
+];
