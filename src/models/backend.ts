@@ -4,6 +4,7 @@ import { pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import type { Logger } from '../core/logger.ts';
 import { QuantgateError, describeError } from '../core/errors.ts';
+import { registerFastWasmKernels } from './wasm-kernels.ts';
 
 /** Which tfjs backend runs our networks: native (tfjs-node), wasm (default here), or pure JS cpu. */
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
@@ -67,6 +68,7 @@ async function pick(prefer: 'auto' | 'wasm' | 'cpu'): Promise<BackendInfo> {
       if (!(await tf.setBackend('wasm'))) throw new Error('tf.setBackend("wasm") returned false');
     }
     await tf.ready();
+    registerFastWasmKernels();
     return { name: 'wasm', reason: nodeFailure };
   } catch (e) {
     throw new QuantgateError(

@@ -102,12 +102,18 @@ export class NetworkForecaster implements Forecaster {
     });
     if (n === 0)
       return { logits: new Float32Array(0), probs: new Float32Array(0), quantiles: new Float32Array(0) };
-    const [l, q] = tf.tidy(() => {
+    // One read-back per call: logits and quantiles side by side, [n, 6].
+    const both = tf.tidy(() => {
       const out = this.net.forward(tf.tensor3d(x, [n, window, features]), null);
-      return [out.logits.dataSync(), out.quantiles.dataSync()];
+      return tf.concat([out.logits, out.quantiles], 1).dataSync();
     });
-    const logits = Float32Array.from(l);
-    const quantiles = Float32Array.from(q, (v) => v * targetScale);
+    const logits = new Float32Array(n * 3);
+    const quantiles = new Float32Array(n * 3);
+    for (let i = 0; i < n; i++)
+      for (let k = 0; k < 3; k++) {
+        logits[i * 3 + k] = both[i * 6 + k];
+        quantiles[i * 3 + k] = both[i * 6 + 3 + k] * targetScale;
+      }
     return { logits, probs: softmaxRows(logits, 1), quantiles };
   }
 

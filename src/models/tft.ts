@@ -42,35 +42,34 @@ export function buildTft(
   const out = heads(p, H);
   const scale = 1 / Math.sqrt(dh);
 
+  // Time-major layout ([T·B, width], rows of step t at t·B … t·B+B−1) so each step is a row block.
   return (x, drop) => {
     const [B, T] = x.shape;
-    const x2 = tf.reshape(x, [B * T, F]) as tf.Tensor2D;
+    const x2 = tf.reshape(tf.transpose(x, [1, 0, 2]), [T * B, F]) as tf.Tensor2D;
 
     const v = tf.softmax(vsOut.apply(tf.elu(vsHidden.apply(x2, null)), null), -1);
     const emb = dropout(tf.add(tf.matMul(tf.mul(v, x2), embW), tf.matMul(v, embB)), drop);
 
-    const xg = tf.reshape(tf.add(lstmX.apply(emb, null), lstmB), [B, T, 4 * H]);
-    const steps = tf.unstack(xg, 1) as tf.Tensor2D[];
+    const xg = tf.add(lstmX.apply(emb, null), lstmB); // [T·B, 4H]
     let h: tf.Tensor2D = tf.zeros([B, H]);
     let c: tf.Tensor2D = tf.zeros([B, H]);
     const hs: tf.Tensor2D[] = [];
-    for (const g0 of steps) {
-      const g = tf.add(g0, tf.matMul(h, lstmH));
+    for (const step of tf.split(xg, T, 0) as tf.Tensor2D[]) {
+      const g = tf.add(step, tf.matMul(h, lstmH));
       const [i, f, u, o] = tf.split(g, 4, -1) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
       c = tf.add(tf.mul(tf.sigmoid(f), c), tf.mul(tf.sigmoid(i), tf.tanh(u)));
       h = tf.mul(tf.sigmoid(o), tf.tanh(c));
       hs.push(h);
     }
-    const seq = tf.reshape(tf.stack(hs, 1), [B * T, H]) as tf.Tensor2D;
-    const enc = postLstm.apply(seq, emb, drop); // [B·T, H]
+    const seq = tf.concat(hs, 0); // [T·B, H]
+    const enc = postLstm.apply(seq, emb, drop);
 
-    const enc3 = tf.reshape(enc, [B, T, H]);
-    const last = tf.reshape(tf.slice(enc3, [0, T - 1, 0], [B, 1, H]), [B, H]) as tf.Tensor2D;
+    const last = tf.slice(enc, [(T - 1) * B, 0], [B, H]);
     const q = tf.reshape(tf.matMul(last, wq), [B * nh, 1, dh]);
-    const split = (m: tf.Tensor2D): tf.Tensor3D =>
-      tf.reshape(tf.transpose(tf.reshape(tf.matMul(enc, m), [B, T, nh, dh]), [0, 2, 1, 3]), [B * nh, T, dh]);
-    const k = split(wk);
-    const vv = split(wv);
+    const heads3 = (m: tf.Tensor2D): tf.Tensor3D =>
+      tf.reshape(tf.transpose(tf.reshape(tf.matMul(enc, m), [T, B, nh, dh]), [1, 2, 0, 3]), [B * nh, T, dh]);
+    const k = heads3(wk);
+    const vv = heads3(wv);
     const att = tf.softmax(tf.mul(tf.matMul(q, k, false, true), scale), -1); // [B·nh, 1, T]
     const ctx = tf.reshape(tf.matMul(att, vv), [B, H]) as tf.Tensor2D;
     const a = postAtt.apply(tf.matMul(ctx, wo), last, drop);
