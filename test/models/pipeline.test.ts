@@ -14,7 +14,7 @@ const tmp = mkdtempSync(join(tmpdir(), 'qg-pipeline-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 /** A tiny, fast model: the point is the wiring, not the forecast. */
-export const TINY_MODEL = {
+const TINY_MODEL = {
   architecture: 'mlp',
   window: 8,
   hidden: 8,
