@@ -1,0 +1,360 @@
+import type { ClosedCandle, ExchangeId, Signal, Timeframe } from '../core/types.ts';
+import type { Clock } from '../core/clock.ts';
+import type { Logger } from '../core/logger.ts';
+import { describeError } from '../core/errors.ts';
+import type { OrderResult } from '../exchange/index.ts';
+import { seriesId } from '../exchange/index.ts';
+import type { OrderExecutor } from './executor.ts';
+import type { StateFile } from './state-file.ts';
+import type { PendingIntent, PositionState, RuntimeState, TradeRecord } from './state.ts';
+import { emptyState, equityOf } from './state.ts';
+import { decisionClientId } from './client-ids.ts';
+
+/** The part of the strategy plugin the runtime drives (a structural subset of the plugin interface). */
+export interface RuntimePlugin {
+  readonly name: string;
+  onCandle(c: ClosedCandle): Promise<Signal | null>;
+  snapshot(): unknown;
+  restore?(state: unknown): void;
+  dispose(): Promise<void>;
+  /** Model version per timeframe, for the status line. */
+  modelVersions?(): Record<string, string>;
+}
+
+export interface RuntimeOptions {
+  readonly exchange: ExchangeId;
+  readonly executionTimeframe: Timeframe;
+  readonly plugin: RuntimePlugin;
+  readonly executor: OrderExecutor;
+  readonly store: StateFile;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  /** Quote balance of a fresh paper state (live: the exchange's balance from reconciliation). */
+  readonly startingCash: number;
+  readonly onTrade?: (t: TradeRecord) => void;
+  /** Stream health for the status line. */
+  readonly streamStatus?: () => string;
+  readonly maxEquityPoints?: number;
+  readonly maxTrades?: number;
+}
+
+export interface RuntimeStatus {
+  readonly equity: number;
+  readonly cash: number;
+  readonly realizedPnl: number;
+  readonly fees: number;
+  readonly openPositions: PositionState[];
+  readonly trades: number;
+  readonly decisions: RuntimeState['decisions'];
+  readonly lastSignals: string[];
+  readonly modelVersions: Record<string, string>;
+  readonly stream: string;
+}
+
+/**
+ * The thin built-in bot runtime: closed candles in (from the streams), the plugin decides, the
+ * executor trades, state is saved after every candle. Candles are processed one at a time in
+ * arrival order; a candle at or before the last processed one of its series is ignored, which
+ * is what makes a restart resume exactly where it stopped.
+ */
+export class Runtime {
+  private state: RuntimeState;
+  private queue: Promise<void> = Promise.resolve();
+  private readonly log: Logger;
+  private readonly recentSignals: string[] = [];
+  private freshSeries = new Set<string>();
+  private stopped = false;
+
+  constructor(private readonly opts: RuntimeOptions) {
+    this.log = opts.logger.child({ component: 'runtime' });
+    this.state = emptyState(opts.startingCash);
+  }
+
+  /** Takes the state lock, loads the saved state and settles orders a crash left in flight. */
+  async start(restoreBackup = false): Promise<void> {
+    const { store } = this.opts;
+    store.lock();
+    const saved = restoreBackup ? store.restoreFromBackup() : store.read();
+    if (saved) {
+      this.state = saved;
+      if (saved.plugin !== undefined) this.opts.plugin.restore?.(saved.plugin);
+      this.log.info(
+        {
+          series: Object.keys(saved.lastProcessed).length,
+          positions: Object.keys(saved.positions).length,
+          state: store.path,
+        },
+        'resuming from saved state',
+      );
+    }
+    for (const intent of [...this.state.pending]) {
+      const r = await this.opts.executor.fetch(intent.clientOrderId, intent.symbol);
+      this.state.pending = this.state.pending.filter((p) => p !== intent);
+      if (r && r.filled > 0) {
+        this.log.warn(
+          { clientOrderId: intent.clientOrderId },
+          'an order sent before the restart was filled: applying it',
+        );
+        this.apply(intent, r);
+      } else {
+        this.log.warn(
+          { clientOrderId: intent.clientOrderId, found: r !== undefined },
+          'an order in flight at the restart never filled',
+        );
+      }
+    }
+    this.save();
+  }
+
+  /** Queue a closed candle; `warmup` candles of a series with no saved state only build history. */
+  onCandle(c: ClosedCandle, info: { readonly warmup: boolean } = { warmup: false }): Promise<void> {
+    const run = this.queue.then(() => this.process(c, info.warmup));
+    this.queue = run.catch((e: unknown) =>
+      this.log.error(
+        { err: describeError(e), series: seriesId(c), t: c.timestamp },
+        'runtime: candle processing failed',
+      ),
+    );
+    return run;
+  }
+
+  /** Resolves when every queued candle has been processed. */
+  idle(): Promise<void> {
+    return this.queue;
+  }
+
+  get snapshot(): Readonly<RuntimeState> {
+    return this.state;
+  }
+
+  status(): RuntimeStatus {
+    const s = this.state;
+    return {
+      equity: equityOf(s),
+      cash: s.cash,
+      realizedPnl: s.realizedPnl,
+      fees: s.fees,
+      openPositions: Object.values(s.positions),
+      trades: s.trades.length,
+      decisions: s.decisions,
+      lastSignals: [...this.recentSignals],
+      modelVersions: this.opts.plugin.modelVersions?.() ?? {},
+      stream: this.opts.streamStatus?.() ?? '',
+    };
+  }
+
+  logStatus(): void {
+    const st = this.status();
+    this.log.info(
+      {
+        equity: round(st.equity),
+        cash: round(st.cash),
+        realizedPnl: round(st.realizedPnl),
+        openPositions: st.openPositions.map((p) => `${p.symbol} ${p.qty}@${p.entryPrice}`),
+        trades: st.trades,
+        decisions: st.decisions,
+        lastSignals: st.lastSignals,
+        modelVersions: st.modelVersions,
+        stream: st.stream,
+      },
+      'status',
+    );
+  }
+
+  /** Finishes queued candles, saves, frees the plugin's models, releases the lock. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    await this.queue;
+    this.save();
+    try {
+      await this.opts.plugin.dispose();
+    } finally {
+      this.opts.store.unlock();
+    }
+  }
+
+  // ---- internals ---------------------------------------------------------------------------
+
+  private async process(c: ClosedCandle, warmup: boolean): Promise<void> {
+    if (this.stopped) return;
+    const id = seriesId(c);
+    const last = this.state.lastProcessed[id];
+    if (last !== undefined && c.timestamp <= last) return;
+    const history = warmup && (last === undefined || this.freshSeries.has(id));
+    if (history) this.freshSeries.add(id);
+    const exec = c.timeframe === this.opts.executionTimeframe;
+    if (exec) this.state.lastPrices[c.symbol] = c.close;
+    if (exec && !history) await this.checkExits(c);
+    let signal: Signal | null = null;
+    try {
+      signal = await this.opts.plugin.onCandle(c);
+    } catch (e) {
+      this.count('plugin_error');
+      this.log.error({ err: describeError(e), series: id }, 'plugin failed on a candle; no decision');
+    }
+    if (!history) {
+      this.state.decisions.candles++;
+      if (signal) await this.onSignal(signal, c);
+      if (exec) this.pushEquity(c);
+    }
+    this.state.lastProcessed[id] = c.timestamp;
+    this.state.plugin = this.opts.plugin.snapshot();
+    this.save();
+  }
+
+  private async checkExits(c: ClosedCandle): Promise<void> {
+    const p = this.state.positions[c.symbol];
+    if (!p || p.direction !== 'long') return;
+    // Both touched in one candle: assume the stop came first (pessimistic).
+    const kind = c.low <= p.stopLoss ? 'stop_loss' : c.high >= p.takeProfit ? 'take_profit' : undefined;
+    if (kind)
+      await this.send({ symbol: c.symbol, side: 'sell', amount: p.qty, kind, candleTime: c.timestamp });
+  }
+
+  private async onSignal(sig: Signal, c: ClosedCandle): Promise<void> {
+    this.state.decisions.signals++;
+    const text = `${new Date(sig.timestamp).toISOString()} ${sig.symbol} ${sig.action} ${sig.direction} conf ${sig.confidence.toFixed(2)} rr ${sig.riskReward.toFixed(2)}: ${sig.reason}`;
+    this.recentSignals.push(text);
+    if (this.recentSignals.length > 5) this.recentSignals.shift();
+    const p = this.state.positions[sig.symbol];
+    if (sig.action === 'close') {
+      if (p)
+        await this.send({
+          symbol: sig.symbol,
+          side: 'sell',
+          amount: p.qty,
+          kind: 'signal_close',
+          candleTime: c.timestamp,
+        });
+      else this.count('no_position_to_close');
+      return;
+    }
+    if (sig.direction === 'short') return this.count('short_not_supported_on_spot');
+    if (p) return this.count('position_open');
+    if (!(sig.size > 0)) return this.count('zero_size');
+    await this.send({
+      symbol: sig.symbol,
+      side: 'buy',
+      amount: sig.size,
+      kind: 'open',
+      candleTime: c.timestamp,
+      takeProfit: sig.takeProfit,
+      stopLoss: sig.stopLoss,
+    });
+  }
+
+  private async send(i: Omit<PendingIntent, 'clientOrderId'>): Promise<void> {
+    const clientOrderId = decisionClientId([this.opts.exchange, i.symbol, i.kind, i.candleTime]);
+    if (this.state.trades.some((t) => t.clientOrderId === clientOrderId)) return;
+    const intent: PendingIntent = { ...i, clientOrderId };
+    // Persist the intent before the request: a crash in between is settled at the next start.
+    this.state.pending.push(intent);
+    this.save();
+    let r: OrderResult;
+    try {
+      r = await this.opts.executor.submit({
+        clientOrderId,
+        symbol: i.symbol,
+        side: i.side,
+        type: 'market',
+        amount: i.amount,
+        price: this.state.lastPrices[i.symbol],
+      });
+    } catch (e) {
+      // Nothing is known about the order: keep the intent pending so the next start asks.
+      this.log.error({ err: describeError(e), clientOrderId }, 'order submission failed');
+      this.count('order_error');
+      return;
+    }
+    this.state.pending = this.state.pending.filter((p) => p.clientOrderId !== clientOrderId);
+    this.apply(intent, r);
+  }
+
+  private apply(i: PendingIntent, r: OrderResult): void {
+    const s = this.state;
+    if (r.filled <= 0 || r.averagePrice === undefined) {
+      this.count(`order_${r.rejectReason ?? r.state}`);
+      this.record({ ...tradeBase(i, r), qty: 0, price: 0, fee: 0, reason: r.message });
+      return;
+    }
+    const fee = r.fee ?? r.filled * r.averagePrice * this.opts.executor.feeRate;
+    s.fees += fee;
+    s.decisions.executed++;
+    if (i.side === 'buy') {
+      s.cash -= r.filled * r.averagePrice + fee;
+      s.positions[i.symbol] = {
+        symbol: i.symbol,
+        direction: 'long',
+        qty: r.filled,
+        entryPrice: r.averagePrice,
+        takeProfit: i.takeProfit ?? Number.POSITIVE_INFINITY,
+        stopLoss: i.stopLoss ?? 0,
+        openedAt: i.candleTime,
+        clientOrderId: i.clientOrderId,
+        entryFee: fee,
+      };
+      this.record({ ...tradeBase(i, r), qty: r.filled, price: r.averagePrice, fee });
+      return;
+    }
+    const p = s.positions[i.symbol];
+    s.cash += r.filled * r.averagePrice - fee;
+    let pnl = -fee;
+    if (p) {
+      const share = Math.min(1, r.filled / p.qty);
+      pnl += (r.averagePrice - p.entryPrice) * r.filled - p.entryFee * share;
+      const rest = p.qty - r.filled;
+      if (rest > p.qty * 1e-9)
+        s.positions[i.symbol] = { ...p, qty: rest, entryFee: p.entryFee * (1 - share) };
+      else delete s.positions[i.symbol];
+    }
+    s.realizedPnl += pnl;
+    this.record({ ...tradeBase(i, r), qty: r.filled, price: r.averagePrice, fee, pnl });
+  }
+
+  private record(t: TradeRecord): void {
+    this.state.trades.push(t);
+    const max = this.opts.maxTrades ?? 10_000;
+    if (this.state.trades.length > max) this.state.trades.splice(0, this.state.trades.length - max);
+    this.log.info({ trade: t }, 'trade');
+    this.opts.onTrade?.(t);
+  }
+
+  private pushEquity(c: ClosedCandle): void {
+    const curve = this.state.equityCurve;
+    const t = c.timestamp;
+    if (curve.length > 0 && curve[curve.length - 1][0] === t)
+      curve[curve.length - 1][1] = equityOf(this.state);
+    else curve.push([t, equityOf(this.state)]);
+    const max = this.opts.maxEquityPoints ?? 20_000;
+    if (curve.length > max) curve.splice(0, curve.length - max);
+  }
+
+  private count(reason: string): void {
+    const k = this.state.decisions.skipped;
+    k[reason] = (k[reason] ?? 0) + 1;
+  }
+
+  private save(): void {
+    this.state.savedAt = this.opts.clock.now();
+    this.opts.store.write(this.state);
+  }
+}
+
+function tradeBase(
+  i: PendingIntent,
+  r: OrderResult,
+): Pick<TradeRecord, 'clientOrderId' | 'symbol' | 'side' | 'kind' | 'candleTime' | 'state'> {
+  return {
+    clientOrderId: i.clientOrderId,
+    symbol: i.symbol,
+    side: i.side,
+    kind: i.kind,
+    candleTime: i.candleTime,
+    state: r.state,
+  };
+}
+
+function round(v: number): number {
+  return Math.round(v * 100) / 100;
+}

@@ -1,0 +1,148 @@
+import {
+  closeSync,
+  copyFileSync,
+  existsSync,
+  fsyncSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeSync,
+  mkdirSync,
+} from 'node:fs';
+import { dirname, join } from 'node:path';
+import { QuantgateError, describeError } from '../core/errors.ts';
+import type { SecretRedactor } from '../core/secrets.ts';
+import type { RuntimeState } from './state.ts';
+import { stateProblem } from './state.ts';
+
+/**
+ * The runtime's state on disk: one JSON file, written temp → fsync → rename → fsync(dir), the
+ * previous good version kept as `.bak`, one writer at a time (a PID lock file). A corrupt file
+ * is an error that names the backup — never a silent reset.
+ */
+export class StateFile {
+  readonly path: string;
+  readonly backupPath: string;
+  private readonly lockPath: string;
+  private locked = false;
+
+  constructor(
+    dir: string,
+    private readonly redactor: SecretRedactor,
+    name = 'runtime-state.json',
+  ) {
+    mkdirSync(dir, { recursive: true });
+    this.path = join(dir, name);
+    this.backupPath = `${this.path}.bak`;
+    this.lockPath = `${this.path}.lock`;
+  }
+
+  /** Takes the single-writer lock; a lock left by a dead process is taken over. */
+  lock(): void {
+    for (let i = 0; i < 2; i++) {
+      try {
+        const fd = openSync(this.lockPath, 'wx');
+        writeSync(fd, String(process.pid));
+        fsyncSync(fd);
+        closeSync(fd);
+        this.locked = true;
+        return;
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+        const pid = Number(readFileSync(this.lockPath, 'utf8').trim());
+        if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid))
+          throw new QuantgateError(
+            'STATE_CORRUPT',
+            `${this.path}: another quantgate process (pid ${pid}) is running on this state directory; stop it first (lock file ${this.lockPath})`,
+          );
+        rmSync(this.lockPath, { force: true });
+      }
+    }
+    throw new QuantgateError('INTERNAL', `${this.lockPath}: could not take the state lock`);
+  }
+
+  unlock(): void {
+    if (this.locked) rmSync(this.lockPath, { force: true });
+    this.locked = false;
+  }
+
+  /** The saved state, or undefined when none exists yet. */
+  read(): RuntimeState | undefined {
+    if (!existsSync(this.path)) {
+      if (!existsSync(this.backupPath)) return undefined;
+      throw new QuantgateError(
+        'STATE_CORRUPT',
+        `state file ${this.path} is missing but its backup ${this.backupPath} exists: run with --restore-backup to resume from it, or remove the backup to start empty`,
+      );
+    }
+    let problem: string | null;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(readFileSync(this.path, 'utf8'));
+      problem = stateProblem(parsed);
+    } catch (e) {
+      problem = `not valid JSON (${describeError(e)})`;
+    }
+    if (problem === null) return parsed as RuntimeState;
+    const backup = existsSync(this.backupPath)
+      ? ` The last good version is ${this.backupPath}: to resume from it, run with --restore-backup (or copy it over ${this.path}).`
+      : ' There is no backup; move the file away to start from an empty state.';
+    throw new QuantgateError('STATE_CORRUPT', `state file ${this.path} is unusable: ${problem}.${backup}`, {
+      path: this.path,
+      backup: this.backupPath,
+    });
+  }
+
+  /** Replaces the state file with its backup (after checking the backup is good). */
+  restoreFromBackup(): RuntimeState {
+    if (!existsSync(this.backupPath))
+      throw new QuantgateError('STATE_CORRUPT', `no backup ${this.backupPath} to restore from`);
+    const parsed: unknown = JSON.parse(readFileSync(this.backupPath, 'utf8'));
+    const problem = stateProblem(parsed);
+    if (problem)
+      throw new QuantgateError('STATE_CORRUPT', `backup ${this.backupPath} is unusable too: ${problem}`);
+    copyFileSync(this.backupPath, this.path);
+    return parsed as RuntimeState;
+  }
+
+  write(state: RuntimeState): void {
+    const text = this.redactor.redact(JSON.stringify(state));
+    const tmp = `${this.path}.tmp`;
+    const fd = openSync(tmp, 'w');
+    try {
+      writeSync(fd, text);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    // The current file is good (it was read or written by us): keep it as the backup.
+    // Copy, not rename: a crash between the steps must never leave the state file missing.
+    if (existsSync(this.path)) {
+      copyFileSync(this.path, `${this.backupPath}.tmp`);
+      const bfd = openSync(`${this.backupPath}.tmp`, 'r+');
+      try {
+        fsyncSync(bfd);
+      } finally {
+        closeSync(bfd);
+      }
+      renameSync(`${this.backupPath}.tmp`, this.backupPath);
+    }
+    renameSync(tmp, this.path);
+    const dfd = openSync(dirname(this.path), 'r');
+    try {
+      fsyncSync(dfd);
+    } finally {
+      closeSync(dfd);
+    }
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

@@ -1,0 +1,102 @@
+import type { Direction, Side } from '../core/types.ts';
+
+/** An open position the runtime manages (spot: long only; exits are client-side market orders). */
+export interface PositionState {
+  readonly symbol: string;
+  readonly direction: Direction;
+  readonly qty: number;
+  readonly entryPrice: number;
+  readonly takeProfit: number;
+  readonly stopLoss: number;
+  readonly openedAt: number;
+  readonly clientOrderId: string;
+  readonly entryFee: number;
+}
+
+/** One executed (or refused) order, as the trade log shows it. */
+export interface TradeRecord {
+  readonly clientOrderId: string;
+  readonly symbol: string;
+  readonly side: Side;
+  readonly kind: 'open' | 'take_profit' | 'stop_loss' | 'signal_close';
+  readonly candleTime: number;
+  readonly qty: number;
+  readonly price: number;
+  readonly fee: number;
+  /** Realised PnL in quote (closing trades only, net of both fees). */
+  readonly pnl?: number;
+  readonly state: string;
+  readonly reason?: string;
+}
+
+/** An order we are about to send; persisted first so a crash in between is resolved on restart. */
+export interface PendingIntent {
+  readonly clientOrderId: string;
+  readonly symbol: string;
+  readonly side: Side;
+  readonly amount: number;
+  readonly kind: TradeRecord['kind'];
+  readonly candleTime: number;
+  readonly takeProfit?: number;
+  readonly stopLoss?: number;
+}
+
+/** Everything the runtime needs to resume exactly where it stopped. */
+export interface RuntimeState {
+  readonly version: 1;
+  savedAt: number;
+  /** Open time of the last candle fully processed, per series id (`exchange|symbol|timeframe`). */
+  lastProcessed: Record<string, number>;
+  positions: Record<string, PositionState>;
+  pending: PendingIntent[];
+  trades: TradeRecord[];
+  /** [time, equity in quote] at each execution candle, bounded. */
+  equityCurve: Array<[number, number]>;
+  cash: number;
+  realizedPnl: number;
+  fees: number;
+  decisions: { candles: number; signals: number; executed: number; skipped: Record<string, number> };
+  lastPrices: Record<string, number>;
+  plugin: unknown;
+  risk: unknown;
+}
+
+export function emptyState(cash: number): RuntimeState {
+  return {
+    version: 1,
+    savedAt: 0,
+    lastProcessed: {},
+    positions: {},
+    pending: [],
+    trades: [],
+    equityCurve: [],
+    cash,
+    realizedPnl: 0,
+    fees: 0,
+    decisions: { candles: 0, signals: 0, executed: 0, skipped: {} },
+    lastPrices: {},
+    plugin: undefined,
+    risk: undefined,
+  };
+}
+
+export function equityOf(s: RuntimeState): number {
+  let eq = s.cash;
+  for (const p of Object.values(s.positions)) eq += p.qty * (s.lastPrices[p.symbol] ?? p.entryPrice);
+  return eq;
+}
+
+/** Loose structural check of a parsed state document; returns what is wrong or null. */
+export function stateProblem(v: unknown): string | null {
+  if (typeof v !== 'object' || v === null) return 'not a JSON object';
+  const s = v as Partial<RuntimeState>;
+  if (s.version !== 1) return `version ${String(s.version)} (expected 1)`;
+  for (const k of ['lastProcessed', 'positions', 'decisions', 'lastPrices'] as const)
+    if (typeof s[k] !== 'object' || s[k] === null) return `field ${k} missing or not an object`;
+  for (const k of ['pending', 'trades', 'equityCurve'] as const)
+    if (!Array.isArray(s[k])) return `field ${k} missing or not an array`;
+  for (const k of ['cash', 'realizedPnl', 'fees'] as const)
+    if (typeof s[k] !== 'number' || !Number.isFinite(s[k]))
+      return `field ${k} missing or not a finite number`;
+  return null;
+}

@@ -1,0 +1,147 @@
+import type { ClosedCandle, Signal } from '../../src/core/index.ts';
+import { SecretRedactor, silentLogger, timeframeMs } from '../../src/core/index.ts';
+import type { Logger } from '../../src/core/index.ts';
+import {
+  CandleStream,
+  CcxtBroker,
+  createCcxtExchange,
+  pointPrivateApi,
+  seriesId,
+} from '../../src/exchange/index.ts';
+import { Runtime, StateFile, liveExecutor } from '../../src/runtime/index.ts';
+import type { RuntimePlugin } from '../../src/runtime/index.ts';
+import type { SimServer } from '../../src/simulator/index.ts';
+import { simUrls } from '../../src/simulator/index.ts';
+import { fixtureCandles } from '../simulator/helpers.ts';
+import type { SimSeriesInput } from '../../src/simulator/index.ts';
+
+export const SYMBOLS = ['BTC/USDT', 'ETH/USDT', 'SOL/USDT'] as const;
+const STEMS: Record<string, string> = { 'BTC/USDT': 'BTCUSDT', 'ETH/USDT': 'ETHUSDT', 'SOL/USDT': 'SOLUSDT' };
+export const FEE = 0.001;
+
+export function runtimeSeries(): SimSeriesInput[] {
+  return SYMBOLS.map((symbol) => ({
+    exchange: 'binance',
+    symbol,
+    timeframe: '5m',
+    candles: fixtureCandles('5m', STEMS[symbol]),
+  }));
+}
+
+/**
+ * A deterministic price rule standing in for the model plugin in runtime tests (the runtime
+ * must not care what decides): long after three rising closes, TP/SL ±0.4 % / ∓0.3 %.
+ */
+export class RuleStrategy implements RuntimePlugin {
+  readonly name = 'rule';
+  private closes = new Map<string, number[]>();
+  readonly signals: Signal[] = [];
+  async onCandle(c: ClosedCandle): Promise<Signal | null> {
+    const list = this.closes.get(c.symbol) ?? [];
+    list.push(c.close);
+    if (list.length > 4) list.shift();
+    this.closes.set(c.symbol, list);
+    if (list.length < 4 || !(list[0] < list[1] && list[1] < list[2] && list[2] < list[3])) return null;
+    const s: Signal = {
+      exchange: c.exchange,
+      symbol: c.symbol,
+      timestamp: c.timestamp,
+      action: 'open',
+      direction: 'long',
+      confidence: 0.7,
+      riskReward: 4 / 3,
+      size: Number((200 / c.close).toFixed(3)),
+      price: c.close,
+      takeProfit: c.close * 1.004,
+      stopLoss: c.close * 0.997,
+      modelVersions: { '5m': 'rule' },
+      reason: 'three rising closes',
+    };
+    this.signals.push(s);
+    return s;
+  }
+  snapshot(): unknown {
+    return Object.fromEntries(this.closes);
+  }
+  restore(state: unknown): void {
+    this.closes = new Map(Object.entries(state as Record<string, number[]>));
+  }
+  async dispose(): Promise<void> {}
+}
+
+export interface RuntimeRun {
+  runtime: Runtime;
+  stream: CandleStream;
+  strategy: RuleStrategy;
+  stop(): Promise<void>;
+}
+
+/** Runtime → CcxtBroker → the simulator's Binance order endpoints, candles via CandleStream. */
+export async function startRuntime(
+  sim: SimServer,
+  stateDir: string,
+  logger: Logger = silentLogger(),
+): Promise<RuntimeRun> {
+  const urls = simUrls(sim, 'binance');
+  const redactor = new SecretRedactor([]);
+  const ex = await createCcxtExchange({
+    exchange: 'binance',
+    market: 'spot',
+    urls,
+    rateLimit: false,
+    timeoutMs: 2000,
+    logger,
+    credentials: { apiKey: 'test-key-not-secret', secret: 'test-secret-not-secret' },
+  });
+  pointPrivateApi(ex, 'binance', urls.rest);
+  const broker = new CcxtBroker({ exchange: ex, exchangeId: 'binance', logger, redactor, queryDelayMs: 20 });
+  const strategy = new RuleStrategy();
+  const runtime = new Runtime({
+    exchange: 'binance',
+    executionTimeframe: '5m',
+    plugin: strategy,
+    executor: liveExecutor(broker, FEE),
+    store: new StateFile(stateDir, redactor),
+    clock: sim.clock,
+    logger,
+    startingCash: 100_000,
+  });
+  await runtime.start();
+  const stream = new CandleStream({
+    exchange: 'binance',
+    ccxt: ex,
+    series: SYMBOLS.map((symbol) => ({ symbol, timeframe: '5m' as const })),
+    clock: sim.clock,
+    logger,
+    warmupCandles: 300,
+    closeGraceMs: 60_000,
+    reconnect: { initialDelayMs: 10, maxDelayMs: 100 },
+    checkIntervalMs: 20,
+  });
+  stream.onCandle((c, info) => void runtime.onCandle(c, info));
+  await stream.start();
+  const subscribed = () => sim.connections('binance').some((c) => c.subscriptions.size >= SYMBOLS.length);
+  for (let i = 0; i < 2000 && !subscribed(); i++) await new Promise((r) => setTimeout(r, 5));
+  return {
+    runtime,
+    stream,
+    strategy,
+    stop: async () => {
+      await stream.stop();
+      await runtime.stop();
+    },
+  };
+}
+
+/** Open time of the newest candle the simulator has closed. */
+export function lastClosed(sim: SimServer): number {
+  const tf = timeframeMs('5m');
+  return Math.floor(sim.now / tf) * tf - tf;
+}
+
+export function processedAll(run: { runtime: Runtime }, t: number): boolean {
+  const lp = run.runtime.snapshot.lastProcessed;
+  return SYMBOLS.every(
+    (symbol) => (lp[seriesId({ exchange: 'binance', symbol, timeframe: '5m' })] ?? -1) >= t,
+  );
+}
