@@ -40,7 +40,7 @@ export const dataSchema = obj({
   skipBadRows: bool().default(false),
 });
 
-export const featuresSchema = obj({
+const featureSettingsSchema = obj({
   returnLags: z.array(int(1, 500)).min(1).default([1, 3, 6, 12, 24]),
   volatilityWindow: int(2, 500).default(24),
   rsiPeriod: int(2, 200).default(14),
@@ -53,6 +53,27 @@ export const featuresSchema = obj({
   atrPeriod: int(2, 200).default(14),
   volumeWindow: int(2, 1000).default(48),
   timeFeatures: bool().default(true),
+});
+
+/** Same keys as the feature settings, all optional, no defaults: an override changes only what it names. */
+const featureOverrideSchema = z.strictObject(
+  Object.fromEntries(
+    Object.entries(featureSettingsSchema.shape).map(([k, v]) => [
+      k,
+      (v instanceof z.ZodDefault ? v.unwrap() : v).optional(),
+    ]),
+  ),
+) as unknown as z.ZodType<
+  Partial<z.output<typeof featureSettingsSchema>>,
+  Partial<z.input<typeof featureSettingsSchema>>
+>;
+
+export const featuresSchema = featureSettingsSchema.extend({
+  /**
+   * Per-timeframe overrides of the settings above (e.g. shorter periods for 1d, where a long
+   * warm-up costs months of history). Applied by the features module itself. (features owner)
+   */
+  overrides: perTimeframe(featureOverrideSchema).optional(),
 });
 
 export const labelsSchema = obj({

@@ -65,10 +65,11 @@ export function createBatchBuilder(opts: BatchBuilderOptions): BatchBuilder {
       const c = centers[ref.series];
       const inv = invScales[ref.series];
       const dst = b * span;
-      for (let i = 0; i < span; i++) {
-        const j = i % F;
-        const z = (src[start + i] - c[j]) * inv[j];
-        x[dst + i] = z > clip ? clip : z < -clip ? -clip : z;
+      for (let r = 0; r < span; r += F) {
+        for (let j = 0; j < F; j++) {
+          const z = (src[start + r + j] - c[j]) * inv[j];
+          x[dst + r + j] = z > clip ? clip : z < -clip ? -clip : z;
+        }
       }
       const code = s.labels.classes[ref.t];
       yClass[b] = code;

@@ -7,7 +7,13 @@ export type {
   NormStats,
 } from './types.ts';
 export { LABEL_BUY, LABEL_SELL, LABEL_HOLD, LABEL_NONE } from './types.ts';
-export { featureSpec, featureNames, featureWarmup, WARMUP_DECAY_TOLERANCE } from './spec.ts';
+export {
+  featureSpec,
+  featureNames,
+  featureWarmup,
+  featureSettingsFor,
+  WARMUP_DECAY_TOLERANCE,
+} from './spec.ts';
 export type { FeatureSpec } from './spec.ts';
 export { computeFeatures } from './batch.ts';
 export { createIncrementalFeatures } from './incremental.ts';

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { QuantgateError } from '../core/errors.ts';
+import { quantiles } from './quantiles.ts';
 import type { FeatureMatrix, NormColumnStats, NormStats } from './types.ts';
 
 /** One symbol's rows [start, end) of a feature matrix: the training slice only, never later rows. */
@@ -22,13 +23,6 @@ export const DEFAULT_MIN_ROWS_PER_SYMBOL = 200;
 /** IQR of a normal distribution in standard deviations, so scale ≈ σ for Gaussian features. */
 const IQR_PER_SIGMA = 1.3489795;
 
-function quantile(sorted: Float64Array, q: number): number {
-  const pos = (sorted.length - 1) * q;
-  const lo = Math.floor(pos);
-  const hi = Math.min(sorted.length - 1, lo + 1);
-  return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
-}
-
 function stdOf(v: Float64Array, mean: number): number {
   let s = 0;
   for (const x of v) s += (x - mean) * (x - mean);
@@ -44,15 +38,15 @@ function columnStats(values: Float64Array[], count: number): NormColumnStats {
   const center: number[] = [];
   const scale: number[] = [];
   for (const col of values) {
-    const v = col.subarray(0, count).sort();
+    const v = col.subarray(0, count);
     if (v.length === 0) {
       center.push(0);
       scale.push(1);
       continue;
     }
-    const med = quantile(v, 0.5);
+    const [q25, med, q75] = quantiles(v, [0.25, 0.5, 0.75]);
     const tiny = 1e-12 * Math.max(1, Math.abs(med));
-    let s = (quantile(v, 0.75) - quantile(v, 0.25)) / IQR_PER_SIGMA;
+    let s = (q75 - q25) / IQR_PER_SIGMA;
     if (!(s > tiny)) {
       let mean = 0;
       for (const x of v) mean += x;

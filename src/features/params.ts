@@ -1,6 +1,7 @@
 import { horizonFor } from '../config/index.ts';
 import type { Config } from '../config/index.ts';
 import type { ModelTimeframe } from '../core/types.ts';
+import { featureSettingsFor } from './spec.ts';
 
 export interface LabelParams {
   readonly horizon: number;
@@ -13,6 +14,6 @@ export function labelParamsFor(config: Config, tf: ModelTimeframe): LabelParams 
   return {
     horizon: horizonFor(config, tf),
     k: config.labels.k,
-    volWindow: config.labels.volatilityWindow ?? config.features.volatilityWindow,
+    volWindow: config.labels.volatilityWindow ?? featureSettingsFor(tf, config.features).volatilityWindow,
   };
 }

@@ -85,8 +85,23 @@ function warmupOf(s: Omit<FeatureSpec, 'names' | 'warmup'>): number {
   return Math.max(finite, seeds + decay);
 }
 
-/** Resolves and checks the feature set of one timeframe. Throws CONFIG_INVALID on inconsistent settings. */
-export function featureSpec(tf: Timeframe, cfg: FeaturesConfig): FeatureSpec {
+/** The settings of one timeframe: `cfg` with `cfg.overrides[tf]` applied (overrides exist for model timeframes). */
+export function featureSettingsFor(tf: Timeframe, cfg: FeaturesConfig): FeaturesConfig {
+  const o =
+    cfg.overrides && Object.hasOwn(cfg.overrides, tf)
+      ? cfg.overrides[tf as keyof typeof cfg.overrides]
+      : undefined;
+  if (!o) return cfg;
+  const defined = Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
+  return { ...cfg, ...defined };
+}
+
+/**
+ * Resolves and checks the feature set of one timeframe (applying its overrides). Throws
+ * CONFIG_INVALID on inconsistent settings.
+ */
+export function featureSpec(tf: Timeframe, all: FeaturesConfig): FeatureSpec {
+  const cfg = featureSettingsFor(tf, all);
   const lags = [...cfg.returnLags];
   if (new Set(lags).size !== lags.length)
     invalid('returnLags', `expected distinct lags, got [${lags.join(', ')}]`);

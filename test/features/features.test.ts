@@ -52,6 +52,17 @@ describe('feature names', () => {
     expect(featureNames('1h', other)).not.toEqual(featureNames('1h', defaultFeatures()));
   });
 
+  it('apply per-timeframe overrides only to their timeframe', () => {
+    const cfg = featuresSchema.parse({
+      overrides: { '1d': { rsiPeriod: 7, macd: { fast: 6, slow: 13, signal: 5 } } },
+    });
+    expect(featureNames('1d', cfg)).toContain('rsi_7');
+    expect(featureNames('1d', cfg)).toContain('macd_6_13_5');
+    expect(featureNames('5m', cfg)).toContain('rsi_14');
+    expect(featureSpec('1d', cfg).warmup).toBeLessThan(featureSpec('5m', cfg).warmup);
+    expect(() => featuresSchema.parse({ overrides: { '1d': { rsiPeriodx: 7 } } })).toThrow(/rsiPeriodx/);
+  });
+
   it('reject inconsistent settings naming the key', () => {
     expectCode(
       () => featureSpec('5m', featuresSchema.parse({ returnLags: [1, 1] })),
@@ -67,7 +78,7 @@ describe('feature names', () => {
 });
 
 describe('indicator values match technicalindicators', () => {
-  const candles = fixtureCandles('5m', 'BTCUSDT');
+  const candles = fixtureCandles('5m', 'BTCUSDT').slice(0, 3000);
   const cfg = defaultFeatures();
   const m = computeFeatures(candles, '5m', cfg);
   const close = candles.map((c) => c.close);

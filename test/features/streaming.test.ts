@@ -30,6 +30,7 @@ describe('streaming == batch', () => {
     ['5m', 'BTCUSDT', 'default', defaultFeatures()],
     ['5m', 'SOLUSDT', 'short', shortFeatures()],
     ['1h', 'ETHUSDT', 'short', shortFeatures()],
+    ['1h', 'BTCUSDT', 'default', defaultFeatures()],
   ] as const) {
     it(`is bit for bit equal on real ${symbol} ${tf} candles (${cfgName} config)`, () => {
       const candles = fixtureCandles(tf, symbol);
@@ -56,15 +57,22 @@ describe('streaming == batch', () => {
     expect(Number.isFinite(batch.rows[(300 + warmup) * w])).toBe(true);
   });
 
-  it('returns null exactly while warming up and then a row of names.length values', () => {
+  it('returns null exactly while warming up (again after each real gap) and then full rows', () => {
     const cfg = shortFeatures();
     const inc = createIncrementalFeatures('1h', cfg);
     const candles = fixtureCandles('1h', 'BTCUSDT');
+    const starts = [0];
+    for (let i = 1; i < candles.length; i++)
+      if (candles[i].timestamp - candles[i - 1].timestamp !== 3_600_000) starts.push(i);
+    expect(starts.length).toBeGreaterThan(1); // the fixture has real exchange gaps
     const rows = candles.map((c) => inc.push(c));
-    expect(rows.slice(0, inc.warmup).every((r) => r === null)).toBe(true);
-    expect(rows[inc.warmup]).toBeInstanceOf(Float32Array);
-    expect(rows[inc.warmup]?.length).toBe(inc.names.length);
-    expect(inc.segmentLength).toBe(candles.length);
+    for (const s of starts) {
+      expect(rows.slice(s, s + inc.warmup).every((r) => r === null)).toBe(true);
+      if (s + inc.warmup < candles.length && starts.every((o) => o <= s || o > s + inc.warmup)) {
+        expect(rows[s + inc.warmup]?.length).toBe(inc.names.length);
+      }
+    }
+    expect(inc.segmentLength).toBe(candles.length - (starts.at(-1) ?? 0));
     expect(inc.lastTimestamp).toBe(candles.at(-1)?.timestamp);
   });
 });

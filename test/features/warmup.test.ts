@@ -119,13 +119,11 @@ const shared = join(SHARED_DATA, '5m', 'BTCUSDT.csv');
 describe.skipIf(!existsSync(shared))('warm-up check on the full shared data', () => {
   for (const [tf, symbol] of [
     ['5m', 'BTCUSDT'],
-    ['5m', 'ETHUSDT'],
-    ['5m', 'SOLUSDT'],
-    ['1h', 'BTCUSDT'],
+    ['1h', 'ETHUSDT'],
     ['1d', 'ETHUSDT'],
   ] as const) {
-    it(`${symbol} ${tf}: 300 random rows within ${TOLERANCE} std`, () => {
-      const r = checkWarmup(sharedCandles(tf, symbol), tf, defaultFeatures(), 300);
+    it(`${symbol} ${tf}: 100 random rows within ${TOLERANCE} std`, () => {
+      const r = checkWarmup(sharedCandles(tf, symbol), tf, defaultFeatures(), 100);
       expect(r.exactMismatches).toBe(0);
       expect(r.worstRecursive).toBeLessThan(TOLERANCE);
       console.info(
