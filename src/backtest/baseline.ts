@@ -1,6 +1,7 @@
 import type { ClosedCandle, ModelTimeframe } from '../core/types.ts';
 import { timeframeMs } from '../core/types.ts';
 import { RollingQuantileForecaster } from '../models/index.ts';
+import type { Forecaster } from '../models/index.ts';
 import type { ReplayTarget } from './engine.ts';
 import type { ModelMap } from './run.ts';
 
@@ -28,6 +29,13 @@ export function baselineModels(timeframes: readonly ModelTimeframe[], spec: Base
  * index i of a series closes, the outcome of the forecast issued at i − h (its forward log return
  * and class) is known and fed to the baseline before the plugin sees candle i.
  */
+/** Follows wrappers (recording, switching) down to the model itself. */
+function unwrap(m: Forecaster | undefined): Forecaster | undefined {
+  let x = m;
+  while (x && 'unwrapped' in x) x = (x as { unwrapped: Forecaster }).unwrapped;
+  return x;
+}
+
 export function feedBaselineOutcomes(
   target: ReplayTarget,
   models: ModelMap,
@@ -35,7 +43,7 @@ export function feedBaselineOutcomes(
 ): ReplayTarget {
   const closes = new Map<string, Array<{ t: number; c: number }>>();
   const observe = (c: ClosedCandle): void => {
-    const m = models[c.timeframe as ModelTimeframe];
+    const m = unwrap(models[c.timeframe as ModelTimeframe]);
     if (!(m instanceof RollingQuantileForecaster)) return;
     const key = `${c.symbol}|${c.timeframe}`;
     const h = spec.horizons[c.timeframe as ModelTimeframe];

@@ -45,7 +45,11 @@ export function csvSource(dataDir: string, exchange: ExchangeId): CandleSource {
   };
 }
 
-/** UTC-aligned buckets; a bucket with any missing 1h candle is dropped (it shows up as a gap). */
+/**
+ * UTC-aligned buckets (Binance 12h candles open at 00:00 and 12:00 UTC). A bucket missing more than
+ * half of its 1h candles is dropped (it shows up as a gap); one missing fewer is built from the rest,
+ * as the exchange's own candle would still exist.
+ */
 export function resampleCandles(candles: readonly Candle[], from: Timeframe, to: Timeframe): Candle[] {
   const fm = timeframeMs(from);
   const tm = timeframeMs(to);
@@ -56,7 +60,7 @@ export function resampleCandles(candles: readonly Candle[], from: Timeframe, to:
     const start = Math.floor(candles[i].timestamp / tm) * tm;
     let j = i;
     while (j < candles.length && candles[j].timestamp < start + tm) j++;
-    if (j - i === per) {
+    if ((j - i) * 2 >= per) {
       const b = candles.slice(i, j);
       out.push({
         timestamp: start,

@@ -17,3 +17,5 @@ export * from './wiring.ts';
 export * from './lookahead-run.ts';
 export * from './baseline.ts';
 export * from './csv-source.ts';
+export * from './runtime-target.ts';
+export * from './strategy-target.ts';

@@ -5,6 +5,7 @@ import { timeframeMs } from '../core/types.ts';
 import type { Candle, ClosedCandle, ExchangeId, Forecast, ModelTimeframe, Timeframe } from '../core/types.ts';
 import type { FeatureMatrix } from '../features/types.ts';
 import type { ForecastInput, Forecaster } from '../models/forecaster.ts';
+import { RollingQuantileForecaster } from '../models/index.ts';
 import { buyAndHoldCurve } from './buy-and-hold.ts';
 import type { PricePoint } from './buy-and-hold.ts';
 import { scoreForecasts } from './calibration.ts';
@@ -102,6 +103,9 @@ export class SwitchingForecaster implements Forecaster {
   swap(next: Forecaster): void {
     this.current = next;
   }
+  get unwrapped(): Forecaster {
+    return this.current;
+  }
   predictBatch(inputs: readonly ForecastInput[]): Forecast[] {
     return this.current.predictBatch(inputs);
   }
@@ -110,26 +114,88 @@ export class SwitchingForecaster implements Forecaster {
   }
 }
 
+/**
+ * Records every forecast the plugin was served, keyed by symbol and the open time of the candle it
+ * was made on (the clock stands at that candle's close): calibration scores exactly what traded.
+ */
+export class RecordingForecaster implements Forecaster {
+  readonly served = new Map<string, Map<number, Forecast>>();
+  constructor(
+    private readonly inner: Forecaster,
+    private readonly clock: ManualClock,
+    private readonly tfMs: number,
+  ) {}
+  get version(): string {
+    return this.inner.version;
+  }
+  get timeframe(): Timeframe {
+    return this.inner.timeframe;
+  }
+  get horizon(): number {
+    return this.inner.horizon;
+  }
+  get featureNames(): readonly string[] {
+    return this.inner.featureNames;
+  }
+  get window(): number {
+    return this.inner.window;
+  }
+  /** The wrapped model (the baseline feeder needs to reach it). */
+  get unwrapped(): Forecaster {
+    return this.inner;
+  }
+  predictBatch(inputs: readonly ForecastInput[]): Forecast[] {
+    const out = this.inner.predictBatch(inputs);
+    const at = this.clock.now() - this.tfMs;
+    inputs.forEach((x, i) => {
+      let m = this.served.get(x.symbol);
+      if (!m) this.served.set(x.symbol, (m = new Map()));
+      m.set(at, out[i]);
+    });
+    return out;
+  }
+  dispose(): void {
+    this.inner.dispose();
+  }
+}
+
+/** Models whose output depends on state fed during the replay (the rolling baseline) cannot be precomputed. */
+function isStateful(m: Forecaster): boolean {
+  return m instanceof RollingQuantileForecaster;
+}
+
 interface PrecomputedSet {
-  readonly models: Partial<Record<ModelTimeframe, CachedForecaster>>;
-  /** Forecast per candle index, per timeframe and symbol (for calibration). */
-  readonly forecasts: Partial<Record<ModelTimeframe, Record<string, Array<Forecast | undefined>>>>;
+  readonly models: ModelMap;
+  readonly caches: CachedForecaster[];
 }
 
 function precomputeAll(
   models: ModelMap,
   features: Partial<Record<ModelTimeframe, Record<string, FeatureMatrix>>>,
 ): PrecomputedSet {
-  const cached: PrecomputedSet['models'] = {};
-  const forecasts: PrecomputedSet['forecasts'] = {};
+  const out: ModelMap = {};
+  const caches: CachedForecaster[] = [];
   for (const [tf, m] of Object.entries(models) as Array<[ModelTimeframe, Forecaster]>) {
+    if (isStateful(m)) {
+      out[tf] = m;
+      continue;
+    }
     const c = new CachedForecaster(m);
-    cached[tf] = c;
-    const bySym: Record<string, Array<Forecast | undefined>> = {};
-    for (const [sym, fm] of Object.entries(features[tf] ?? {})) bySym[sym] = c.precompute(sym, fm);
-    forecasts[tf] = bySym;
+    for (const [sym, fm] of Object.entries(features[tf] ?? {})) c.precompute(sym, fm);
+    out[tf] = c;
+    caches.push(c);
   }
-  return { models: cached, forecasts };
+  return { models: out, caches };
+}
+
+function recording(
+  models: ModelMap,
+  clock: ManualClock,
+): Partial<Record<ModelTimeframe, RecordingForecaster>> {
+  const out: Partial<Record<ModelTimeframe, RecordingForecaster>> = {};
+  for (const [tf, m] of Object.entries(models) as Array<[ModelTimeframe, Forecaster]>)
+    out[tf] = new RecordingForecaster(m, clock, timeframeMs(tf));
+  return out;
 }
 
 function equityFrom(curve: readonly EquityPoint[], from: number, to: number): EquityPoint[] {
@@ -217,7 +283,8 @@ export async function runBacktest(req: BacktestRequest, deps: BacktestDeps): Pro
   const windows: WalkForwardWindow[] = [];
   const clock = new ManualClock(0);
   let run: ReplayRun;
-  let precomputed: PrecomputedSet;
+  let recorders: Partial<Record<ModelTimeframe, RecordingForecaster>>;
+  const caches: CachedForecaster[] = [];
   if (!req.walkForward) {
     const models = await deps.loadModels();
     const missing = req.timeframes.filter((tf) => !models[tf]);
@@ -226,8 +293,10 @@ export async function runBacktest(req: BacktestRequest, deps: BacktestDeps): Pro
         'MODEL_MISSING',
         `no model for timeframe(s) ${missing.join(', ')} in the models directory; train first (quantgate train) or use --walk-forward`,
       );
-    precomputed = precomputeAll(models, features);
-    const target = await deps.createTarget({ clock, models: precomputed.models, source: deps.source });
+    const pre = precomputeAll(models, features);
+    caches.push(...pre.caches);
+    recorders = recording(pre.models, clock);
+    const target = await deps.createTarget({ clock, models: recorders, source: deps.source });
     run = { out: await replay(req, events, target, clock), target };
   } else {
     if (!deps.trainModels) throw new QuantgateError('INTERNAL', 'walk-forward needs a training pipeline');
@@ -243,7 +312,9 @@ export async function runBacktest(req: BacktestRequest, deps: BacktestDeps): Pro
         'walk-forward: training',
       );
       const models = await deps.trainModels(data.series, slot);
-      perSlot.push(precomputeAll(models, features));
+      const pre = precomputeAll(models, features);
+      caches.push(...pre.caches);
+      perSlot.push(pre);
     }
     req.onProgress?.('train', slots.length, slots.length);
     const switching: Partial<Record<ModelTimeframe, SwitchingForecaster>> = {};
@@ -252,7 +323,8 @@ export async function runBacktest(req: BacktestRequest, deps: BacktestDeps): Pro
       if (!m) throw new QuantgateError('MODEL_MISSING', `walk-forward: training produced no ${tf} model`);
       switching[tf] = new SwitchingForecaster(m);
     }
-    const target = await deps.createTarget({ clock, models: switching, source: deps.source });
+    recorders = recording(switching, clock);
+    const target = await deps.createTarget({ clock, models: recorders, source: deps.source });
     let current = 0;
     const onSlot = (t: number): void => {
       // A candle closing at t belongs to the window whose test range holds t.
@@ -262,23 +334,6 @@ export async function runBacktest(req: BacktestRequest, deps: BacktestDeps): Pro
       }
     };
     run = { out: await replay(req, events, target, clock, onSlot), target };
-    // Calibration uses, per candle, the forecast of the window that was live then.
-    const merged: PrecomputedSet['forecasts'] = {};
-    for (const tf of req.timeframes) {
-      merged[tf] = {};
-      for (const s of req.symbols) {
-        const candles = replaySeries.find((x) => x.symbol === s && x.timeframe === tf)!.candles;
-        merged[tf][s] = candles.map((c, i) => {
-          const close = c.timestamp + timeframeMs(tf);
-          const k = Math.max(
-            0,
-            slots.findIndex((sl) => close > sl.testFrom && close <= sl.testTo),
-          );
-          return perSlot[k].forecasts[tf]?.[s]?.[i];
-        });
-      }
-    }
-    precomputed = { models: perSlot[perSlot.length - 1].models, forecasts: merged };
     const trades = run.target.account.trades();
     for (const [k, slot] of slots.entries()) {
       const curve = equityFrom(run.out.curve, slot.testFrom, slot.testTo);
@@ -323,7 +378,9 @@ export async function runBacktest(req: BacktestRequest, deps: BacktestDeps): Pro
       tf,
       req.symbols.map((s) => ({
         candles: replaySeries.find((x) => x.symbol === s && x.timeframe === tf)!.candles,
-        forecasts: precomputed.forecasts[tf]?.[s] ?? [],
+        forecasts: replaySeries
+          .find((x) => x.symbol === s && x.timeframe === tf)!
+          .candles.map((c) => recorders[tf]?.served.get(s)?.get(c.timestamp)),
       })),
       req.horizons[tf],
       req.from,
@@ -332,8 +389,7 @@ export async function runBacktest(req: BacktestRequest, deps: BacktestDeps): Pro
       deps.label,
     ),
   );
-  const cacheStats = Object.values(precomputed.models).map((m) => m!.stats);
-  const misses = cacheStats.reduce((a, s) => a + s.misses, 0);
+  const misses = caches.reduce((a, c) => a + c.stats.misses, 0);
   const warnings = [...data.warnings];
   if (misses > 0)
     warnings.push(

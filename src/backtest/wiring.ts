@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Config } from '../config/index.ts';
 import { systemClock } from '../core/clock.ts';
-import { QuantgateError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import { timeframeMs } from '../core/types.ts';
 import type { Candle, ModelTimeframe } from '../core/types.ts';
@@ -101,10 +100,3 @@ export async function createBacktestDeps(
     logger,
   };
 }
-
-export const targetPending: TargetBuilder = async () => {
-  throw new QuantgateError(
-    'INTERNAL',
-    'the strategy plugin / paper broker are not wired into the backtest yet',
-  );
-};

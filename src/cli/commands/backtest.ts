@@ -8,7 +8,7 @@ import {
   renderReportHtml,
   resultJson,
   runBacktest,
-  targetPending,
+  strategyTarget,
 } from '../../backtest/index.ts';
 import type { BacktestRequest } from '../../backtest/index.ts';
 import { horizonFor } from '../../config/index.ts';
@@ -132,7 +132,7 @@ export function registerBacktest(program: Command): void {
         const req = backtestRequest(config, opts);
         const logger = createLogger({ level: config.logging.level });
         const bar = progress(logger, process.stderr.isTTY === true);
-        const deps = await createBacktestDeps(config, logger, targetPending);
+        const deps = await createBacktestDeps(config, logger, strategyTarget);
         const result = await runBacktest({ ...req, onProgress: bar.update }, deps).finally(() => bar.stop());
         if (opts.report) {
           writeFileSync(opts.report, await renderReportHtml(result));

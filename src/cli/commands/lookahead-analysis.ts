@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { createBacktestDeps, targetPending, isoDate, runLookaheadAnalysis } from '../../backtest/index.ts';
+import { createBacktestDeps, strategyTarget, isoDate, runLookaheadAnalysis } from '../../backtest/index.ts';
 import type { LookaheadResult } from '../../backtest/index.ts';
 import { QuantgateError } from '../../core/errors.ts';
 import { createLogger } from '../../core/logger.ts';
@@ -75,7 +75,7 @@ export function registerLookaheadAnalysis(program: Command): void {
         });
         const req = backtestRequest(config, { ...opts, baseline: false });
         const logger = createLogger({ level: config.logging.level });
-        const deps = await createBacktestDeps(config, logger, targetPending);
+        const deps = await createBacktestDeps(config, logger, strategyTarget);
         const result = await runLookaheadAnalysis(
           { ...req, cuts, warmup: (tf) => featureWarmup(tf, config.features), recursiveTolerance: 1e-6 },
           deps,

@@ -1,0 +1,200 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Clock } from '../core/clock.ts';
+import type { Logger } from '../core/logger.ts';
+import { SecretRedactor } from '../core/secrets.ts';
+import type { ClosedCandle, ExchangeId, Signal, Timeframe } from '../core/types.ts';
+import { PaperExecutor, Runtime, StateFile, equityOf } from '../runtime/index.ts';
+import type { RuntimePlugin, RuntimeState } from '../runtime/index.ts';
+import type { AccountView, FillRecord, ReplayTarget, StepOutcome } from './engine.ts';
+import type { TradeRecord } from './types.ts';
+
+/**
+ * The backtest's per-candle step IS the live runtime's: a `Runtime` with the same plugin and the
+ * same paper executor, fed by the replay instead of the streams. Only persistence differs — the
+ * runtime saves its state after every candle live (crash safety); a replay has nothing to resume,
+ * so this store keeps the state in memory.
+ */
+class ReplayStateFile extends StateFile {
+  override lock(): void {}
+  override unlock(): void {}
+  override read(): RuntimeState | undefined {
+    return undefined;
+  }
+  override write(_state: RuntimeState): void {}
+}
+
+export interface RuntimeTargetOptions {
+  readonly exchange: ExchangeId;
+  readonly executionTimeframe: Timeframe;
+  readonly plugin: RuntimePlugin;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly startingBalance: number;
+  readonly feeRate: number;
+  readonly slippageBps: number;
+  /** Funding per 8 h on open perp notional (Hyperliquid swaps); 0 for spot. */
+  readonly fundingRatePer8h: number;
+  /** Extra counters to report next to the runtime's skip reasons (the plugin's gate counters). */
+  readonly pluginCounters?: () => Readonly<Record<string, number>>;
+}
+
+const EIGHT_HOURS = 8 * 3_600_000;
+
+export interface RuntimeTarget extends ReplayTarget {
+  readonly runtime: Runtime;
+  close(): Promise<void>;
+}
+
+export async function runtimeTarget(o: RuntimeTargetOptions): Promise<RuntimeTarget> {
+  const dir = mkdtempSync(join(tmpdir(), 'quantgate-bt-state-'));
+  const store = new ReplayStateFile(dir, new SecretRedactor([]));
+  let lastSignal: Signal | null = null;
+  const plugin: RuntimePlugin = {
+    name: o.plugin.name,
+    onCandle: async (c) => (lastSignal = await o.plugin.onCandle(c)),
+    snapshot: () => o.plugin.snapshot(),
+    restore: o.plugin.restore ? (s) => o.plugin.restore?.(s) : undefined,
+    dispose: () => o.plugin.dispose(),
+    modelVersions: o.plugin.modelVersions ? () => o.plugin.modelVersions?.() ?? {} : undefined,
+  };
+  // `runtime` is assigned below; the executor reads prices from its state as the live wiring does.
+  const ref: { rt?: Runtime } = {};
+  const executor = new PaperExecutor((s) => ref.rt?.snapshot.lastPrices[s], o.feeRate, o.slippageBps);
+  const runtime = new Runtime({
+    exchange: o.exchange,
+    executionTimeframe: o.executionTimeframe,
+    plugin,
+    executor,
+    store,
+    clock: o.clock,
+    logger: o.logger,
+    startingCash: o.startingBalance,
+    maxEquityPoints: 1,
+    maxTrades: Number.MAX_SAFE_INTEGER,
+  });
+  ref.rt = runtime;
+  await runtime.start();
+
+  const trades: TradeRecord[] = [];
+  const openInfo = new Map<
+    string,
+    {
+      rr: number;
+      stop: number;
+      timeframe: Timeframe;
+      time: number;
+      funding: number;
+      price: number;
+      fee: number;
+    }
+  >();
+  let funding = 0;
+  let lastFundingT = -1;
+  const exec = o.executionTimeframe;
+
+  const state = (): Readonly<RuntimeState> => runtime.snapshot;
+  const exposure = (): number => {
+    const s = state();
+    let n = 0;
+    for (const p of Object.values(s.positions)) n += p.qty * (s.lastPrices[p.symbol] ?? p.entryPrice);
+    return n;
+  };
+  const chargeFunding = (now: number): void => {
+    if (o.fundingRatePer8h === 0) return;
+    if (lastFundingT >= 0) {
+      const s = state();
+      for (const p of Object.values(s.positions)) {
+        const f =
+          p.qty *
+          (s.lastPrices[p.symbol] ?? p.entryPrice) *
+          o.fundingRatePer8h *
+          ((now - lastFundingT) / EIGHT_HOURS);
+        funding += f;
+        const info = openInfo.get(p.symbol);
+        if (info) info.funding += f;
+      }
+    }
+    lastFundingT = now;
+  };
+
+  const account: AccountView = {
+    // Funding is accrued beside the runtime's cash (the runtime itself models spot only).
+    equity: () => equityOf(state()) - funding,
+    exposure,
+    trades: () => trades,
+    fees: () => state().fees,
+    funding: () => funding,
+  };
+
+  return {
+    runtime,
+    account,
+    gateCounters: () => ({ ...(o.pluginCounters?.() ?? {}), ...prefixed(state().decisions.skipped) }),
+    warm: (c) => runtime.onCandle(c, { warmup: true }),
+    async step(c: ClosedCandle): Promise<StepOutcome> {
+      const before = state().trades.length;
+      lastSignal = null;
+      if (c.timeframe === exec) chargeFunding(o.clock.now());
+      await runtime.onCandle(c, { warmup: false });
+      const s = state();
+      const fills: FillRecord[] = [];
+      for (const t of s.trades.slice(before)) {
+        if (!(t.qty > 0)) continue;
+        fills.push({
+          symbol: t.symbol,
+          side: t.side,
+          quantity: t.qty,
+          price: t.price,
+          fee: t.fee,
+          timestamp: o.clock.now(),
+          reason: t.kind,
+        });
+        if (t.kind === 'open') {
+          const p = s.positions[t.symbol];
+          const sig = lastSignal as Signal | null;
+          openInfo.set(t.symbol, {
+            rr: sig?.riskReward ?? NaN,
+            stop: p?.stopLoss ?? 0,
+            timeframe: c.timeframe,
+            time: o.clock.now(),
+            funding: 0,
+            price: t.price,
+            fee: t.fee,
+          });
+          continue;
+        }
+        const info = openInfo.get(t.symbol);
+        const pnl = (t.pnl ?? 0) - (info?.funding ?? 0);
+        trades.push({
+          symbol: t.symbol,
+          timeframe: info?.timeframe ?? exec,
+          direction: 'long',
+          entryTime: info?.time ?? o.clock.now(),
+          exitTime: o.clock.now(),
+          entryPrice: info?.price ?? t.price,
+          exitPrice: t.price,
+          quantity: t.qty,
+          pnl,
+          fees: t.fee + (info?.fee ?? 0),
+          funding: info?.funding ?? 0,
+          predictedRiskReward: info?.rr ?? NaN,
+          stopLoss: info?.stop ?? 0,
+          exitReason: t.kind,
+        });
+        if (!s.positions[t.symbol]) openInfo.delete(t.symbol);
+      }
+      return { signal: lastSignal, fills };
+    },
+    async close(): Promise<void> {
+      await runtime.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The runtime's own skip reasons, kept apart from the plugin's gate reasons. */
+function prefixed(c: Readonly<Record<string, number>>): Record<string, number> {
+  return Object.fromEntries(Object.entries(c).map(([k, v]) => [`runtime:${k}`, v]));
+}

@@ -1,0 +1,70 @@
+import type { Config } from '../config/index.ts';
+import type { Logger } from '../core/logger.ts';
+import { equityOf } from '../runtime/index.ts';
+import { DecisionRecorder } from '../strategy/decisions.ts';
+import { ModelSet } from '../strategy/model-set.ts';
+import { QuantileStrategy } from '../strategy/quantile-strategy.ts';
+import type { AccountView, PositionInfo } from '../strategy/index.ts';
+import type { TargetContext } from './run.ts';
+import { runtimeTarget } from './runtime-target.ts';
+import type { RuntimeTarget } from './runtime-target.ts';
+
+/**
+ * The backtest target for quantgate's own strategy: QuantileStrategy inside the live Runtime with
+ * the paper executor. The plugin sees the account and positions through the runtime's state, as
+ * it does live.
+ */
+export async function strategyTarget(
+  config: Config,
+  ctx: TargetContext,
+  logger: Logger,
+): Promise<RuntimeTarget> {
+  const log = logger.child({ component: 'backtest' });
+  const models = new ModelSet(log, ctx.models);
+  const decisions = new DecisionRecorder(log);
+  const plugin = new QuantileStrategy(config);
+  const ref: { t?: RuntimeTarget } = {};
+  const target = await runtimeTarget({
+    exchange: config.exchange.name,
+    executionTimeframe: config.strategy.executionTimeframe,
+    plugin,
+    clock: ctx.clock,
+    logger: log,
+    startingBalance: config.paper.startingBalance,
+    feeRate: config.exchange.takerFee,
+    slippageBps: config.paper.slippageBps,
+    fundingRatePer8h: config.exchange.market === 'swap' ? config.backtest.fundingRatePer8h : 0,
+    pluginCounters: () => ({ ...decisions.counts() }),
+  });
+  ref.t = target;
+  const state = () => target.runtime.snapshot;
+  const account: AccountView = {
+    equity: () => equityOf(state()),
+    position: (symbol: string): PositionInfo | null => {
+      const p = state().positions[symbol];
+      return p
+        ? { direction: p.direction, quantity: p.qty, entryPrice: p.entryPrice, entryTime: p.openedAt }
+        : null;
+    },
+    hasPending: (symbol: string) => state().pending.some((p) => p.symbol === symbol),
+  };
+  await plugin.init({
+    config,
+    logger: log,
+    models,
+    account,
+    decisions,
+  });
+  // Warm-up candles build history only: the recorder does not count their decisions.
+  return {
+    ...target,
+    warm: async (c) => {
+      decisions.enabled = false;
+      try {
+        await target.warm(c);
+      } finally {
+        decisions.enabled = true;
+      }
+    },
+  };
+}
