@@ -22,7 +22,7 @@ export class FeatureKernel {
   private readonly closes: Ring;
   private readonly rets: Ring;
   private readonly volume: Ring;
-  private readonly scratch: Float64Array;
+  private readonly logVol: Ring;
   private readonly gain: SeededEma;
   private readonly loss: SeededEma;
   private readonly atr: SeededEma;
@@ -44,7 +44,7 @@ export class FeatureKernel {
     this.closes = new Ring(Math.max(Math.max(...spec.returnLags) + 1, spec.bollinger.period));
     this.rets = new Ring(spec.volatilityWindow);
     this.volume = new Ring(spec.volumeWindow);
-    this.scratch = new Float64Array(spec.volumeWindow);
+    this.logVol = new Ring(spec.volumeWindow);
     this.gain = SeededEma.wilder(spec.rsiPeriod);
     this.loss = SeededEma.wilder(spec.rsiPeriod);
     this.atr = SeededEma.wilder(spec.atrPeriod);
@@ -64,7 +64,7 @@ export class FeatureKernel {
   }
 
   reset(): void {
-    for (const r of [this.closes, this.rets, this.volume]) r.clear();
+    for (const r of [this.closes, this.rets, this.volume, this.logVol]) r.clear();
     for (const e of [this.gain, this.loss, this.atr, this.fast, this.slow, this.signal]) e.reset();
     this.prevClose = NaN;
     this.macd = NaN;
@@ -80,7 +80,7 @@ export class FeatureKernel {
    * Feeds one closed candle and writes its feature row to `out[offset .. offset + width)`, NaN while
    * warming up. Returns whether the row is valid. Throws DATA_INVALID on a bad or out-of-order candle.
    */
-  step(c: Candle, out: Float32Array, offset: number): boolean {
+  step(c: Candle, out: Float32Array | Float64Array, offset: number): boolean {
     checkCandle(c);
     if (!Number.isNaN(this.lastTs)) {
       checkOrder(this.lastTs, c.timestamp, this.spec.tfMs);
@@ -101,6 +101,10 @@ export class FeatureKernel {
     const close = c.close;
     this.closes.push(close);
     this.volume.push(c.volume);
+    const meanVolume = this.volume.mean(this.spec.volumeWindow);
+    if (meanVolume > 0) this.logVol.push(Math.log(c.volume + 1e-3 * meanVolume));
+    // A whole window without volume (exchange maintenance) carries the last value: "unchanged".
+    else if (meanVolume === 0) this.logVol.push(this.logVol.length > 0 ? this.logVol.back(0) : 0);
     const macdFast = this.fast.push(close);
     const macdSlow = this.slow.push(close);
     if (!Number.isNaN(macdSlow)) this.macd = macdFast - macdSlow;
@@ -118,29 +122,19 @@ export class FeatureKernel {
   }
 
   /**
-   * z-score of log(volume + δ) over the volume window, δ = 1e-3 × the window's mean volume: the
-   * offset keeps zero-volume (maintenance) candles finite and scales with the volume itself, so the
-   * feature does not change when volume is counted in other units. 0 for a flat window.
+   * z-score of x = log(volume + δ) over the last `volumeWindow` candles, where each candle's δ is
+   * 1e-3 × the mean volume of the window ending at that candle (fixed when the candle arrives, so
+   * each step costs one log). δ keeps zero-volume (maintenance) candles finite and scales with
+   * volume, so the feature does not change when volume is counted in other units. 0 for a flat window.
    */
   private volumeZ(): number {
     const w = this.spec.volumeWindow;
-    const xs = this.scratch;
-    const mean = this.volume.mean(w);
-    if (!(mean > 0)) return 0;
-    const delta = 1e-3 * mean;
-    let sum = 0;
-    for (let i = 0; i < w; i++) {
-      xs[i] = Math.log(this.volume.back(i) + delta);
-      sum += xs[i];
-    }
-    const m = sum / w;
-    let ss = 0;
-    for (let i = 0; i < w; i++) ss += (xs[i] - m) * (xs[i] - m);
-    const sd = Math.sqrt(ss / w);
-    return sd <= FLAT * Math.max(1, Math.abs(m)) ? 0 : (xs[0] - m) / sd;
+    const m = this.logVol.mean(w);
+    const sd = this.logVol.std(w, m);
+    return sd <= FLAT * Math.max(1, Math.abs(m)) ? 0 : (this.logVol.back(0) - m) / sd;
   }
 
-  private write(c: Candle, out: Float32Array, offset: number): void {
+  private write(c: Candle, out: Float32Array | Float64Array, offset: number): void {
     const s = this.spec;
     const close = c.close;
     let k = offset;

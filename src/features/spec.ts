@@ -72,7 +72,7 @@ function warmupOf(s: Omit<FeatureSpec, 'names' | 'warmup'>): number {
     Math.max(...s.returnLags),
     s.volatilityWindow,
     s.bollinger.period - 1,
-    s.volumeWindow - 1,
+    2 * s.volumeWindow - 2, // volume z-score: a window of values that each use a window
   );
   const seeds = Math.max(s.rsiPeriod, s.atrPeriod, s.macd.slow + s.macd.signal - 2);
   const decay = Math.max(
