@@ -1,0 +1,22 @@
+export type {
+  AccountView,
+  OrderUpdate,
+  PluginContext,
+  PluginState,
+  PositionInfo,
+  StrategyPlugin,
+  Veto,
+} from './plugin.ts';
+export { QuantileStrategy } from './quantile-strategy.ts';
+export { ModelSet } from './model-set.ts';
+export { RiskManager } from './risk-manager.ts';
+export type { RiskCheckInput, RiskSnapshot, RiskState, RiskVerdict } from './risk-manager.ts';
+export { DecisionRecorder } from './decisions.ts';
+export type { DecisionRecord } from './decisions.ts';
+export { DECISION_REASONS, emptyCounters } from './reasons.ts';
+export type { DecisionReason, ReasonCounters } from './reasons.ts';
+export { evaluateGate, leaningDirection } from './gate.ts';
+export type { GateInput, GateResult } from './gate.ts';
+export { fuse, regimeOf } from './fusion.ts';
+export type { FusionInput, FusionResult, Regime } from './fusion.ts';
+export { FeatureWindow } from './feature-window.ts';

@@ -1,0 +1,296 @@
+import type { Config } from '../config/index.ts';
+import { horizonFor } from '../config/index.ts';
+import { QuantgateError } from '../core/errors.ts';
+import type { ClosedCandle, Direction, Forecast, ModelTimeframe, Signal } from '../core/types.ts';
+import { timeframeMs } from '../core/types.ts';
+import { createIncrementalFeatures, featureWarmup } from '../features/index.ts';
+import type { IncrementalFeatureStream } from '../features/index.ts';
+import { FeatureWindow } from './feature-window.ts';
+import { fuse } from './fusion.ts';
+import { evaluateGate, leaningDirection } from './gate.ts';
+import type { OrderUpdate, PluginContext, PluginState, StrategyPlugin } from './plugin.ts';
+
+const MAX_WINDOW = 512;
+const REGIME_HISTORY = 60;
+
+interface SeriesState {
+  readonly features: IncrementalFeatureStream;
+  readonly rows: FeatureWindow;
+}
+
+interface Stamped {
+  readonly forecast: Forecast;
+  readonly at: number; // open time of the candle it was made on
+}
+
+interface PersistentState {
+  lastExitAt: Record<string, number>;
+  regimeBands: number[];
+  counters: Record<string, number>;
+}
+
+function median(xs: readonly number[]): number {
+  if (xs.length === 0) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/**
+ * quantgate's strategy: per symbol, incremental features per timeframe → that timeframe's model
+ * on each of its closed candles; on each execution-timeframe candle, fuse the latest forecasts,
+ * pass the quantile risk/reward gate, size from confidence and risk per trade. All time comes from
+ * candles, so the backtest and live paths make the same decisions.
+ */
+export class QuantileStrategy implements StrategyPlugin {
+  readonly name = 'quantgate';
+  readonly timeframes: readonly ModelTimeframe[];
+  readonly warmup: Readonly<Partial<Record<ModelTimeframe, number>>>;
+  private ctx: PluginContext | null = null;
+  private readonly series = new Map<string, SeriesState>();
+  private readonly latest = new Map<string, Stamped>();
+  private st: PersistentState = { lastExitAt: {}, regimeBands: [], counters: {} };
+
+  constructor(private readonly config: Config) {
+    this.timeframes = config.strategy.timeframes;
+    const w: Partial<Record<ModelTimeframe, number>> = {};
+    for (const tf of this.timeframes) w[tf] = featureWarmup(tf, config.features) + config.model.window;
+    this.warmup = w;
+  }
+
+  async init(ctx: PluginContext): Promise<void> {
+    this.ctx = ctx;
+    for (const tf of this.timeframes) {
+      const model = ctx.models.get(tf);
+      if (!model || model.featureNames.length === 0) continue;
+      const expected = createIncrementalFeatures(tf, this.config.features).names;
+      const same =
+        model.featureNames.length === expected.length &&
+        model.featureNames.every((n, i) => n === expected[i]);
+      if (!same)
+        throw new QuantgateError(
+          'MODEL_INVALID',
+          `model ${model.version} (${tf}) was trained on features [${model.featureNames.join(', ')}] but the config produces [${expected.join(', ')}]`,
+        );
+      if (model.window > MAX_WINDOW)
+        throw new QuantgateError(
+          'MODEL_INVALID',
+          `model ${model.version} needs a window of ${model.window} > ${MAX_WINDOW}`,
+        );
+    }
+  }
+
+  private context(): PluginContext {
+    if (!this.ctx) throw new QuantgateError('INTERNAL', 'QuantileStrategy used before init()');
+    return this.ctx;
+  }
+
+  private seriesFor(symbol: string, tf: ModelTimeframe): SeriesState {
+    const key = `${symbol}|${tf}`;
+    let s = this.series.get(key);
+    if (!s) {
+      const features = createIncrementalFeatures(tf, this.config.features);
+      s = { features, rows: new FeatureWindow(features.names.length, MAX_WINDOW) };
+      this.series.set(key, s);
+    }
+    return s;
+  }
+
+  async onCandle(c: ClosedCandle): Promise<Signal | null> {
+    const tf = c.timeframe as ModelTimeframe;
+    if (!this.timeframes.includes(tf)) return null;
+    const ctx = this.context();
+    if (tf === this.config.strategy.executionTimeframe) ctx.models.beginCandle();
+    this.updateForecast(c, tf);
+    if (tf !== this.config.strategy.executionTimeframe) return null;
+    return this.decide(c);
+  }
+
+  private updateForecast(c: ClosedCandle, tf: ModelTimeframe): void {
+    const s = this.seriesFor(c.symbol, tf);
+    const row = s.features.push(c);
+    if (row === null) {
+      s.rows.reset();
+      return;
+    }
+    s.rows.push(row);
+    const models = this.context().models;
+    const win = s.rows.window(models.window(tf));
+    if (win === null) return;
+    const out = models.predict(tf, [{ symbol: c.symbol, features: win }]);
+    if (!out || out.length === 0) return;
+    this.latest.set(`${c.symbol}|${tf}`, { forecast: out[0], at: c.timestamp });
+    if (tf === '12h') {
+      this.st.regimeBands.push(out[0].q90 - out[0].q10);
+      if (this.st.regimeBands.length > REGIME_HISTORY) this.st.regimeBands.shift();
+    }
+  }
+
+  /** Latest forecast of `tf` for `symbol`, if it is no older than two of its candles. */
+  private fresh(symbol: string, tf: ModelTimeframe, now: number): Forecast | undefined {
+    const f = this.latest.get(`${symbol}|${tf}`);
+    if (!f) return undefined;
+    return now - f.at <= 2 * timeframeMs(tf) ? f.forecast : undefined;
+  }
+
+  private decide(c: ClosedCandle): Signal | null {
+    const ctx = this.context();
+    const cfg = this.config.strategy;
+    const exec = cfg.executionTimeframe;
+    const rec = (reason: Parameters<typeof ctx.decisions.record>[2], detail: string) =>
+      ctx.decisions.record(c.symbol, c.timestamp, reason, detail);
+    const forecasts: Partial<Record<ModelTimeframe, Forecast>> = {};
+    for (const tf of this.timeframes) {
+      const f = this.fresh(c.symbol, tf, c.timestamp);
+      if (f) forecasts[tf] = f;
+    }
+    const f = forecasts[exec];
+    const versions = Object.fromEntries(Object.entries(forecasts).map(([tf, x]) => [tf, x.modelVersion]));
+    const position = ctx.account.position(c.symbol);
+
+    if (position) return this.manageOpen(c, position.direction, position.entryTime, f, versions);
+    if (ctx.account.hasPending(c.symbol))
+      return (rec('order_pending', 'an order for this symbol is pending'), null);
+    if (!f) {
+      const reason = ctx.models.get(exec) ? 'warmup' : 'model_unavailable';
+      return (rec(reason, `no ${exec} forecast yet`), null);
+    }
+    const lastExit = this.st.lastExitAt[c.symbol];
+    if (
+      cfg.cooldownCandles > 0 &&
+      lastExit !== undefined &&
+      c.timestamp - lastExit < cfg.cooldownCandles * timeframeMs(exec)
+    )
+      return (rec('cooldown', `cooldown after exit at ${new Date(lastExit).toISOString()}`), null);
+
+    const direction = leaningDirection(f);
+    if (!direction) return (rec('no_direction', 'P(buy) = P(sell)'), null);
+    if (direction === 'short' && !cfg.sizing.allowShort)
+      return (
+        rec('short_not_allowed', `model leans short (P(sell)=${f.pSell.toFixed(3)}) but shorts are off`),
+        null
+      );
+
+    const gate = evaluateGate({ forecast: f, price: c.close, direction }, cfg);
+    const gateText = `${direction} conf=${gate.confidence.toFixed(3)} rr=${gate.riskReward.toFixed(2)}`;
+    if (!gate.pass) return (rec(gate.reason ?? 'low_confidence', gateText), null);
+
+    const fusion = fuse({ direction, forecasts, medianRegimeBand: median(this.st.regimeBands) }, cfg);
+    if (fusion.veto) return (rec(fusion.veto, `${gateText}; ${fusion.notes.join('; ')}`), null);
+
+    const equity = ctx.account.equity();
+    const perUnitRisk = Math.abs(c.close - gate.stopLoss);
+    const size = (equity * cfg.sizing.riskPerTrade * gate.confidence * fusion.sizeFactor) / perUnitRisk;
+    if (!(size > 0) || !Number.isFinite(size))
+      return (rec('size_too_small', `${gateText}; size ${size}`), null);
+    const reason = `${gateText} regime=${fusion.regime} score=${fusion.score.toFixed(2)} size×${fusion.sizeFactor}${fusion.notes.length ? ` (${fusion.notes.join('; ')})` : ''}`;
+    rec('trade_opened', reason);
+    return {
+      exchange: c.exchange,
+      symbol: c.symbol,
+      timestamp: c.timestamp,
+      action: 'open',
+      direction,
+      confidence: gate.confidence,
+      riskReward: gate.riskReward,
+      size,
+      price: c.close,
+      takeProfit: gate.takeProfit,
+      stopLoss: gate.stopLoss,
+      modelVersions: versions,
+      reason,
+    };
+  }
+
+  /** With a position open: close it after the max hold or on a strong opposite signal. */
+  private manageOpen(
+    c: ClosedCandle,
+    held: Direction,
+    entryTime: number,
+    f: Forecast | undefined,
+    versions: Record<string, string>,
+  ): Signal | null {
+    const ctx = this.context();
+    const cfg = this.config.strategy;
+    const exec = cfg.executionTimeframe;
+    const maxHold = cfg.exits.maxHoldCandles ?? horizonFor(this.config, exec);
+    const close = (reason: 'trade_closed_max_hold' | 'trade_closed_reversal', detail: string): Signal => {
+      ctx.decisions.record(c.symbol, c.timestamp, reason, detail);
+      return {
+        exchange: c.exchange,
+        symbol: c.symbol,
+        timestamp: c.timestamp,
+        action: 'close',
+        direction: held,
+        confidence: 0,
+        riskReward: 0,
+        size: 0,
+        price: c.close,
+        takeProfit: 0,
+        stopLoss: 0,
+        modelVersions: versions,
+        reason: detail,
+      };
+    };
+    // The entry fills at the open of the candle after the decision; held candles count from there.
+    const heldCandles = Math.round((c.timestamp - entryTime) / timeframeMs(exec)) + 1;
+    if (heldCandles >= maxHold)
+      return close('trade_closed_max_hold', `held ${heldCandles} >= ${maxHold} candles`);
+    if (f) {
+      const opposite: Direction = held === 'long' ? 'short' : 'long';
+      if (leaningDirection(f) === opposite) {
+        const g = evaluateGate({ forecast: f, price: c.close, direction: opposite }, cfg);
+        if (g.pass)
+          return close(
+            'trade_closed_reversal',
+            `opposite signal conf=${g.confidence.toFixed(3)} rr=${g.riskReward.toFixed(2)}`,
+          );
+      }
+    }
+    ctx.decisions.record(
+      c.symbol,
+      c.timestamp,
+      'position_open',
+      `holding ${held} (${heldCandles}/${maxHold})`,
+    );
+    return null;
+  }
+
+  onOrderUpdate(u: OrderUpdate): void {
+    if (u.kind === 'exit') this.st.lastExitAt[u.symbol] = u.timestamp;
+  }
+
+  /** Model version per timeframe (status line). */
+  modelVersions(): Record<string, string> {
+    return { ...this.context().models.versions() } as Record<string, string>;
+  }
+
+  /** Decision counters by reason (status line, backtest report). */
+  decisionCounts(): Readonly<Record<string, number>> {
+    return this.context().decisions.counts();
+  }
+
+  snapshot(): PluginState {
+    return {
+      lastExitAt: { ...this.st.lastExitAt },
+      regimeBands: [...this.st.regimeBands],
+      counters: { ...this.context().decisions.counts() },
+    };
+  }
+
+  restore(state: PluginState): void {
+    const s = state as Partial<PersistentState>;
+    this.st = {
+      lastExitAt: { ...(s.lastExitAt ?? {}) },
+      regimeBands: [...(s.regimeBands ?? [])],
+      counters: {},
+    };
+    if (s.counters) this.context().decisions.restore(s.counters);
+  }
+
+  async dispose(): Promise<void> {
+    this.series.clear();
+    this.latest.clear();
+    this.ctx?.models.dispose();
+  }
+}
