@@ -45,7 +45,7 @@ const r = await trainModel({
   maxMinutes,
   epochs: arg('--epochs'),
   clock: systemClock,
-  logger: createLogger({ level: 'warn' }),
+  logger: createLogger({ level: 'info' }),
 });
 const seconds = (performance.now() - t0) / 1000;
 const peakRssMb = process.resourceUsage().maxRSS / 1024;
@@ -57,6 +57,8 @@ const result = {
   architecture: config.model.architecture,
   samples: r.samples,
   epochsRun: r.training.epochs,
+  bestEpoch: r.training.bestEpoch,
+  stopReason: r.training.stopReason,
   maxMinutes,
   seconds,
   peakRssMb,
@@ -67,9 +69,9 @@ mkdirSync('bench/results', { recursive: true });
 writeFileSync('bench/results/train.json', `${JSON.stringify(result, null, 2)}\n`);
 process.stdout.write(
   [
-    '| candles | architecture | train samples | epochs | seconds | peak RSS | < 10 min |',
-    '|---|---|---|---|---|---|---|',
-    `| ${used} | ${result.architecture} | ${r.samples.train} | ${result.epochsRun} | ${seconds.toFixed(0)} | ${peakRssMb.toFixed(0)} MB | ${result.met ? 'yes' : 'NO'} |`,
+    '| candles | architecture | train samples | epochs | stopped by | seconds | peak RSS | < 10 min |',
+    '|---|---|---|---|---|---|---|---|',
+    `| ${used} | ${result.architecture} | ${r.samples.train} | ${result.epochsRun} | ${result.stopReason} | ${seconds.toFixed(0)} | ${peakRssMb.toFixed(0)} MB | ${result.met ? 'yes' : 'NO'} |`,
     '',
   ].join('\n'),
 );
