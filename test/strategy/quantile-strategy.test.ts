@@ -1,0 +1,150 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../../src/config/index.ts';
+import { silentLogger } from '../../src/core/logger.ts';
+import type { Candle, ClosedCandle, Signal, Timeframe } from '../../src/core/types.ts';
+import { createIncrementalFeatures } from '../../src/features/index.ts';
+import { DecisionRecorder, ModelSet, QuantileStrategy } from '../../src/strategy/index.ts';
+import type { AccountView, PositionInfo } from '../../src/strategy/index.ts';
+import { FakeForecaster } from './support.ts';
+
+function readFixture(tf: Timeframe, stem: string): Candle[] {
+  const text = readFileSync(
+    new URL(`../fixtures/candles/binance/${tf}/${stem}.csv`, import.meta.url),
+    'utf8',
+  );
+  return text
+    .trim()
+    .split('\n')
+    .slice(1)
+    .map((l) => {
+      const [timestamp, open, high, low, close, volume] = l.split(',').map(Number);
+      return { timestamp, open, high, low, close, volume };
+    });
+}
+
+const config = parseConfig({
+  exchange: { name: 'binance', symbols: ['BTC/USDT'] },
+  strategy: { timeframes: ['5m', '1h'], thresholds: { confidence: 0.6, minRiskReward: 1.2 } },
+  model: { window: 8 },
+});
+
+/** A forecaster whose output depends only on its input window: momentum of the first feature. */
+function momentumModel(tf: Timeframe) {
+  const names = createIncrementalFeatures(tf, config.features).names;
+  const w = names.length;
+  return new FakeForecaster(`fake-${tf}`, tf, names, 8, ({ features }) => {
+    const last = features[features.length - w]; // first feature of the newest row
+    const up = last > 0;
+    const p = Math.min(0.9, 0.55 + Math.abs(last) * 200);
+    return up
+      ? { pBuy: p, pSell: (1 - p) / 2, pHold: (1 - p) / 2, q10: -0.004, q50: 0.001, q90: 0.008 }
+      : { pBuy: (1 - p) / 2, pSell: p, pHold: (1 - p) / 2, q10: -0.008, q50: -0.001, q90: 0.004 };
+  });
+}
+
+/** Candles of several timeframes in close-time order, as every host delivers them. */
+function merged(limit5m: number): ClosedCandle[] {
+  const c5 = readFixture('5m', 'BTCUSDT').slice(0, limit5m);
+  const end = c5[c5.length - 1].timestamp + 300_000;
+  const c1h = readFixture('1h', 'BTCUSDT').filter(
+    (c) => c.timestamp >= c5[0].timestamp - 200 * 3_600_000 && c.timestamp + 3_600_000 <= end,
+  );
+  const tag = (c: Candle, timeframe: Timeframe): ClosedCandle => ({
+    ...c,
+    exchange: 'binance',
+    symbol: 'BTC/USDT',
+    timeframe,
+  });
+  const all = [...c1h.map((c) => tag(c, '1h')), ...c5.map((c) => tag(c, '5m'))];
+  const closeOf = (c: ClosedCandle) => c.timestamp + (c.timeframe === '1h' ? 3_600_000 : 300_000);
+  return all.sort((a, b) => closeOf(a) - closeOf(b) || (a.timeframe === '1h' ? -1 : 1));
+}
+
+/** A minimal host: entries fill at once at the signal price; exits on close signals or TP/SL touches. */
+async function run(candles: readonly ClosedCandle[]) {
+  const positions = new Map<string, PositionInfo & { tp: number; sl: number }>();
+  const account: AccountView = {
+    equity: () => 10_000,
+    position: (s) => positions.get(s) ?? null,
+    hasPending: () => false,
+  };
+  const decisions = new DecisionRecorder(silentLogger());
+  const plugin = new QuantileStrategy(config);
+  const models = new ModelSet(silentLogger(), { '5m': momentumModel('5m'), '1h': momentumModel('1h') });
+  await plugin.init({ config, logger: silentLogger(), models, account, decisions });
+  const signals: Signal[] = [];
+  let execCandles = 0;
+  for (const c of candles) {
+    if (c.timeframe === '5m') {
+      execCandles++;
+      const p = positions.get(c.symbol);
+      if (p && (c.low <= p.sl || c.high >= p.tp)) positions.delete(c.symbol);
+    }
+    const s = await plugin.onCandle(c);
+    if (!s) continue;
+    signals.push(s);
+    if (s.action === 'open')
+      positions.set(s.symbol, {
+        direction: s.direction,
+        quantity: s.size,
+        entryPrice: s.price,
+        entryTime: s.timestamp,
+        tp: s.takeProfit,
+        sl: s.stopLoss,
+      });
+    else positions.delete(s.symbol);
+  }
+  await plugin.dispose();
+  return { signals, counts: decisions.counts(), execCandles };
+}
+
+describe('QuantileStrategy on real candles', () => {
+  it('decides on every execution candle exactly once, with a counted reason', async () => {
+    const { signals, counts, execCandles } = await run(merged(1500));
+    const total = Object.values(counts).reduce((a, b) => a + b, 0);
+    expect(total).toBe(execCandles);
+    expect(counts.warmup).toBeGreaterThan(0);
+    expect(counts.trade_opened).toBeGreaterThan(0);
+    expect(counts.low_confidence + counts.short_not_allowed).toBeGreaterThan(0);
+    const opens = signals.filter((s) => s.action === 'open');
+    expect(opens.length).toBe(counts.trade_opened);
+    for (const s of opens) {
+      expect(s.direction).toBe('long');
+      expect(s.takeProfit).toBeCloseTo(s.price * Math.exp(0.008), 6);
+      expect(s.stopLoss).toBeCloseTo(s.price * Math.exp(-0.004), 6);
+      expect(s.size).toBeGreaterThan(0);
+      expect(s.modelVersions['5m']).toBe('fake-5m');
+    }
+  });
+
+  it('no look-ahead: cutting the future changes no earlier signal', async () => {
+    const full = await run(merged(1500));
+    for (const cut of [400, 777, 1200]) {
+      const part = await run(merged(cut));
+      const lastT = merged(cut).at(-1)!.timestamp;
+      const expected = full.signals.filter((s) => s.timestamp <= lastT);
+      expect(part.signals).toEqual(expected);
+    }
+  });
+
+  it('refuses a model trained on other features', async () => {
+    const plugin = new QuantileStrategy(config);
+    const wrong = new FakeForecaster('wrong', '5m', ['a', 'b'], 8, () => ({
+      pBuy: 1,
+      pSell: 0,
+      pHold: 0,
+      q10: 0,
+      q50: 0,
+      q90: 0,
+    }));
+    const ctx = {
+      config,
+      logger: silentLogger(),
+      models: new ModelSet(silentLogger(), { '5m': wrong }),
+      account: { equity: () => 1, position: () => null, hasPending: () => false },
+      decisions: new DecisionRecorder(silentLogger()),
+    };
+    await expect(plugin.init(ctx)).rejects.toThrow(/trained on features \[a, b\]/);
+  });
+});
