@@ -11,7 +11,7 @@ import type { ParamBuilder } from './params.ts';
 export function buildMlp(
   p: ParamBuilder,
   spec: NetworkSpec,
-): (x: tf.Tensor3D, drop: DropoutCtx | null) => NetworkOutput {
+): (x: tf.Tensor3D, drop: DropoutCtx | null, inference?: boolean) => NetworkOutput {
   const { features: F, hidden: H } = spec;
   const l1 = linear(p, 'mlp.l1', F, 2 * H);
   const l2 = linear(p, 'mlp.l2', 2 * H, H);

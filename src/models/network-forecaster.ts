@@ -104,7 +104,7 @@ export class NetworkForecaster implements Forecaster {
       return { logits: new Float32Array(0), probs: new Float32Array(0), quantiles: new Float32Array(0) };
     // One read-back per call: logits and quantiles side by side, [n, 6].
     const both = tf.tidy(() => {
-      const out = this.net.forward(tf.tensor3d(x, [n, window, features]), null);
+      const out = this.net.forward(tf.tensor3d(x, [n, window, features]), null, true);
       return tf.concat([out.logits, out.quantiles], 1).dataSync();
     });
     const logits = new Float32Array(n * 3);

@@ -37,8 +37,12 @@ export interface Network {
   readonly spec: NetworkSpec;
   /** Trainable weights in a fixed order (the order of the weights file). */
   readonly weights: readonly NamedWeight[];
-  /** x: [batch, window, features], already normalised. Pass a DropoutCtx only while training. */
-  forward(x: tf.Tensor3D, drop: DropoutCtx | null): NetworkOutput;
+  /**
+   * x: [batch, window, features], already normalised. Pass a DropoutCtx only while training.
+   * `inference`: no gradients will be taken, so the network may use faster non-differentiable
+   * paths (the TFT runs its LSTM recurrence in plain JS). Never set it under tf.variableGrads.
+   */
+  forward(x: tf.Tensor3D, drop: DropoutCtx | null, inference?: boolean): NetworkOutput;
   dispose(): void;
 }
 
@@ -124,7 +128,11 @@ export function predictArrays(net: Network, x: Float32Array, n: number, chunk = 
   for (let s = 0; s < n; s += chunk) {
     const m = Math.min(chunk, n - s);
     const [l, q] = tf.tidy(() => {
-      const out = net.forward(tf.tensor3d(x.subarray(s * per, (s + m) * per), [m, window, features]), null);
+      const out = net.forward(
+        tf.tensor3d(x.subarray(s * per, (s + m) * per), [m, window, features]),
+        null,
+        true,
+      );
       return [out.logits.dataSync(), out.quantiles.dataSync()];
     });
     logits.set(l, s * 3);

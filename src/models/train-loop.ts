@@ -151,7 +151,7 @@ export function evaluateLoss(
     data.fill(idx.subarray(0, k), b.x, b.yClass, b.yRet, b.w);
     const [a, ws, p] = tf.tidy(() => {
       const t = toTensors(net, b, k);
-      const out = net.forward(t.x, null);
+      const out = net.forward(t.x, null, true);
       const ce = tf.neg(tf.sum(tf.mul(tf.oneHot(t.yClass, 3), tf.logSoftmax(out.logits, -1)), -1));
       return [
         tf.sum(tf.mul(ce, t.w)).dataSync()[0],

@@ -56,6 +56,25 @@ describe.each(['tft', 'mlp'] as const)('%s network', (arch) => {
     [a, b, c].forEach((n) => n.dispose());
   });
 
+  it('gives the same outputs on the inference path as on the differentiable path', () => {
+    const net = createNetwork(tinySpec(arch), 7);
+    const r = lcg(21);
+    // 3 samples: small enough for the TFT's JS recurrence (used for batches ≤ 4).
+    const x = tf.tensor3d(
+      Float32Array.from({ length: 3 * W * F }, () => r() * 3),
+      [3, W, F],
+    );
+    const [a, b] = [false, true].map((inference) =>
+      tf.tidy(() => {
+        const o = net.forward(x, null, inference);
+        return [Array.from(o.logits.dataSync()), Array.from(o.quantiles.dataSync())];
+      }),
+    );
+    a.forEach((arr, k) => arr.forEach((v, i) => expect(b[k][i]).toBeCloseTo(v, 4)));
+    x.dispose();
+    net.dispose();
+  });
+
   it('leaks no tensors in predictArrays', () => {
     const net = createNetwork(tinySpec(arch), 1);
     const x = new Float32Array(3 * W * F).fill(0.5);
