@@ -23,3 +23,16 @@ export type {
   ReconcileReport,
   RejectReason,
 } from './ccxt-broker.ts';
+export {
+  CSV_HEADER,
+  appendCandles,
+  candlePath,
+  findGaps,
+  lastStoredTimestamp,
+  readCandleFile,
+  readCandles,
+  rowProblem,
+} from './csv-store.ts';
+export type { Gap, ReadOptions, ReadResult } from './csv-store.ts';
+export { resampleCandles } from './resample.ts';
+export type { ResampleResult } from './resample.ts';
