@@ -36,3 +36,4 @@ export { createBatchBuilder } from './batch-builder.ts';
 export type { BatchBuilder, BatchBuilderOptions } from './batch-builder.ts';
 export { labelParamsFor } from './params.ts';
 export type { LabelParams } from './params.ts';
+export { gapBefore } from './gaps.ts';

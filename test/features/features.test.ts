@@ -5,6 +5,7 @@ import {
   createIncrementalFeatures,
   featureNames,
   featureSpec,
+  gapBefore,
 } from '../../src/features/index.ts';
 import { QuantgateError } from '../../src/core/errors.ts';
 import { featuresSchema } from '../../src/config/index.ts';
@@ -203,6 +204,24 @@ describe('gaps and bad candles', () => {
     const w = m.names.length;
     expect(Array.from(m.rows.subarray(200 * w))).toEqual(Array.from(alone.rows));
     expect(m.rows.subarray(200 * w, (200 + (m.warmup ?? 0)) * w).every((v) => Number.isNaN(v))).toBe(true);
+  });
+
+  it('gapBefore marks exactly the candles after which the feature rows restart their warm-up (real 1h gaps)', () => {
+    const candles = fixtureCandles('1h', 'SOLUSDT');
+    const gaps = gapBefore(
+      candles.map((c) => c.timestamp),
+      '1h',
+    );
+    const m = computeFeatures(candles, '1h', shortFeatures());
+    const w = m.names.length;
+    const warmup = m.warmup ?? 0;
+    const at = [...gaps.keys()].filter((i) => gaps[i] === 1);
+    expect(at.length).toBe(4);
+    for (const i of at) {
+      expect(Number.isNaN(m.rows[(i + warmup - 1) * w])).toBe(true);
+      expect(Number.isFinite(m.rows[(i + warmup) * w])).toBe(true);
+      expect(Number.isFinite(m.rows[(i - 1) * w])).toBe(true);
+    }
   });
 
   it('a candle overlapping the previous one (duplicate or out of order) is an error naming its time', () => {
