@@ -80,16 +80,23 @@ export class CachedForecaster implements Forecaster {
   }
 
   /**
-   * Predicts every complete window of one series (rows from firstValid on) in batches and stores
+   * Predicts every complete window of one series (rows from firstValid on, within `rows` — a
+   * walk-forward model only needs its own test range) in batches and stores
    * the forecasts. Returns the forecast per row index (undefined before the first full window).
    */
-  precompute(symbol: string, m: FeatureMatrix, batchSize = 1024): Array<Forecast | undefined> {
+  precompute(
+    symbol: string,
+    m: FeatureMatrix,
+    rows: { readonly from: number; readonly to: number } = { from: 0, to: Infinity },
+    batchSize = 1024,
+  ): Array<Forecast | undefined> {
     const cols = columnIndex(m.names, this.featureNames, `${symbol} ${this.timeframe} (${this.version})`);
     const first = m.firstValid + this.window - 1;
     const out: Array<Forecast | undefined> = new Array<Forecast | undefined>(m.length);
     const byPrint = new Map<number, number[]>();
-    for (let start = Math.max(first, 0); start < m.length; start += batchSize) {
-      const end = Math.min(m.length, start + batchSize);
+    const last = Math.min(m.length, rows.to);
+    for (let start = Math.max(first, 0, rows.from); start < last; start += batchSize) {
+      const end = Math.min(last, start + batchSize);
       const inputs: ForecastInput[] = [];
       for (let i = start; i < end; i++) inputs.push({ symbol, features: windowAt(m, cols, i, this.window) });
       const fs = this.inner.predictBatch(inputs);

@@ -16,7 +16,7 @@ import { runReplay } from './engine.ts';
 import type { ReplayOutput, ReplayTarget } from './engine.ts';
 import { CachedForecaster } from './forecast-cache.ts';
 import { performanceMetrics } from './metrics.ts';
-import { mergeByCloseTime, sliceByTime } from './replay.ts';
+import { lowerBound, mergeByCloseTime, sliceByTime } from './replay.ts';
 import { groupTrades } from './summary.ts';
 import type {
   BacktestResult,
@@ -172,6 +172,10 @@ interface PrecomputedSet {
 function precomputeAll(
   models: ModelMap,
   features: Partial<Record<ModelTimeframe, Record<string, FeatureMatrix>>>,
+  rowRange: (tf: ModelTimeframe, symbol: string) => { from: number; to: number } = () => ({
+    from: 0,
+    to: Infinity,
+  }),
 ): PrecomputedSet {
   const out: ModelMap = {};
   const caches: CachedForecaster[] = [];
@@ -181,7 +185,7 @@ function precomputeAll(
       continue;
     }
     const c = new CachedForecaster(m);
-    for (const [sym, fm] of Object.entries(features[tf] ?? {})) c.precompute(sym, fm);
+    for (const [sym, fm] of Object.entries(features[tf] ?? {})) c.precompute(sym, fm, rowRange(tf, sym));
     out[tf] = c;
     caches.push(c);
   }
@@ -312,7 +316,12 @@ export async function runBacktest(req: BacktestRequest, deps: BacktestDeps): Pro
         'walk-forward: training',
       );
       const models = await deps.trainModels(data.series, slot);
-      const pre = precomputeAll(models, features);
+      // Only the candles this window's models will see (its test range, one candle of slack).
+      const pre = precomputeAll(models, features, (tf, sym) => {
+        const c = replaySeries.find((x) => x.symbol === sym && x.timeframe === tf)!.candles;
+        const ms = timeframeMs(tf);
+        return { from: lowerBound(c, slot.testFrom - 2 * ms), to: lowerBound(c, slot.testTo) };
+      });
       caches.push(...pre.caches);
       perSlot.push(pre);
     }

@@ -1,9 +1,7 @@
 import type { Config } from '../config/index.ts';
 import type { Logger } from '../core/logger.ts';
 import { equityOf } from '../runtime/index.ts';
-import { DecisionRecorder } from '../strategy/decisions.ts';
-import { ModelSet } from '../strategy/model-set.ts';
-import { QuantileStrategy } from '../strategy/quantile-strategy.ts';
+import { DecisionRecorder, ModelSet, QuantileStrategy } from '../strategy/index.ts';
 import type { AccountView, PositionInfo } from '../strategy/index.ts';
 import type { TargetContext } from './run.ts';
 import { runtimeTarget } from './runtime-target.ts';
