@@ -37,3 +37,4 @@ export type { BatchBuilder, BatchBuilderOptions } from './batch-builder.ts';
 export { labelParamsFor } from './params.ts';
 export type { LabelParams } from './params.ts';
 export { gapBefore } from './gaps.ts';
+export { slicesBefore } from './norm-slices.ts';

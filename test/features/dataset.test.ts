@@ -7,6 +7,7 @@ import {
   fitNormalisation,
   makeLabels,
   selectWindows,
+  slicesBefore,
   splitChronological,
 } from '../../src/features/index.ts';
 import type { DatasetSeries, SampleRef } from '../../src/features/index.ts';
@@ -106,6 +107,23 @@ describe('splitChronological', () => {
     // 3 symbols × H candles before each of 3 boundaries.
     expect(split.embargoed).toBe(3 * 3 * H);
     expect(split.train.length / samples.length).toBeCloseTo(0.6, 1);
+  });
+
+  it('slicesBefore gives each series its rows before the validation boundary, for fitting normalisation', () => {
+    const split = splitChronological(
+      samples,
+      { train: 0.6, validation: 0.2, calibration: 0.2 },
+      { horizon: H, timeframe: '5m' },
+    );
+    const slices = slicesBefore(all, split.boundaries[0]);
+    slices.forEach((sl, i) => {
+      const ts = all[i].timestamps;
+      expect(sl.symbol).toBe(all[i].symbol);
+      expect(ts[(sl.end ?? 0) - 1]).toBeLessThan(split.boundaries[0]);
+      expect(ts[sl.end ?? 0]).toBeGreaterThanOrEqual(split.boundaries[0]);
+    });
+    expect(slicesBefore(all, 0).every((sl) => sl.end === 0)).toBe(true);
+    expect(slicesBefore(all, Infinity).map((sl) => sl.end)).toEqual(all.map((s) => s.timestamps.length));
   });
 
   it('leaves the test slice empty when the fractions sum to 1', () => {
