@@ -49,7 +49,7 @@ export async function createBacktestDeps(
 ): Promise<BacktestDeps> {
   await initBackend({ logger });
   const exchange = config.exchange.name;
-  const source = csvSource(config.data.dir, exchange);
+  const source = csvSource(config.data.dir, exchange, config.data.skipBadRows);
   const tfs = config.strategy.timeframes;
   const horizons = Object.fromEntries(tfs.map((tf) => [tf, labelParamsFor(config, tf).horizon])) as Record<
     ModelTimeframe,
