@@ -86,16 +86,27 @@ function stats(ms: number[]): { p50: number; p99: number; mean: number; n: numbe
   return { p50: q(0.5), p99: q(0.99), mean: s.reduce((a, b) => a + b, 0) / s.length, n: s.length };
 }
 
-function time(reps: number, f: (i: number) => unknown): number[] {
+/**
+ * Wall time and CPU time (user+system of this process) per call. On a shared, loaded machine wall
+ * time includes waiting for a core; CPU time is close to what an idle 2-core box would show, since
+ * wasm runs single-threaded here.
+ */
+function time(reps: number, f: (i: number) => unknown): { wall: number[]; cpu: number[] } {
   for (let i = 0; i < 10; i++) f(i);
-  const out: number[] = [];
+  const wall: number[] = [];
+  const cpu: number[] = [];
   for (let i = 0; i < reps; i++) {
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     f(i);
-    out.push(performance.now() - t0);
+    wall.push(performance.now() - t0);
+    const c = process.cpuUsage(c0);
+    cpu.push((c.user + c.system) / 1000);
   }
-  return out;
+  return { wall, cpu };
 }
+
+const both = (t: { wall: number[]; cpu: number[] }) => ({ wall: stats(t.wall), cpu: stats(t.cpu) });
 
 function forecaster(arch: NetworkArchitecture, seed: number): NetworkForecaster {
   const net = createNetwork(networkSpecFromConfig({ ...model, architecture: arch }, F, 0.01), seed);
@@ -109,7 +120,7 @@ function forecaster(arch: NetworkArchitecture, seed: number): NetworkForecaster 
   });
 }
 
-async function trainStepMs(arch: NetworkArchitecture): Promise<ReturnType<typeof stats>> {
+async function trainStepMs(arch: NetworkArchitecture): Promise<ReturnType<typeof both>> {
   const net = createNetwork(networkSpecFromConfig({ ...model, architecture: arch }, F, 0.01), 1);
   const bs = 128;
   const steps = arch === 'tft' ? 8 : 40;
@@ -129,7 +140,9 @@ async function trainStepMs(arch: NetworkArchitecture): Promise<ReturnType<typeof
     },
   });
   const times: number[] = [];
+  const cpus: number[] = [];
   let last = performance.now();
+  let lastCpu = process.cpuUsage();
   await trainNetwork(
     net,
     { train: provider(bs * steps, 0), validation: provider(bs, 99_999) },
@@ -139,24 +152,30 @@ async function trainStepMs(arch: NetworkArchitecture): Promise<ReturnType<typeof
       batchSize: bs,
       onProgress: (p) => {
         const now = performance.now();
-        if (p.kind === 'step') times.push(now - last);
+        const c = process.cpuUsage(lastCpu);
+        if (p.kind === 'step') {
+          times.push(now - last);
+          cpus.push((c.user + c.system) / 1000);
+        }
         last = now;
+        lastCpu = process.cpuUsage();
       },
     },
   );
   net.dispose();
-  return stats(times.slice(2)); // the first steps include kernel warm-up
+  // The first steps include kernel warm-up.
+  return { wall: stats(times.slice(2)), cpu: stats(cpus.slice(2)) };
 }
 
 const results: Record<string, unknown>[] = [];
 for (const arch of ['tft', 'mlp'] as const) {
   const one = forecaster(arch, 1);
-  const single = stats(
+  const single = both(
     time(arch === 'tft' ? 300 : 2000, (i) => one.predictBatch([windowAt(i * 7, 'BTC/USDT')])),
   );
-  const batch20 = stats(time(arch === 'tft' ? 100 : 500, (i) => one.predictBatch(round(i))));
+  const batch20 = both(time(arch === 'tft' ? 100 : 500, (i) => one.predictBatch(round(i))));
   const four = ['5m', '1h', '12h', '1d'].map((_, k) => (k === 0 ? one : forecaster(arch, k + 1)));
-  const fullRound = stats(
+  const fullRound = both(
     time(arch === 'tft' ? 50 : 300, (i) => four.forEach((f) => f.predictBatch(round(i)))),
   );
   four.forEach((f) => f.dispose());
@@ -186,18 +205,22 @@ mkdirSync(join(here, 'results'), { recursive: true });
 writeFileSync(join(here, 'results', 'predict.json'), `${JSON.stringify(out, null, 2)}\n`);
 
 const f1 = (x: number) => x.toFixed(1);
-const line = (r: Record<string, unknown>, k: string) => {
-  const s = r[k] as ReturnType<typeof stats>;
+const line = (r: Record<string, unknown>, k: string, kind: 'wall' | 'cpu') => {
+  const s = (r[k] as ReturnType<typeof both>)[kind];
   return `${f1(s.p50)} / ${f1(s.p99)}`;
 };
+const table = (kind: 'wall' | 'cpu') =>
+  `\n${kind === 'wall' ? 'Wall' : 'CPU'} time, ms p50 / p99:\n\n` +
+  '| model | params | 1 symbol | 20 symbols | round 20×4 | train step b=128 |\n|---|---|---|---|---|---|\n' +
+  results
+    .map(
+      (r) =>
+        `| ${r.arch as string} | ${r.params as number} | ${line(r, 'single', kind)} | ${line(r, 'batch20', kind)} | ${line(r, 'round80', kind)} | ${line(r, 'trainStep128', kind)} |`,
+    )
+    .join('\n') +
+  '\n';
 process.stdout.write(
-  `backend ${info.name}, window ${W}, hidden ${model.hidden}, heads ${model.heads}, ${F} features, load avg ${loadavg()[0].toFixed(1)} on 2 cores\n\n` +
-    '| model | params | 1 symbol p50/p99 ms | 20 symbols p50/p99 ms | round 20×4 p50/p99 ms | train step b=128 p50/p99 ms |\n|---|---|---|---|---|---|\n' +
-    results
-      .map(
-        (r) =>
-          `| ${r.arch as string} | ${r.params as number} | ${line(r, 'single')} | ${line(r, 'batch20')} | ${line(r, 'round80')} | ${line(r, 'trainStep128')} |`,
-      )
-      .join('\n') +
-    '\n',
+  `backend ${info.name}, window ${W}, hidden ${model.hidden}, heads ${model.heads}, ${F} features, load avg ${loadavg()[0].toFixed(1)} on 2 cores\n` +
+    table('wall') +
+    table('cpu'),
 );

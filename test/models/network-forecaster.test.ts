@@ -106,13 +106,18 @@ describe('NetworkForecaster memory', () => {
   it('keeps tf.memory().numTensors flat across 10,000 predictions', () => {
     const mlp = forecaster('mlp');
     const tft = forecaster('tft');
-    const one = [input('ETH/USDT', 1)];
+    // 10,000 forecasts: MLP 2,000 calls × 4 symbols; TFT 400 × 4 (JS LSTM) and 80 × 5 (graph LSTM).
+    const four = [1, 2, 3, 4].map((s) => input('ETH/USDT', s));
     const five = [1, 2, 3, 4, 5].map((s) => input('BTC/USDT', s));
-    mlp.predictBatch(one);
+    mlp.predictBatch(four);
+    tft.predictBatch(four);
     tft.predictBatch(five);
     const before = tf.memory().numTensors;
-    for (let i = 0; i < 9000; i++) mlp.predictBatch(one);
-    for (let i = 0; i < 200; i++) tft.predictBatch(five);
+    let n = 0;
+    for (let i = 0; i < 2000; i++) n += mlp.predictBatch(four).length;
+    for (let i = 0; i < 400; i++) n += tft.predictBatch(four).length;
+    for (let i = 0; i < 80; i++) n += tft.predictBatch(five).length;
+    expect(n).toBe(10_000);
     expect(tf.memory().numTensors).toBe(before);
     mlp.dispose();
     tft.dispose();

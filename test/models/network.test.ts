@@ -1,3 +1,4 @@
+import { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -122,5 +123,29 @@ describe('clipByGlobalNorm', () => {
     const small = clipByGlobalNorm(grads, 100);
     expect(Array.from(small.grads[0].dataSync())).toEqual([30, 40]);
     tf.dispose([...grads, ...big.grads, ...small.grads]);
+  });
+});
+
+describe('backend', () => {
+  it('is idempotent and also starts inside a worker thread', async () => {
+    const a = await initBackend();
+    const b = await initBackend();
+    expect(a).toBe(b);
+    // A worker does not inherit tsx's loader: register it first, then import the TS fixture.
+    const fixture = new URL('./network-worker-fixture.ts', import.meta.url).href;
+    const boot = `import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(fixture)}); });`;
+    const w = new Worker(boot, { eval: true });
+    const msg = await new Promise<{ backend: string; same: boolean; active: string; q: number[] }>(
+      (resolve, reject) => {
+        w.once('message', resolve);
+        w.once('error', reject);
+      },
+    );
+    await w.terminate();
+    expect(msg.backend).toBe(a.name);
+    expect(msg.active).toBe(a.name);
+    expect(msg.same).toBe(true);
+    expect(msg.q).toHaveLength(6);
+    expect(msg.q.every(Number.isFinite)).toBe(true);
   });
 });
