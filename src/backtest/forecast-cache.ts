@@ -41,6 +41,22 @@ export function windowAt(
   return out;
 }
 
+/** For each row, how many consecutive rows ending there have every used feature finite. */
+export function completeRun(m: FeatureMatrix, cols: readonly number[]): Int32Array {
+  const w = m.names.length;
+  const run = new Int32Array(m.length);
+  for (let i = 0; i < m.length; i++) {
+    let ok = true;
+    for (const c of cols)
+      if (!Number.isFinite(m.rows[i * w + c])) {
+        ok = false;
+        break;
+      }
+    run[i] = ok ? (i > 0 ? run[i - 1] : 0) + 1 : 0;
+  }
+  return run;
+}
+
 function fingerprint(features: Float32Array, width: number): number {
   // FNV-1a over the last row's bits: cheap, and collisions are checked by comparing the row.
   const u = new Uint32Array(features.buffer, features.byteOffset + (features.length - width) * 4, width);
@@ -95,17 +111,24 @@ export class CachedForecaster implements Forecaster {
     const out: Array<Forecast | undefined> = new Array<Forecast | undefined>(m.length);
     const byPrint = new Map<number, number[]>();
     const last = Math.min(m.length, rows.to);
-    for (let start = Math.max(first, 0, rows.from); start < last; start += batchSize) {
-      const end = Math.min(last, start + batchSize);
-      const inputs: ForecastInput[] = [];
-      for (let i = start; i < end; i++) inputs.push({ symbol, features: windowAt(m, cols, i, this.window) });
+    // Rows after a data gap are NaN until the indicators re-warm; the plugin makes no forecast
+    // there, so only windows of complete rows are predicted.
+    const run = completeRun(m, cols);
+    const valid: number[] = [];
+    for (let i = Math.max(first, 0, rows.from); i < last; i++) if (run[i] >= this.window) valid.push(i);
+    for (let b = 0; b < valid.length; b += batchSize) {
+      const idx = valid.slice(b, b + batchSize);
+      const inputs: ForecastInput[] = idx.map((i) => ({
+        symbol,
+        features: windowAt(m, cols, i, this.window),
+      }));
       const fs = this.inner.predictBatch(inputs);
       for (let k = 0; k < fs.length; k++) {
-        out[start + k] = fs[k];
+        out[idx[k]] = fs[k];
         const h = fingerprint(inputs[k].features, cols.length);
         const list = byPrint.get(h);
-        if (list) list.push(start + k);
-        else byPrint.set(h, [start + k]);
+        if (list) list.push(idx[k]);
+        else byPrint.set(h, [idx[k]]);
       }
     }
     this.table.set(symbol, { m, cols, forecasts: out, byPrint });
