@@ -7,3 +7,7 @@ export { PaperExecutor } from './paper-executor.ts';
 export { liveExecutor } from './executor.ts';
 export type { OrderExecutor } from './executor.ts';
 export { decisionClientId } from './client-ids.ts';
+export { startLive } from './live.ts';
+export type { LiveHandle, LiveOptions } from './live.ts';
+export { demoConfig, runDemo } from './demo.ts';
+export type { DemoOptions, DemoResult } from './demo.ts';

@@ -1,6 +1,6 @@
 import type { ClosedCandle, Signal } from '../../src/core/index.ts';
 import { SecretRedactor, silentLogger, timeframeMs } from '../../src/core/index.ts';
-import type { Logger } from '../../src/core/index.ts';
+import type { Clock, Logger } from '../../src/core/index.ts';
 import {
   CandleStream,
   CcxtBroker,
@@ -82,7 +82,18 @@ export async function startRuntime(
   stateDir: string,
   logger: Logger = silentLogger(),
 ): Promise<RuntimeRun> {
-  const urls = simUrls(sim, 'binance');
+  const subscribed = () => sim.connections('binance').some((c) => c.subscriptions.size >= SYMBOLS.length);
+  return startRuntimeAt(simUrls(sim, 'binance'), sim.clock, stateDir, logger, subscribed);
+}
+
+/** Same, given only the simulator's URLs and a clock (the child process of the restart test). */
+export async function startRuntimeAt(
+  urls: { rest: string; ws: string },
+  clock: Clock,
+  stateDir: string,
+  logger: Logger = silentLogger(),
+  subscribed: () => boolean = () => true,
+): Promise<RuntimeRun> {
   const redactor = new SecretRedactor([]);
   const ex = await createCcxtExchange({
     exchange: 'binance',
@@ -102,7 +113,7 @@ export async function startRuntime(
     plugin: strategy,
     executor: liveExecutor(broker, FEE),
     store: new StateFile(stateDir, redactor),
-    clock: sim.clock,
+    clock,
     logger,
     startingCash: 100_000,
   });
@@ -111,7 +122,7 @@ export async function startRuntime(
     exchange: 'binance',
     ccxt: ex,
     series: SYMBOLS.map((symbol) => ({ symbol, timeframe: '5m' as const })),
-    clock: sim.clock,
+    clock,
     logger,
     warmupCandles: 300,
     closeGraceMs: 60_000,
@@ -120,7 +131,6 @@ export async function startRuntime(
   });
   stream.onCandle((c, info) => void runtime.onCandle(c, info));
   await stream.start();
-  const subscribed = () => sim.connections('binance').some((c) => c.subscriptions.size >= SYMBOLS.length);
   for (let i = 0; i < 2000 && !subscribed(); i++) await new Promise((r) => setTimeout(r, 5));
   return {
     runtime,

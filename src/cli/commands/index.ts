@@ -4,6 +4,8 @@ import { registerTrain } from './train.ts';
 import { registerEvaluate } from './evaluate.ts';
 import { registerBacktest } from './backtest.ts';
 import { registerLookaheadAnalysis } from './lookahead-analysis.ts';
+import { registerLive } from './live.ts';
+import { registerDemo } from './demo.ts';
 
 /** Each command lives in its own file and registers itself on the program. */
 export type RegisterCommand = (program: Command) => void;
@@ -14,4 +16,6 @@ export const COMMANDS: RegisterCommand[] = [
   registerEvaluate,
   registerBacktest,
   registerLookaheadAnalysis,
+  registerLive,
+  registerDemo,
 ];

@@ -1,0 +1,66 @@
+import type { Command } from 'commander';
+import { createLogger } from '../../core/logger.ts';
+import type { Logger } from '../../core/logger.ts';
+import { SecretRedactor, secretValuesFromEnv } from '../../core/secrets.ts';
+import { startLive } from '../../runtime/index.ts';
+import type { LiveHandle } from '../../runtime/index.ts';
+import { action, configFromOptions } from '../run.ts';
+
+export interface LiveCliOptions {
+  config?: string;
+  live?: boolean;
+  restoreBackup?: boolean;
+}
+
+/** Stops on SIGINT / SIGTERM: state flushed, models freed, sockets closed — or exit after 5 s. */
+export function stopOnSignals(handle: LiveHandle, logger: Logger): Promise<void> {
+  return new Promise((resolve) => {
+    const onSignal = (sig: NodeJS.Signals) => {
+      logger.info({ signal: sig }, 'shutting down');
+      const force = setTimeout(() => {
+        logger.error('shutdown took longer than 5 s; exiting');
+        process.exit(1);
+      }, 5_000);
+      force.unref();
+      void handle.stop().then(() => {
+        clearTimeout(force);
+        resolve();
+      });
+    };
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+  });
+}
+
+/** `quantgate live [--config FILE] [--live] [--restore-backup]` */
+export function registerLive(program: Command): void {
+  program
+    .command('live')
+    .description(
+      'Run the strategy on live candles: paper trading by default (no keys); --live sends real orders',
+    )
+    .option('-c, --config <file>', 'config file (default config/default.yaml)')
+    .option(
+      '--live',
+      'send real orders; needs QUANTGATE_BINANCE_KEY + QUANTGATE_BINANCE_SECRET (Binance) or QUANTGATE_HYPERLIQUID_WALLET + QUANTGATE_HYPERLIQUID_PRIVATE_KEY (Hyperliquid)',
+    )
+    .option('--restore-backup', 'resume from the state backup (after a corrupt-state error)')
+    .action(
+      action(async (opts: LiveCliOptions) => {
+        const config = configFromOptions(opts);
+        const redactor = new SecretRedactor(secretValuesFromEnv());
+        const logger = createLogger({ level: config.logging.level, redactor });
+        const handle = await startLive(config, {
+          live: opts.live === true,
+          logger,
+          redactor,
+          restoreBackup: opts.restoreBackup === true,
+          onTrade: (t) =>
+            process.stdout.write(
+              `${new Date(t.candleTime).toISOString()} ${t.kind} ${t.side} ${t.qty} ${t.symbol} @ ${t.price} (${t.state})${t.pnl === undefined ? '' : ` pnl ${t.pnl.toFixed(2)}`}\n`,
+            ),
+        });
+        await stopOnSignals(handle, logger);
+      }),
+    );
+}

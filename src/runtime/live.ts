@@ -1,0 +1,244 @@
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Config } from '../config/index.ts';
+import type { Clock } from '../core/clock.ts';
+import { systemClock } from '../core/clock.ts';
+import type { Logger } from '../core/logger.ts';
+import type { SecretRedactor } from '../core/secrets.ts';
+import { QuantgateError, describeError } from '../core/errors.ts';
+import type { ModelTimeframe } from '../core/types.ts';
+import {
+  CandleStream,
+  CcxtBroker,
+  createCcxtExchange,
+  credentialsFromEnv,
+  pointPrivateApi,
+} from '../exchange/index.ts';
+import type { CcxtCredentials, CcxtExchange } from '../exchange/index.ts';
+import { initBackend, loadForecaster } from '../models/index.ts';
+import type { Forecaster } from '../models/index.ts';
+import { DecisionRecorder, ModelSet, QuantileStrategy } from '../strategy/index.ts';
+import type { AccountView, PositionInfo } from '../strategy/index.ts';
+import { liveExecutor } from './executor.ts';
+import type { OrderExecutor } from './executor.ts';
+import { PaperExecutor } from './paper-executor.ts';
+import { Runtime } from './runtime.ts';
+import { StateFile } from './state-file.ts';
+import { equityOf } from './state.ts';
+import type { TradeRecord } from './state.ts';
+
+export interface LiveOptions {
+  /** Real orders through CcxtBroker (keys from the environment unless `credentials` is given). */
+  readonly live: boolean;
+  readonly logger: Logger;
+  readonly redactor: SecretRedactor;
+  readonly clock?: Clock;
+  /** Point ccxt at another server (the demo's local exchange). */
+  readonly urls?: { readonly rest: string; readonly ws: string };
+  readonly credentials?: CcxtCredentials;
+  /** Models to use instead of the ACTIVE versions under `data.modelsDir`. */
+  readonly models?: Partial<Record<ModelTimeframe, Forecaster>>;
+  readonly restoreBackup?: boolean;
+  readonly onTrade?: (t: TradeRecord) => void;
+  /** Stream tuning for fast replays (demo, tests). */
+  readonly stream?: { readonly checkIntervalMs?: number; readonly keepAliveMs?: number };
+}
+
+export interface LiveHandle {
+  readonly runtime: Runtime;
+  readonly stream: CandleStream;
+  readonly mode: 'paper' | 'live';
+  /** The plugin's decision counters by reason (taken and not taken). */
+  reasons(): Record<string, number>;
+  /** Flushes state, frees models, closes sockets. */
+  stop(): Promise<void>;
+}
+
+/** `<modelsDir>/<tf>/ACTIVE` names the live version; without it the newest version directory. */
+function activeVersionDir(modelsDir: string, tf: ModelTimeframe): string | null {
+  const dir = join(modelsDir, tf);
+  if (!existsSync(dir)) return null;
+  const active = join(dir, 'ACTIVE');
+  if (existsSync(active)) return join(dir, readFileSync(active, 'utf8').trim());
+  const versions = readdirSync(dir, { withFileTypes: true })
+    .filter((d) => d.isDirectory() && !d.name.startsWith('.'))
+    .map((d) => d.name)
+    .sort();
+  return versions.length > 0 ? join(dir, versions[versions.length - 1]) : null;
+}
+
+async function loadModels(config: Config, log: Logger): Promise<Partial<Record<ModelTimeframe, Forecaster>>> {
+  const out: Partial<Record<ModelTimeframe, Forecaster>> = {};
+  for (const tf of config.strategy.timeframes) {
+    const dir = activeVersionDir(config.data.modelsDir, tf);
+    if (dir === null) {
+      log.warn(
+        { timeframe: tf, modelsDir: config.data.modelsDir },
+        'no model for this timeframe: it stays neutral',
+      );
+      continue;
+    }
+    out[tf] = await loadForecaster(dir, { timeframe: tf });
+    log.info({ timeframe: tf, version: out[tf]!.version }, 'model loaded');
+  }
+  return out;
+}
+
+/** One REST round trip before anything else, so a missing network is one clear error. */
+async function reachExchange(ex: CcxtExchange, config: Config): Promise<void> {
+  try {
+    await ex.loadMarkets();
+  } catch (e) {
+    throw new QuantgateError(
+      'NETWORK',
+      `cannot reach ${config.exchange.name} (${describeError(e).slice(0, 200)}). ` +
+        '`quantgate live` needs network access to the exchange; for an offline run use `npx quantgate demo`',
+    );
+  }
+}
+
+/**
+ * Starts the live runtime: paper by default on the exchange's public streams, real orders with
+ * `live: true`. Keys are checked before any network access.
+ */
+export async function startLive(config: Config, opts: LiveOptions): Promise<LiveHandle> {
+  const log = opts.logger;
+  const clock = opts.clock ?? systemClock;
+  const exchange = config.exchange.name;
+  const credentials = opts.live ? (opts.credentials ?? credentialsFromEnv(exchange)) : undefined;
+  const urls =
+    opts.urls ??
+    (config.exchange.urls?.rest && config.exchange.urls.ws
+      ? { rest: config.exchange.urls.rest, ws: config.exchange.urls.ws }
+      : undefined);
+  const ex = await createCcxtExchange({
+    exchange,
+    market: config.exchange.market,
+    urls,
+    credentials,
+    rateLimit: urls === undefined,
+    keepAliveMs: opts.stream?.keepAliveMs,
+    logger: log,
+  });
+  if (urls) pointPrivateApi(ex, exchange, urls.rest);
+  await reachExchange(ex, config);
+
+  const store = new StateFile(config.data.stateDir, opts.redactor);
+  let startingCash = config.paper.startingBalance;
+  let executor: OrderExecutor;
+  const ref: { runtime?: Runtime } = {};
+  if (opts.live) {
+    const broker = new CcxtBroker({
+      exchange: ex,
+      exchangeId: exchange,
+      logger: log,
+      redactor: opts.redactor,
+    });
+    const saved = store.read();
+    const quote = config.paper.quoteCurrency;
+    const rep = await broker.reconcile(
+      {
+        openOrderIds: saved?.pending.map((p) => p.clientOrderId) ?? [],
+        balances: saved ? { [quote]: saved.cash } : {},
+      },
+      config.exchange.symbols,
+    );
+    startingCash = rep.balances[quote]?.free ?? 0;
+    executor = liveExecutor(broker, config.exchange.takerFee);
+  } else {
+    executor = new PaperExecutor(
+      (symbol) => ref.runtime?.snapshot.lastPrices[symbol],
+      config.exchange.takerFee,
+      config.paper.slippageBps,
+    );
+  }
+
+  await initBackend({ logger: log });
+  const models = new ModelSet(log, opts.models ?? (await loadModels(config, log)));
+  const decisions = new DecisionRecorder(log);
+  const plugin = new QuantileStrategy(config);
+  const stream = new CandleStream({
+    exchange,
+    ccxt: ex,
+    series: config.exchange.symbols.flatMap((symbol) =>
+      config.strategy.timeframes.map((timeframe) => ({ symbol, timeframe })),
+    ),
+    clock,
+    logger: log,
+    warmupCandles: config.exchange.warmupCandles,
+    closeGraceMs: config.exchange.closeGraceMs,
+    reconnect: config.exchange.reconnect,
+    checkIntervalMs: opts.stream?.checkIntervalMs,
+  });
+  const runtime = new Runtime({
+    exchange,
+    executionTimeframe: config.strategy.executionTimeframe,
+    plugin: { ...pluginFacade(plugin), modelVersions: () => versionsOf(models, config) },
+    executor,
+    store,
+    clock,
+    logger: log,
+    startingCash,
+    onTrade: opts.onTrade,
+    streamStatus: () => stream.statusLine(),
+  });
+  ref.runtime = runtime;
+  const state = () => runtime.snapshot;
+  const account: AccountView = {
+    equity: () => equityOf(state()),
+    position: (symbol: string): PositionInfo | null => {
+      const p = state().positions[symbol];
+      return p
+        ? { direction: p.direction, quantity: p.qty, entryPrice: p.entryPrice, entryTime: p.openedAt }
+        : null;
+    },
+    hasPending: (symbol: string) => state().pending.some((p) => p.symbol === symbol),
+  };
+  await plugin.init({ config, logger: log, models, account, decisions });
+  await runtime.start(opts.restoreBackup === true);
+  stream.onCandle((c, info) => void runtime.onCandle(c, info));
+  await stream.start();
+  const every = config.logging.statusIntervalSeconds * 1000;
+  const timer = every > 0 ? setInterval(() => runtime.logStatus(), every) : undefined;
+  timer?.unref();
+  log.info(
+    { mode: opts.live ? 'live' : 'paper', exchange, symbols: config.exchange.symbols },
+    'runtime started',
+  );
+  let stopping: Promise<void> | undefined;
+  return {
+    runtime,
+    stream,
+    mode: opts.live ? 'live' : 'paper',
+    reasons: () => ({ ...decisions.counts() }),
+    stop: () =>
+      (stopping ??= (async () => {
+        if (timer) clearInterval(timer);
+        await stream.stop();
+        await runtime.stop();
+        runtime.logStatus();
+      })()),
+  };
+}
+
+/** The runtime sees the plugin through this (restore takes the plugin's own state type). */
+function pluginFacade(p: QuantileStrategy): {
+  name: string;
+  onCandle: QuantileStrategy['onCandle'];
+  snapshot: () => unknown;
+  restore: (s: unknown) => void;
+  dispose: () => Promise<void>;
+} {
+  return {
+    name: p.name,
+    onCandle: (c) => p.onCandle(c),
+    snapshot: () => p.snapshot(),
+    restore: (s) => p.restore(s as ReturnType<QuantileStrategy['snapshot']>),
+    dispose: () => p.dispose(),
+  };
+}
+
+function versionsOf(models: ModelSet, config: Config): Record<string, string> {
+  const v = models.versions();
+  return Object.fromEntries(config.strategy.timeframes.map((tf) => [tf, v[tf] ?? 'none']));
+}
