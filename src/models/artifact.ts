@@ -494,6 +494,14 @@ export async function loadForecaster(
         'format',
         'expected {"featureNames":[...],"pooled":{"mean":[...],"std":[...]},"perSymbol":{...}}',
       );
+    const nf = a.normalisation.featureNames;
+    if (nf.length !== a.model.featureNames.length || nf.some((f, i) => f !== a.model.featureNames[i]))
+      throw invalid(
+        dir,
+        'normalisation.json',
+        'features',
+        `its feature list (${nf.length}: ${nf.slice(0, 3).join(', ')}…) is not the model's (${a.model.featureNames.length}: ${a.model.featureNames.slice(0, 3).join(', ')}…)`,
+      );
     try {
       norm = zScoreNormaliser(a.normalisation);
     } catch (e) {

@@ -204,6 +204,22 @@ describe('saveArtifact / loadArtifact', () => {
     expect(r.message).toMatch(/not finite/);
   });
 
+  it('normalisation statistics for another feature list → features error naming normalisation.json', async () => {
+    const dir = join(root, '1h', 'v-norm');
+    const net = createNetwork(tinySpec('mlp'), 1);
+    const other = { ...normalisation, featureNames: ['x', 'y', 'z', 'w'] };
+    await saveArtifact(dir, net, { ...meta('v-norm'), normalisation: other });
+    net.dispose();
+    const r = await reason(loadForecaster(dir));
+    expect(r).toMatchObject({ code: 'MODEL_INVALID', reason: 'features' });
+    expect(r.message).toContain('normalisation.json');
+    const noStats = join(root, '1h', 'v-nostats');
+    const net2 = createNetwork(tinySpec('mlp'), 1);
+    await saveArtifact(noStats, net2, { ...meta('v-nostats'), normalisation: null });
+    net2.dispose();
+    expect(await reason(loadForecaster(noStats))).toMatchObject({ reason: 'format' });
+  });
+
   it('a missing directory → MODEL_MISSING', async () => {
     expect(await reason(loadArtifact(join(root, 'nope')))).toMatchObject({ code: 'MODEL_MISSING' });
   });
