@@ -9,15 +9,24 @@ export function seriesId(k: SeriesKey): string {
 /** One CandleBuffer per (exchange, symbol, timeframe), created on first use with a fixed capacity. */
 export class CandleBufferSet {
   private readonly buffers = new Map<string, CandleBuffer>();
+  // exchange → symbol → timeframe: three Map hits are cheaper than building an id string per candle.
+  private readonly index = new Map<string, Map<string, Map<string, CandleBuffer>>>();
   constructor(private readonly capacity: number) {}
 
   get(k: SeriesKey): CandleBuffer {
-    const id = seriesId(k);
-    let b = this.buffers.get(id);
-    if (!b) {
-      b = new CandleBuffer(this.capacity, { exchange: k.exchange, symbol: k.symbol, timeframe: k.timeframe });
-      this.buffers.set(id, b);
-    }
+    const found = this.index.get(k.exchange)?.get(k.symbol)?.get(k.timeframe);
+    if (found) return found;
+    const b = new CandleBuffer(this.capacity, {
+      exchange: k.exchange,
+      symbol: k.symbol,
+      timeframe: k.timeframe,
+    });
+    this.buffers.set(seriesId(k), b);
+    let bySymbol = this.index.get(k.exchange);
+    if (!bySymbol) this.index.set(k.exchange, (bySymbol = new Map()));
+    let byTf = bySymbol.get(k.symbol);
+    if (!byTf) bySymbol.set(k.symbol, (byTf = new Map()));
+    byTf.set(k.timeframe, b);
     return b;
   }
 
@@ -27,7 +36,7 @@ export class CandleBufferSet {
   }
 
   has(k: SeriesKey): boolean {
-    return this.buffers.has(seriesId(k));
+    return this.index.get(k.exchange)?.get(k.symbol)?.has(k.timeframe) ?? false;
   }
 
   entries(): IterableIterator<[string, CandleBuffer]> {

@@ -78,9 +78,13 @@ interface SeriesState {
   held: Candle[];
   backfilling: boolean;
   backfillAgain: boolean;
+  lastCandleTime: number;
 }
 
 const WARN_EVERY = 100;
+const WS_INFO: DeliveryInfo = Object.freeze({ source: 'ws', warmup: false });
+const REST_INFO: DeliveryInfo = Object.freeze({ source: 'rest', warmup: false });
+const WARMUP_INFO: DeliveryInfo = Object.freeze({ source: 'rest', warmup: true });
 
 /**
  * Closed candles for many (symbol, timeframe) series of one exchange over one ccxt.pro
@@ -108,6 +112,7 @@ export class CandleStream {
   private readonly statsData: StreamStats;
   private running = false;
   private currentClient: unknown = undefined;
+  private framesSeen = 0;
   private checkTimer: NodeJS.Timeout | undefined;
   private readonly sleeps = new Set<() => void>();
   private loops: Promise<void>[] = [];
@@ -157,6 +162,7 @@ export class CandleStream {
         held: [],
         backfilling: false,
         backfillAgain: false,
+        lastCandleTime: Number.NaN,
       });
     }
     // ccxt binds handleMessage when it creates a websocket client, so the check must be in
@@ -207,7 +213,10 @@ export class CandleStream {
   }
 
   stats(): StreamStats {
-    return { ...this.statsData, lastCandleTime: { ...this.statsData.lastCandleTime } };
+    const lastCandleTime: Record<string, number> = {};
+    for (const st of this.states)
+      if (!Number.isNaN(st.lastCandleTime)) lastCandleTime[st.id] = st.lastCandleTime;
+    return { ...this.statsData, lastCandleTime };
   }
 
   /** One line for a status display. */
@@ -225,6 +234,7 @@ export class CandleStream {
    * processing path without sockets). Never throws.
    */
   onFrame(client: unknown, message: unknown): void {
+    this.framesSeen++;
     try {
       if (client !== this.currentClient) {
         if (this.currentClient !== undefined) this.onNewConnection();
@@ -244,7 +254,10 @@ export class CandleStream {
         this.countMalformed(`frame for a series not subscribed (${v.wireKey})`);
         return;
       }
-      if (this.onCandleUpdate(st, v.candle, v.final, client)) this.passThrough(client, message);
+      // Candle frames stop here. ccxt's own OHLCV cache would cost a third of the per-frame time
+      // (and its update tracker grows while no watch is awaited); nothing reads it. The pending
+      // watch call still owns subscribing, heartbeats and reporting a broken connection.
+      this.onCandleUpdate(st, v.candle, v.final, client);
     } catch (e) {
       this.log.error({ err: describeError(e) }, 'frame handling failed; frame dropped');
     }
@@ -320,12 +333,17 @@ export class CandleStream {
 
   private async watchLoop(name: string, watch: () => Promise<unknown>): Promise<void> {
     let attempt = 0;
+    let framesAtLastError = -1;
     while (this.running) {
       try {
         await watch();
         attempt = 0;
       } catch (e) {
         if (!this.running) break;
+        // Candle frames never resolve the watch (see onFrame), so a connection that delivered
+        // anything since the last failure counts as healthy: start the backoff afresh.
+        if (this.framesSeen !== framesAtLastError) attempt = 0;
+        framesAtLastError = this.framesSeen;
         this.statsData.watchErrors++;
         const delay = backoffDelay(attempt++, this.initialDelay, this.maxDelay);
         this.log.warn(
@@ -475,20 +493,26 @@ export class CandleStream {
     st.lastEmitted = c.timestamp;
     if (st.pending && st.pending.candle.timestamp <= c.timestamp) st.pending = null;
     const s = this.statsData;
-    s.lastCandleTime[st.id] = c.timestamp;
+    st.lastCandleTime = c.timestamp;
     if (warmup) s.warmup++;
     else {
       s.delivered++;
       if (source === 'ws') s.deliveredWs++;
       else s.backfilled++;
     }
+    // One object shape for every delivered candle keeps listeners monomorphic (hot path).
     const closed: ClosedCandle = {
-      ...c,
+      timestamp: c.timestamp,
+      open: c.open,
+      high: c.high,
+      low: c.low,
+      close: c.close,
+      volume: c.volume,
       exchange: st.key.exchange,
       symbol: st.key.symbol,
       timeframe: st.key.timeframe,
     };
-    const info: DeliveryInfo = { source, warmup };
+    const info = warmup ? WARMUP_INFO : source === 'ws' ? WS_INFO : REST_INFO;
     for (const fn of this.listeners) {
       try {
         fn(closed, info);

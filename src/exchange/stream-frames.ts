@@ -28,7 +28,8 @@ function isObj(x: unknown): x is Obj {
 /** A number sent as a decimal string or a JSON number; anything else (null, '', 'NaN', 'abc') is NaN. */
 function num(x: unknown): number {
   if (typeof x === 'number') return x;
-  if (typeof x !== 'string' || x.trim() === '') return Number.NaN;
+  // Number('') and Number(' ') are 0, not NaN: an empty or blank field must not read as zero.
+  if (typeof x !== 'string' || x.length === 0 || x.charCodeAt(0) <= 32) return Number.NaN;
   return Number(x);
 }
 
