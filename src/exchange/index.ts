@@ -36,3 +36,5 @@ export {
 export type { Gap, ReadOptions, ReadResult } from './csv-store.ts';
 export { resampleCandles } from './resample.ts';
 export type { ResampleResult } from './resample.ts';
+export { loadSeries } from './load-series.ts';
+export type { LoadedSeries } from './load-series.ts';

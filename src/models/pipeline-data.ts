@@ -1,11 +1,9 @@
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { FeaturesConfig } from '../config/index.ts';
 import { QuantgateError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import type { Candle, ExchangeId, ModelTimeframe } from '../core/types.ts';
-import { symbolToFileStem } from '../core/types.ts';
 import type { DatasetSeries, LabelParams } from '../features/index.ts';
+import { loadSeries } from '../exchange/index.ts';
 import { computeFeatures, featureWarmup, makeLabels } from '../features/index.ts';
 
 /** Reads one series' candles, ascending by open time. */
@@ -78,26 +76,6 @@ export async function loadDatasetSeries(
   return { series, warmup: featureWarmup(o.timeframe, o.features) };
 }
 
-// TEMPORARY until the CSV store (src/exchange) lands: a strict reader of `<dir>/<exchange>/<tf>/<SYMBOL>.csv`.
-const defaultLoader: CandleLoader = async ({ dataDir, exchange, timeframe, symbol }) => {
-  const path = join(dataDir, exchange, timeframe, `${symbolToFileStem(symbol)}.csv`);
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch {
-    throw new QuantgateError(
-      'DATA_MISSING',
-      `${path}: no candle file for ${symbol} ${timeframe} (download it first)`,
-    );
-  }
-  const lines = text.split('\n').filter((l) => l.trim().length > 0);
-  return lines.slice(1).map((l, i) => {
-    const v = l.split(',').map(Number);
-    if (v.length < 6 || v.some((x) => !Number.isFinite(x)))
-      throw new QuantgateError(
-        'DATA_INVALID',
-        `${path}:${i + 2}: expected 6 numbers timestamp,open,high,low,close,volume`,
-      );
-    return { timestamp: v[0], open: v[1], high: v[2], low: v[3], close: v[4], volume: v[5] };
-  });
-};
+/** The CSV store (12h/24h resampled from 1h when the store has no file for them). */
+const defaultLoader: CandleLoader = async ({ dataDir, exchange, timeframe, symbol }) =>
+  loadSeries(dataDir, exchange, timeframe, symbol).candles;
