@@ -168,6 +168,16 @@ describe('local fake exchange', () => {
     c.ws.close();
   });
 
+  it('advances on a wall-clock timer for the demo, and stops', async () => {
+    const t0 = sim.now;
+    sim.startTimer(5);
+    await until(() => sim.now >= t0 + 3 * FIVE);
+    sim.stopTimer();
+    const stopped = sim.now;
+    await tick(40);
+    expect(sim.now).toBe(stopped);
+  });
+
   it('lets other modules add routes and info types', async () => {
     sim.registerRoute('GET', '/api/v3/openOrders', () => json([]));
     sim.registerInfoType('clearinghouseState', () => json({ assetPositions: [], time: sim.now }));
