@@ -7,7 +7,7 @@ import { formatMetricsTable } from '../../src/cli/commands/evaluate.ts';
 import type { ForecastMetrics } from '../../src/models/index.ts';
 import { REPO_ROOT, runCli } from '../support/cli.ts';
 
-const FIXTURES = join(REPO_ROOT, 'test/fixtures/pipeline');
+const FIXTURES = join(REPO_ROOT, 'test/fixtures/candles');
 const tmp = mkdtempSync(join(tmpdir(), 'qg-cli-train-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 

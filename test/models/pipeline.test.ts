@@ -9,7 +9,7 @@ import { loadArtifact } from '../../src/models/artifact.ts';
 import { evaluateModel, trainModel } from '../../src/models/index.ts';
 import { REPO_ROOT } from '../support/cli.ts';
 
-const FIXTURES = join(REPO_ROOT, 'test/fixtures/pipeline');
+const FIXTURES = join(REPO_ROOT, 'test/fixtures/candles');
 const tmp = mkdtempSync(join(tmpdir(), 'qg-pipeline-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
