@@ -16,7 +16,12 @@ interface Run {
   streams: Map<ExchangeId, CandleStream>;
   delivered: Map<string, ClosedCandle[]>;
   buffers: CandleBufferSet;
-  faults: { disconnects: number; silences: number; malformedSent: Record<ExchangeId, number> };
+  faults: {
+    disconnects: number;
+    silences: number;
+    malformedDue: ExchangeId[];
+    malformedSent: Record<ExchangeId, number>;
+  };
 }
 
 async function startRun(): Promise<Run> {
@@ -62,7 +67,7 @@ async function startRun(): Promise<Run> {
     streams,
     delivered,
     buffers,
-    faults: { disconnects: 0, silences: 0, malformedSent: { binance: 0, hyperliquid: 0 } },
+    faults: { disconnects: 0, silences: 0, malformedDue: [], malformedSent: { binance: 0, hyperliquid: 0 } },
   };
 }
 
@@ -84,7 +89,7 @@ function injectFault(run: Run, i: number): void {
       sim.silence(30, ex); // shorter than the keep-alive timeout: frames arrive late, connection lives
       break;
     case 3:
-      faults.malformedSent[ex] += sim.malformed(12, ex);
+      faults.malformedDue.push(ex); // sent once that exchange is subscribed (it may be reconnecting)
       break;
     case 5:
     case 8:
@@ -117,6 +122,11 @@ describe('CandleStream through real ccxt against the local exchange, with faults
     for (let step = 0; step < STEPS; step++) {
       run.sim.advance();
       if (step % 8 === 4) injectFault(run, Math.floor(step / 8));
+      const due = run.faults.malformedDue[0];
+      if (due && !run.sim.isSilent(due) && run.sim.connections(due).some((c) => c.subscriptions.size > 0)) {
+        run.faults.malformedDue.shift();
+        run.faults.malformedSent[due] += run.sim.malformed(12, due);
+      }
       await tick(step % 4 === 0 ? 1 : 0);
     }
     const done = () =>
