@@ -3,3 +3,4 @@ export * from './errors.ts';
 export * from './clock.ts';
 export * from './secrets.ts';
 export * from './logger.ts';
+export * from './durable-json.ts';
