@@ -63,13 +63,7 @@ export async function loadDatasetSeries(
     const candles = all.filter((c) => c.timestamp >= from && c.timestamp < to);
     checkFinite(symbol, candles);
     const features = computeFeatures(candles, o.timeframe, o.features);
-    const labels = makeLabels(
-      candles,
-      o.labels.horizon,
-      o.labels.k,
-      o.features.volatilityWindow,
-      o.timeframe,
-    );
+    const labels = makeLabels(candles, o.labels.horizon, o.labels.k, o.labels.volWindow, o.timeframe);
     o.logger.debug({ symbol, timeframe: o.timeframe, candles: candles.length }, 'series loaded');
     series.push({ symbol, timestamps: Float64Array.from(candles, (c) => c.timestamp), features, labels });
   }
