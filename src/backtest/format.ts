@@ -31,6 +31,7 @@ export function resultJson(r: BacktestResult): Record<string, unknown> {
     candles: r.candles,
     seconds: r.seconds,
     candlesPerSecond: r.candlesPerSecond,
+    replaySeconds: r.replaySeconds,
   };
 }
 

@@ -285,6 +285,7 @@ export async function runBacktest(req: BacktestRequest, deps: BacktestDeps): Pro
   }
 
   const windows: WalkForwardWindow[] = [];
+  let replaySeconds: number;
   const clock = new ManualClock(0);
   let run: ReplayRun;
   let recorders: Partial<Record<ModelTimeframe, RecordingForecaster>>;
@@ -301,7 +302,9 @@ export async function runBacktest(req: BacktestRequest, deps: BacktestDeps): Pro
     caches.push(...pre.caches);
     recorders = recording(pre.models, clock);
     const target = await deps.createTarget({ clock, models: recorders, source: deps.source });
+    const tr = performance.now();
     run = { out: await replay(req, events, target, clock), target };
+    replaySeconds = (performance.now() - tr) / 1000;
   } else {
     if (!deps.trainModels) throw new QuantgateError('INTERNAL', 'walk-forward needs a training pipeline');
     const dataStart = Math.min(
@@ -342,7 +345,9 @@ export async function runBacktest(req: BacktestRequest, deps: BacktestDeps): Pro
         for (const tf of req.timeframes) switching[tf]!.swap(perSlot[current].models[tf]!);
       }
     };
+    const tr = performance.now();
     run = { out: await replay(req, events, target, clock, onSlot), target };
+    replaySeconds = (performance.now() - tr) / 1000;
     const trades = run.target.account.trades();
     for (const [k, slot] of slots.entries()) {
       const curve = equityFrom(run.out.curve, slot.testFrom, slot.testTo);
@@ -455,6 +460,7 @@ export async function runBacktest(req: BacktestRequest, deps: BacktestDeps): Pro
     candles: run.out.candles,
     seconds,
     candlesPerSecond: run.out.candles / Math.max(seconds, 1e-9),
+    replaySeconds,
     curve,
     buyAndHoldCurve: bhCurve,
     trades,

@@ -6,6 +6,7 @@ import type { Logger } from '../core/logger.ts';
 import { SecretRedactor } from '../core/secrets.ts';
 import type { ClosedCandle, ExchangeId, Signal, Timeframe } from '../core/types.ts';
 import { PaperExecutor, Runtime, StateFile, equityOf } from '../runtime/index.ts';
+import type { RiskManager } from '../strategy/index.ts';
 import type { RuntimePlugin, RuntimeState } from '../runtime/index.ts';
 import type { AccountView, FillRecord, ReplayTarget, StepOutcome } from './engine.ts';
 import type { TradeRecord } from './types.ts';
@@ -29,6 +30,8 @@ export interface RuntimeTargetOptions {
   readonly exchange: ExchangeId;
   readonly executionTimeframe: Timeframe;
   readonly plugin: RuntimePlugin;
+  /** The same risk limits the live runtime applies. */
+  readonly risk?: RiskManager;
   readonly clock: Clock;
   readonly logger: Logger;
   readonly startingBalance: number;
@@ -71,6 +74,7 @@ export async function runtimeTarget(o: RuntimeTargetOptions): Promise<RuntimeTar
     clock: o.clock,
     logger: o.logger,
     startingCash: o.startingBalance,
+    risk: o.risk,
     maxEquityPoints: 1,
     maxTrades: Number.MAX_SAFE_INTEGER,
   });

@@ -1,7 +1,7 @@
 import type { Config } from '../config/index.ts';
 import type { Logger } from '../core/logger.ts';
 import { equityOf } from '../runtime/index.ts';
-import { DecisionRecorder, ModelSet, QuantileStrategy } from '../strategy/index.ts';
+import { DecisionRecorder, ModelSet, QuantileStrategy, RiskManager } from '../strategy/index.ts';
 import type { AccountView, PositionInfo } from '../strategy/index.ts';
 import type { TargetContext } from './run.ts';
 import { runtimeTarget } from './runtime-target.ts';
@@ -26,6 +26,7 @@ export async function strategyTarget(
     exchange: config.exchange.name,
     executionTimeframe: config.strategy.executionTimeframe,
     plugin,
+    risk: new RiskManager(config.risk, log, config.paper.startingBalance, 0),
     clock: ctx.clock,
     logger: log,
     startingBalance: config.paper.startingBalance,

@@ -123,7 +123,10 @@ export interface BacktestResult {
   readonly warnings: readonly string[];
   readonly candles: number;
   readonly seconds: number;
+  /** Candles replayed per second end to end (loading, features, training, inference, replay). */
   readonly candlesPerSecond: number;
+  /** The replay alone (warm-up + candles through the runtime), inference already precomputed. */
+  readonly replaySeconds: number;
   readonly curve: readonly EquityPoint[];
   readonly buyAndHoldCurve: readonly EquityPoint[];
   readonly trades: readonly TradeRecord[];

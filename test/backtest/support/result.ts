@@ -78,6 +78,7 @@ export function sampleResult(): BacktestResult {
     candles: 1440,
     seconds: 0.5,
     candlesPerSecond: 2880,
+    replaySeconds: 0.4,
     curve,
     buyAndHoldCurve: bh,
     trades,
