@@ -30,7 +30,7 @@ export async function renderSvg(spec: TopLevelSpec): Promise<string> {
   }
 }
 
-const W = 1100;
+const W = 1000;
 
 function curveRows(curve: readonly EquityPoint[], series: string): Array<Record<string, unknown>> {
   return downsample(curve).map((p) => ({ t: p.t, v: p.equity, series }));
