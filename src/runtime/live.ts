@@ -17,7 +17,7 @@ import {
 import type { CcxtCredentials, CcxtExchange } from '../exchange/index.ts';
 import { initBackend, loadForecaster } from '../models/index.ts';
 import type { Forecaster } from '../models/index.ts';
-import { DecisionRecorder, ModelSet, QuantileStrategy } from '../strategy/index.ts';
+import { DecisionRecorder, ModelSet, QuantileStrategy, RiskManager } from '../strategy/index.ts';
 import type { AccountView, PositionInfo } from '../strategy/index.ts';
 import { liveExecutor } from './executor.ts';
 import type { OrderExecutor } from './executor.ts';
@@ -179,6 +179,8 @@ export async function startLive(config: Config, opts: LiveOptions): Promise<Live
     clock,
     logger: log,
     startingCash,
+    // Day boundaries come from candle time (first update), so live and backtest start the same way.
+    risk: new RiskManager(config.risk, log, startingCash, 0),
     onTrade: opts.onTrade,
     streamStatus: () => stream.statusLine(),
   });

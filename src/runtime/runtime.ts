@@ -9,6 +9,8 @@ import type { StateFile } from './state-file.ts';
 import type { PendingIntent, PositionState, RuntimeState, TradeRecord } from './state.ts';
 import { emptyState, equityOf } from './state.ts';
 import { decisionClientId } from './client-ids.ts';
+import type { RiskManager } from '../strategy/index.ts';
+import { timeframeMs } from '../core/types.ts';
 
 /** The part of the strategy plugin the runtime drives (a structural subset of the plugin interface). */
 export interface RuntimePlugin {
@@ -36,6 +38,8 @@ export interface RuntimeOptions {
   readonly streamStatus?: () => string;
   readonly maxEquityPoints?: number;
   readonly maxTrades?: number;
+  /** Limits every entry must pass (ACTIVE / REDUCING / HALTED); its state is saved with the runtime's. */
+  readonly risk?: RiskManager;
 }
 
 export interface RuntimeStatus {
@@ -78,6 +82,7 @@ export class Runtime {
     if (saved) {
       this.state = saved;
       if (saved.plugin !== undefined) this.opts.plugin.restore?.(saved.plugin);
+      if (saved.risk) this.opts.risk?.restore(saved.risk as Parameters<RiskManager['restore']>[0]);
       this.log.info(
         {
           series: Object.keys(saved.lastProcessed).length,
@@ -186,6 +191,9 @@ export class Runtime {
     const exec = c.timeframe === this.opts.executionTimeframe;
     if (exec) this.state.lastPrices[c.symbol] = c.close;
     if (exec && !history) await this.checkExits(c);
+    // Equity is marked at the candle's close time: the risk state machine sees candle time, never wall time.
+    if (exec && !history)
+      this.opts.risk?.update(c.timestamp + timeframeMs(c.timeframe), equityOf(this.state));
     let signal: Signal | null = null;
     try {
       signal = await this.opts.plugin.onCandle(c);
@@ -200,6 +208,7 @@ export class Runtime {
     }
     this.state.lastProcessed[id] = c.timestamp;
     this.state.plugin = this.opts.plugin.snapshot();
+    if (this.opts.risk) this.state.risk = this.opts.risk.snapshot();
     this.save();
   }
 
@@ -233,10 +242,38 @@ export class Runtime {
     if (sig.direction === 'short') return this.count('short_not_supported_on_spot');
     if (p) return this.count('position_open');
     if (!(sig.size > 0)) return this.count('zero_size');
+    let amount = sig.size;
+    const risk = this.opts.risk;
+    if (risk) {
+      const notional = (sym: string) => {
+        const q = this.state.positions[sym];
+        return q ? q.qty * (this.state.lastPrices[sym] ?? q.entryPrice) : 0;
+      };
+      const now = c.timestamp + timeframeMs(c.timeframe);
+      const verdict = risk.checkEntry({
+        now,
+        symbol: sig.symbol,
+        price: sig.price,
+        quantity: sig.size,
+        equity: equityOf(this.state),
+        openPositions: Object.keys(this.state.positions).length,
+        symbolNotional: notional(sig.symbol),
+        totalNotional: Object.keys(this.state.positions).reduce((a, k) => a + notional(k), 0),
+      });
+      if (!verdict.ok) {
+        this.log.info(
+          { symbol: sig.symbol, reason: verdict.reason, detail: verdict.detail },
+          'entry refused by risk manager',
+        );
+        return this.count(verdict.reason);
+      }
+      amount = verdict.quantity;
+      risk.recordOrder(now);
+    }
     await this.send({
       symbol: sig.symbol,
       side: 'buy',
-      amount: sig.size,
+      amount,
       kind: 'open',
       candleTime: c.timestamp,
       takeProfit: sig.takeProfit,
