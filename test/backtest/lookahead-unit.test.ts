@@ -74,3 +74,29 @@ describe('look-ahead analysis', () => {
     expect(compareDecisions(a, b, 4, (x) => x.d)).toEqual([]);
   });
 });
+
+describe('look-ahead analysis of the real feature pipeline on fixture candles', () => {
+  it('features have no look-ahead and do not depend on history beyond the declared warm-up', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { computeFeatures, featureWarmup } = await import('../../src/features/index.ts');
+    const { featuresSchema } = await import('../../src/config/index.ts');
+    const cfg = featuresSchema.parse({});
+    const text = readFileSync(new URL('../fixtures/candles/binance/5m/BTCUSDT.csv', import.meta.url), 'utf8');
+    const candles: Candle[] = text
+      .trim()
+      .split('\n')
+      .slice(1, 3001)
+      .map((l) => {
+        const [t, o, h, lo, c, v] = l.split(',').map(Number);
+        return { timestamp: t, open: o, high: h, low: lo, close: c, volume: v };
+      });
+    const w = featureWarmup('5m', cfg);
+    const compute: BatchComputation = (c) => computeFeatures(c, '5m', cfg);
+    const la = analyseLookahead(candles, compute, { cuts: 8, minLength: w + 1, tolerance: 0 });
+    expect(la.checked).toBeGreaterThan(100_000);
+    expect(la.findings).toEqual([]);
+    const rec = analyseRecursive(candles, compute, { warmup: w, starts: 3, tolerance: 1e-6 });
+    expect(rec.checked).toBeGreaterThan(10_000);
+    expect(rec.findings).toEqual([]);
+  });
+});
