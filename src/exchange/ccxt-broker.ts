@@ -242,7 +242,8 @@ export class CcxtBroker {
         differences.push(
           `order ${o.clientOrderId || o.exchangeOrderId}: open on the exchange, unknown to our state`,
         );
-    const assets = new Set([...Object.keys(local.balances), ...Object.keys(balances)]);
+    // Only assets our state tracks (a fresh start tracks none).
+    const assets = new Set(Object.keys(local.balances));
     for (const a of assets) {
       const ours = local.balances[a] ?? 0;
       const theirs = balances[a]?.total ?? 0;
