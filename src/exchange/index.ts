@@ -38,3 +38,16 @@ export { resampleCandles } from './resample.ts';
 export type { ResampleResult } from './resample.ts';
 export { loadSeries } from './load-series.ts';
 export type { LoadedSeries } from './load-series.ts';
+export type {
+  Balance,
+  Bracket,
+  Broker,
+  BrokerFill,
+  BrokerOrder,
+  BrokerOrderRequest,
+  BrokerOrderState,
+  BrokerPosition,
+  Unsubscribe,
+} from './broker.ts';
+export { PaperBroker } from './paper-broker.ts';
+export type { PaperBrokerOptions, PaperBrokerSnapshot } from './paper-broker.ts';
