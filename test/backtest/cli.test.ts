@@ -40,24 +40,6 @@ describe('quantgate backtest / lookahead-analysis: bad inputs', () => {
     expect(r.status).toBe(3);
     expect(r.stderr).toContain('symbol DOGE/USDT is not in the candle store');
   });
-  it('says what the store holds when the range has no data (exit 3)', () => {
-    const r = runCli([
-      'backtest',
-      '--data-dir',
-      dir,
-      '--symbols',
-      'BTC/USDT',
-      '--from',
-      '2022-01-01',
-      '--to',
-      '2022-02-01',
-    ]);
-    expect(r.status).toBe(3);
-    expect(r.stderr).toContain(
-      'no candles between 2022-01-01T00:00:00Z and 2022-02-01T00:00:00Z (the store holds 2021-01-01T00:00:00Z',
-    );
-  });
-});
 
 describe('backtestRequest (command-line validation, in process)', () => {
   const config = parseConfig({ exchange: { name: 'binance', symbols: ['BTC/USDT', 'ETH/USDT'] } });
