@@ -1,8 +1,7 @@
 import type { Config } from '../config/index.ts';
 import type { Logger } from '../core/logger.ts';
-import { equityOf } from '../runtime/index.ts';
+import { accountViewOf } from '../runtime/index.ts';
 import { DecisionRecorder, ModelSet, QuantileStrategy, RiskManager } from '../strategy/index.ts';
-import type { AccountView, PositionInfo } from '../strategy/index.ts';
 import type { TargetContext } from './run.ts';
 import { runtimeTarget } from './runtime-target.ts';
 import type { RuntimeTarget } from './runtime-target.ts';
@@ -36,17 +35,8 @@ export async function strategyTarget(
     pluginCounters: () => ({ ...decisions.counts() }),
   });
   ref.t = target;
-  const state = () => target.runtime.snapshot;
-  const account: AccountView = {
-    equity: () => equityOf(state()),
-    position: (symbol: string): PositionInfo | null => {
-      const p = state().positions[symbol];
-      return p
-        ? { direction: p.direction, quantity: p.qty, entryPrice: p.entryPrice, entryTime: p.openedAt }
-        : null;
-    },
-    hasPending: (symbol: string) => state().pending.some((p) => p.symbol === symbol),
-  };
+  const account = accountViewOf(target.runtime);
+
   await plugin.init({
     config,
     logger: log,

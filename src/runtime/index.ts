@@ -11,3 +11,4 @@ export { startLive } from './live.ts';
 export type { LiveHandle, LiveOptions } from './live.ts';
 export { demoConfig, runDemo } from './demo.ts';
 export type { DemoOptions, DemoResult } from './demo.ts';
+export { accountViewOf } from './account-view.ts';

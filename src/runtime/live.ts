@@ -18,13 +18,12 @@ import type { CcxtCredentials, CcxtExchange } from '../exchange/index.ts';
 import { initBackend, loadForecaster } from '../models/index.ts';
 import type { Forecaster } from '../models/index.ts';
 import { DecisionRecorder, ModelSet, QuantileStrategy, RiskManager } from '../strategy/index.ts';
-import type { AccountView, PositionInfo } from '../strategy/index.ts';
 import { liveExecutor } from './executor.ts';
 import type { OrderExecutor } from './executor.ts';
 import { PaperExecutor } from './paper-executor.ts';
 import { Runtime } from './runtime.ts';
+import { accountViewOf } from './account-view.ts';
 import { StateFile } from './state-file.ts';
-import { equityOf } from './state.ts';
 import type { TradeRecord } from './state.ts';
 
 export interface LiveOptions {
@@ -185,17 +184,8 @@ export async function startLive(config: Config, opts: LiveOptions): Promise<Live
     streamStatus: () => stream.statusLine(),
   });
   ref.runtime = runtime;
-  const state = () => runtime.snapshot;
-  const account: AccountView = {
-    equity: () => equityOf(state()),
-    position: (symbol: string): PositionInfo | null => {
-      const p = state().positions[symbol];
-      return p
-        ? { direction: p.direction, quantity: p.qty, entryPrice: p.entryPrice, entryTime: p.openedAt }
-        : null;
-    },
-    hasPending: (symbol: string) => state().pending.some((p) => p.symbol === symbol),
-  };
+  const account = accountViewOf(runtime);
+
   await plugin.init({ config, logger: log, models, account, decisions });
   await runtime.start(opts.restoreBackup === true);
   stream.onCandle((c, info) => void runtime.onCandle(c, info));

@@ -1,0 +1,17 @@
+import type { AccountView, PositionInfo } from '../strategy/index.ts';
+import type { Runtime } from './runtime.ts';
+import { equityOf } from './state.ts';
+
+/** The plugin's read-only view of a runtime's account (live and backtest hosts alike). */
+export function accountViewOf(runtime: Pick<Runtime, 'snapshot'>): AccountView {
+  return {
+    equity: () => equityOf(runtime.snapshot),
+    position: (symbol: string): PositionInfo | null => {
+      const p = runtime.snapshot.positions[symbol];
+      return p
+        ? { direction: p.direction, quantity: p.qty, entryPrice: p.entryPrice, entryTime: p.openedAt }
+        : null;
+    },
+    hasPending: (symbol: string) => runtime.snapshot.pending.some((p) => p.symbol === symbol),
+  };
+}
