@@ -1,27 +1,16 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/index.ts';
 import { silentLogger } from '../../src/core/logger.ts';
 import type { Candle, ClosedCandle, Signal, Timeframe } from '../../src/core/types.ts';
+import { readCandles } from '../../src/exchange/index.ts';
 import { createIncrementalFeatures } from '../../src/features/index.ts';
 import { DecisionRecorder, ModelSet, QuantileStrategy } from '../../src/strategy/index.ts';
 import type { AccountView, PositionInfo } from '../../src/strategy/index.ts';
 import { FakeForecaster } from './support.ts';
 
-function readFixture(tf: Timeframe, stem: string): Candle[] {
-  const text = readFileSync(
-    new URL(`../fixtures/candles/binance/${tf}/${stem}.csv`, import.meta.url),
-    'utf8',
-  );
-  return text
-    .trim()
-    .split('\n')
-    .slice(1)
-    .map((l) => {
-      const [timestamp, open, high, low, close, volume] = l.split(',').map(Number);
-      return { timestamp, open, high, low, close, volume };
-    });
-}
+const FIX = new URL('../fixtures/candles', import.meta.url).pathname;
+const readFixture = (tf: Timeframe, symbol: string): Candle[] =>
+  readCandles(FIX, 'binance', tf, symbol)!.candles;
 
 const config = parseConfig({
   exchange: { name: 'binance', symbols: ['BTC/USDT'] },
@@ -45,9 +34,9 @@ function momentumModel(tf: Timeframe) {
 
 /** Candles of several timeframes in close-time order, as every host delivers them. */
 function merged(limit5m: number): ClosedCandle[] {
-  const c5 = readFixture('5m', 'BTCUSDT').slice(0, limit5m);
+  const c5 = readFixture('5m', 'BTC/USDT').slice(0, limit5m);
   const end = c5[c5.length - 1].timestamp + 300_000;
-  const c1h = readFixture('1h', 'BTCUSDT').filter(
+  const c1h = readFixture('1h', 'BTC/USDT').filter(
     (c) => c.timestamp >= c5[0].timestamp - 200 * 3_600_000 && c.timestamp + 3_600_000 <= end,
   );
   const tag = (c: Candle, timeframe: Timeframe): ClosedCandle => ({
