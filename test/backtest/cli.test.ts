@@ -40,6 +40,7 @@ describe('quantgate backtest / lookahead-analysis: bad inputs', () => {
     expect(r.status).toBe(3);
     expect(r.stderr).toContain('symbol DOGE/USDT is not in the candle store');
   });
+});
 
 describe('backtestRequest (command-line validation, in process)', () => {
   const config = parseConfig({ exchange: { name: 'binance', symbols: ['BTC/USDT', 'ETH/USDT'] } });
