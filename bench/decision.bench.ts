@@ -1,8 +1,9 @@
 /**
  * Decision latency per execution-timeframe close for 20 symbols: incremental features, the models
  * of every timeframe closing at that instant (5m always, 1h/12h/1d at their closes) and the fusion +
- * quantile gate, through QuantileStrategy.onCandle. Models are constant-time fakes, so this is
- * the strategy's own cost; model inference is measured in bench/predict.bench.ts.
+ * quantile gate, through QuantileStrategy.onCandle. Two runs: constant-time fake models (the
+ * strategy's own cost) and untrained TFT-lite NetworkForecasters of the configured size on the
+ * wasm backend (latency only: their forecasts are meaningless). `--fake-only` skips the second.
  * Prices: real BTC/USDT 5m OHLCV (/work/shared/data when present, else the fixture) re-stamped on
  * each timeframe's grid and scaled per symbol — realistic values, synthetic timing.
  */
@@ -15,13 +16,19 @@ import type { Candle, ClosedCandle, Forecast, ModelTimeframe } from '../src/core
 import { timeframeMs } from '../src/core/types.ts';
 import { createIncrementalFeatures, featureWarmup } from '../src/features/index.ts';
 import type { Forecaster, ForecastInput } from '../src/models/index.ts';
+import {
+  createNetwork,
+  initBackend,
+  NetworkForecaster,
+  networkSpecFromConfig,
+  zScoreNormaliser,
+} from '../src/models/index.ts';
 import { DecisionRecorder, ModelSet, QuantileStrategy } from '../src/strategy/index.ts';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const SHARED = '/work/shared/data/binance/5m/BTCUSDT.csv';
 const FIXTURE = join(here, '..', 'test/fixtures/candles/binance/5m/BTCUSDT.csv');
 const SYMBOLS = 20;
-const MEASURED_TICKS = 288 * 2; // two days of 5m closes: includes 1h, 12h and 1d closes
 const TFS: readonly ModelTimeframe[] = ['5m', '1h', '12h', '1d'];
 
 const config = parseConfig({
@@ -65,7 +72,7 @@ function loadCandles(): Candle[] {
 }
 
 /** Every symbol's candles closing at each 5m close, in the order hosts deliver them (higher tf first). */
-function schedule(src: readonly Candle[], end: number): Map<number, ClosedCandle[]> {
+function schedule(src: readonly Candle[], end: number, MEASURED_TICKS: number): Map<number, ClosedCandle[]> {
   const byClose = new Map<number, ClosedCandle[]>();
   for (const tf of [...TFS].reverse()) {
     const ms = timeframeMs(tf);
@@ -104,17 +111,31 @@ function pct(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
-async function main(): Promise<void> {
-  const src = loadCandles();
+type Mode = 'constant' | 'tft';
+
+function makeModel(mode: Mode, tf: ModelTimeframe, seed: number): Forecaster {
+  const names = createIncrementalFeatures(tf, config.features).names;
+  if (mode === 'constant') return new ConstantForecaster(tf, names, config.model.window);
+  const F = names.length;
+  const net = createNetwork(networkSpecFromConfig({ ...config.model, architecture: 'tft' }, F, 0.01), seed);
+  return new NetworkForecaster({
+    network: net,
+    featureNames: names,
+    timeframe: tf,
+    horizon: 12,
+    version: `untrained-tft-${tf}`,
+    normaliser: zScoreNormaliser({
+      featureNames: names,
+      pooled: { mean: new Array<number>(F).fill(0), std: new Array<number>(F).fill(1) },
+    }),
+  });
+}
+
+async function run(mode: Mode, src: readonly Candle[], measuredTicks: number) {
   const end = 400 * 86_400_000 * 50; // a UTC midnight, far enough from the epoch for every warm-up
-  const ticks = schedule(src, end);
+  const ticks = schedule(src, end, measuredTicks);
   const models: Partial<Record<ModelTimeframe, Forecaster>> = {};
-  for (const tf of TFS)
-    models[tf] = new ConstantForecaster(
-      tf,
-      createIncrementalFeatures(tf, config.features).names,
-      config.model.window,
-    );
+  TFS.forEach((tf, i) => (models[tf] = makeModel(mode, tf, i + 1)));
   const decisions = new DecisionRecorder(silentLogger());
   const plugin = new QuantileStrategy(config);
   await plugin.init({
@@ -124,7 +145,7 @@ async function main(): Promise<void> {
     account: { equity: () => 100_000, position: () => null, hasPending: () => false },
     decisions,
   });
-  const measureFrom = end - MEASURED_TICKS * 300_000;
+  const measureFrom = end - measuredTicks * 300_000;
   const times = [...ticks.keys()].sort((a, b) => a - b);
   const lat: number[] = [];
   const cpu: number[] = [];
@@ -141,30 +162,46 @@ async function main(): Promise<void> {
     }
   }
   await plugin.dispose();
+  for (const m of Object.values(models)) m.dispose();
   const counts = decisions.counts();
   if (counts.warmup > SYMBOLS * (featureWarmup('5m', config.features) + config.model.window + 5))
     throw new Error(`bench did not warm up: ${JSON.stringify(counts)}`);
   const ls = [...lat].sort((a, b) => a - b);
   const cs = [...cpu].sort((a, b) => a - b);
-  const result = {
+  return {
+    mode,
+    closes: lat.length,
+    wallMs: { p50: pct(ls, 50), p99: pct(ls, 99), max: ls.at(-1) ?? NaN },
+    cpuMs: { p50: pct(cs, 50), p99: pct(cs, 99), max: cs.at(-1) ?? NaN },
+    decisions: Object.fromEntries(Object.entries(counts).filter(([, v]) => v > 0)),
+  };
+}
+
+async function main(): Promise<void> {
+  const src = loadCandles();
+  const results = [await run('constant', src, 288 * 2)];
+  if (!process.argv.includes('--fake-only')) {
+    const backend = await initBackend();
+    process.stdout.write(`tfjs backend: ${JSON.stringify(backend)}\n`);
+    results.push(await run('tft', src, 288));
+  }
+  const out = {
     symbols: SYMBOLS,
-    ticks: lat.length,
     source: existsSync(SHARED) ? SHARED : FIXTURE,
-    wallMs: { p50: pct(ls, 50), p99: pct(ls, 99), max: ls.at(-1) },
-    cpuMs: { p50: pct(cs, 50), p99: pct(cs, 99), max: cs.at(-1) },
+    modelWindow: config.model.window,
     targetP99Ms: 50,
-    decisions: counts,
+    results,
   };
   mkdirSync(join(here, 'results'), { recursive: true });
-  writeFileSync(join(here, 'results', 'decision.json'), `${JSON.stringify(result, null, 2)}\n`);
-  const f = (x: number | undefined) => (x ?? NaN).toFixed(2);
-  process.stdout.write(
-    `decision latency per 5m close, ${SYMBOLS} symbols, 4 constant-time models, ${lat.length} closes\n\n` +
-      `| measure | p50 ms | p99 ms | max ms |\n|---|---|---|---|\n` +
-      `| wall | ${f(result.wallMs.p50)} | ${f(result.wallMs.p99)} | ${f(result.wallMs.max)} |\n` +
-      `| cpu | ${f(result.cpuMs.p50)} | ${f(result.cpuMs.p99)} | ${f(result.cpuMs.max)} |\n\n` +
-      `decisions: ${JSON.stringify(Object.fromEntries(Object.entries(counts).filter(([, v]) => v > 0)))}\n`,
-  );
+  writeFileSync(join(here, 'results', 'decision.json'), `${JSON.stringify(out, null, 2)}\n`);
+  const f = (x: number) => x.toFixed(2);
+  let table = `decision latency per 5m close, ${SYMBOLS} symbols, 4 models (5m, 1h, 12h, 1d)\n\n`;
+  table += '| models | closes | wall p50 | wall p99 | wall max | cpu p50 | cpu p99 | cpu max |\n';
+  table += '|---|---|---|---|---|---|---|---|\n';
+  for (const r of results)
+    table += `| ${r.mode} | ${r.closes} | ${f(r.wallMs.p50)} | ${f(r.wallMs.p99)} | ${f(r.wallMs.max)} | ${f(r.cpuMs.p50)} | ${f(r.cpuMs.p99)} | ${f(r.cpuMs.max)} |\n`;
+  for (const r of results) table += `\n${r.mode} decisions: ${JSON.stringify(r.decisions)}`;
+  process.stdout.write(`${table}\n(ms; target p99 < 50 ms)\n`);
 }
 
 await main();
