@@ -106,6 +106,12 @@ export class QuantileStrategy implements StrategyPlugin {
     return this.decide(c);
   }
 
+  /** History only: updates features and forecasts, decides nothing (warm-up, restart replay). */
+  async warm(c: ClosedCandle): Promise<void> {
+    const tf = c.timeframe as ModelTimeframe;
+    if (this.timeframes.includes(tf)) this.updateForecast(c, tf);
+  }
+
   private updateForecast(c: ClosedCandle, tf: ModelTimeframe): void {
     const s = this.seriesFor(c.symbol, tf);
     const row = s.features.push(c);
