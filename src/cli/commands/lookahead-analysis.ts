@@ -75,7 +75,17 @@ export function registerLookaheadAnalysis(program: Command): void {
         });
         const req = backtestRequest(config, { ...opts, baseline: false });
         const logger = createLogger({ level: config.logging.level });
-        const deps = await createBacktestDeps(config, logger, strategyTarget);
+        const base = await createBacktestDeps(config, logger, strategyTarget);
+        // Without trained models the signal check still runs, on the rolling-quantile baseline.
+        const deps = {
+          ...base,
+          loadModels: async () => {
+            const m = await base.loadModels();
+            if (Object.keys(m).length > 0) return m;
+            logger.warn('no models in the models directory: checking signals with the baseline forecaster');
+            return base.baselineModels();
+          },
+        };
         const result = await runLookaheadAnalysis(
           { ...req, cuts, warmup: (tf) => featureWarmup(tf, config.features), recursiveTolerance: 1e-6 },
           deps,
