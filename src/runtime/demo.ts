@@ -59,7 +59,7 @@ export function demoConfig(dataDir: string, work: string, epochs: number): Confi
     },
     strategy: {
       timeframes: TIMEFRAMES,
-      thresholds: { confidence: 0.4, minRiskReward: 1.0 },
+      thresholds: { confidence: 0.04, minRiskReward: 0.8 },
       fusion: { weights: { '5m': 0.6, '1h': 0.4 } },
     },
     risk: { maxOpenPositions: 3, maxNotionalPerSymbol: 3000, maxNotionalTotal: 9000 },
@@ -192,8 +192,12 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
       `decisions: ${status.decisions.candles} candles, ${status.decisions.signals} signals; exchange USDT balance ${(usdt.free + usdt.locked).toFixed(2)}`,
     );
     const reasons = Object.entries(handle.reasons()).filter(([, n]) => n > 0);
+    for (const d of handle.lastDecisions().slice(-3))
+      out(`  last decision ${d.symbol}: ${d.reason} (${d.detail})`);
     out(`decision reasons: ${reasons.map(([k, n]) => `${k} ${n}`).join(', ')}`);
-    out('thresholds were lowered for this demo (confidence 0.4, R/R 1.0): not trading advice.');
+    out(
+      'thresholds were lowered for this demo (labels.k 0.3, confidence 0.04, R/R 0.8) so the tiny models trade at all: not trading advice.',
+    );
     return { trades, status, trainSeconds, replaySeconds: (Date.now() - t1) / 1000 };
   } finally {
     rmSync(work, { recursive: true, force: true });

@@ -49,6 +49,8 @@ export interface LiveHandle {
   readonly mode: 'paper' | 'live';
   /** The plugin's decision counters by reason (taken and not taken). */
   reasons(): Record<string, number>;
+  /** The plugin's most recent decisions with their details. */
+  lastDecisions(): ReadonlyArray<{ symbol: string; reason: string; detail: string }>;
   /** Flushes state, frees models, closes sockets. */
   stop(): Promise<void>;
 }
@@ -203,6 +205,7 @@ export async function startLive(config: Config, opts: LiveOptions): Promise<Live
     stream,
     mode: opts.live ? 'live' : 'paper',
     reasons: () => ({ ...decisions.counts() }),
+    lastDecisions: () => decisions.last(),
     stop: () =>
       (stopping ??= (async () => {
         if (timer) clearInterval(timer);
@@ -217,6 +220,7 @@ export async function startLive(config: Config, opts: LiveOptions): Promise<Live
 function pluginFacade(p: QuantileStrategy): {
   name: string;
   onCandle: QuantileStrategy['onCandle'];
+  warm: QuantileStrategy['warm'];
   snapshot: () => unknown;
   restore: (s: unknown) => void;
   dispose: () => Promise<void>;
@@ -224,6 +228,7 @@ function pluginFacade(p: QuantileStrategy): {
   return {
     name: p.name,
     onCandle: (c) => p.onCandle(c),
+    warm: (c) => p.warm(c),
     snapshot: () => p.snapshot(),
     restore: (s) => p.restore(s as ReturnType<QuantileStrategy['snapshot']>),
     dispose: () => p.dispose(),

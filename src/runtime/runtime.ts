@@ -16,6 +16,8 @@ import { timeframeMs } from '../core/types.ts';
 export interface RuntimePlugin {
   readonly name: string;
   onCandle(c: ClosedCandle): Promise<Signal | null>;
+  /** History only (warm-up, or candles already decided on before a restart): update state, decide nothing. */
+  warm?(c: ClosedCandle): Promise<void>;
   snapshot(): unknown;
   restore?(state: unknown): void;
   dispose(): Promise<void>;
@@ -67,6 +69,8 @@ export class Runtime {
   private readonly log: Logger;
   private readonly recentSignals: string[] = [];
   private freshSeries = new Set<string>();
+  /** Open time of the last candle the plugin has seen per series, in this process (its memory is not persisted). */
+  private readonly pluginSeen = new Map<string, number>();
   private stopped = false;
 
   constructor(private readonly opts: RuntimeOptions) {
@@ -185,7 +189,12 @@ export class Runtime {
     if (this.stopped) return;
     const id = seriesId(c);
     const last = this.state.lastProcessed[id];
-    if (last !== undefined && c.timestamp <= last) return;
+    if (last !== undefined && c.timestamp <= last) {
+      // Already decided on before a restart: the plugin lost its in-memory history (features,
+      // forecasts), so it re-reads these candles without deciding again.
+      if (c.timestamp > (this.pluginSeen.get(id) ?? -Infinity)) await this.feedHistory(c, id);
+      return;
+    }
     const history = warmup && (last === undefined || this.freshSeries.has(id));
     if (history) this.freshSeries.add(id);
     const exec = c.timeframe === this.opts.executionTimeframe;
@@ -195,11 +204,15 @@ export class Runtime {
     if (exec && !history)
       this.opts.risk?.update(c.timestamp + timeframeMs(c.timeframe), equityOf(this.state));
     let signal: Signal | null = null;
-    try {
-      signal = await this.opts.plugin.onCandle(c);
-    } catch (e) {
-      this.count('plugin_error');
-      this.log.error({ err: describeError(e), series: id }, 'plugin failed on a candle; no decision');
+    if (history) await this.feedHistory(c, id);
+    else {
+      this.pluginSeen.set(id, c.timestamp);
+      try {
+        signal = await this.opts.plugin.onCandle(c);
+      } catch (e) {
+        this.count('plugin_error');
+        this.log.error({ err: describeError(e), series: id }, 'plugin failed on a candle; no decision');
+      }
     }
     if (!history) {
       this.state.decisions.candles++;
@@ -210,6 +223,16 @@ export class Runtime {
     this.state.plugin = this.opts.plugin.snapshot();
     if (this.opts.risk) this.state.risk = this.opts.risk.snapshot();
     this.save();
+  }
+
+  private async feedHistory(c: ClosedCandle, id: string): Promise<void> {
+    this.pluginSeen.set(id, c.timestamp);
+    try {
+      if (this.opts.plugin.warm) await this.opts.plugin.warm(c);
+      else await this.opts.plugin.onCandle(c);
+    } catch (e) {
+      this.log.warn({ err: describeError(e), series: id }, 'plugin failed on a history candle');
+    }
   }
 
   private async checkExits(c: ClosedCandle): Promise<void> {
