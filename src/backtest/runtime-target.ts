@@ -57,6 +57,7 @@ export async function runtimeTarget(o: RuntimeTargetOptions): Promise<RuntimeTar
   const plugin: RuntimePlugin = {
     name: o.plugin.name,
     onCandle: async (c) => (lastSignal = await o.plugin.onCandle(c)),
+    warm: o.plugin.warm ? (c) => o.plugin.warm!(c) : undefined,
     snapshot: () => o.plugin.snapshot(),
     restore: o.plugin.restore ? (s) => o.plugin.restore?.(s) : undefined,
     dispose: () => o.plugin.dispose(),
