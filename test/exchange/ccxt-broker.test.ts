@@ -60,7 +60,7 @@ async function setup(exchange: ExchangeId): Promise<Setup> {
     market: 'spot',
     urls,
     rateLimit: false,
-    timeoutMs: 300,
+    timeoutMs: 1000,
     logger,
     credentials:
       exchange === 'binance'
@@ -68,7 +68,10 @@ async function setup(exchange: ExchangeId): Promise<Setup> {
         : { walletAddress: HL_WALLET, privateKey: HL_KEY },
   });
   pointPrivateApi(ex, exchange, urls.rest);
+  ex.timeout = 10_000;
   await ex.loadMarkets();
+  // Short request timeout from here on, so the stalled responses below time out quickly.
+  ex.timeout = 1000;
   const broker = new CcxtBroker({ exchange: ex, exchangeId: exchange, logger, redactor, queryDelayMs: 20 });
   return { sim, acct, broker, logText: () => lines.join(''), btc, quote };
 }
@@ -82,7 +85,7 @@ describe.each(['binance', 'hyperliquid'] as const)('CcxtBroker on %s (local simu
     s = await setup(exchange);
   });
   afterAll(async () => {
-    await s.sim.close();
+    await s?.sim.close();
   });
 
   it('fills a market order at the last price and moves the balances', async () => {
@@ -163,14 +166,14 @@ describe.each(['binance', 'hyperliquid'] as const)('CcxtBroker on %s (local simu
     const ids = Array.from({ length: 100 }, () => newClientOrderId());
     // 80 accepted-then-stalled, 20 stalled-without-booking (those must be resubmitted exactly once).
     const results = [];
-    for (let batch = 0; batch < 10; batch++) {
-      s.acct.faults.stalls = 10;
-      s.acct.faults.stallMs = 600;
-      s.acct.faults.stallAccepts = batch < 8;
+    for (let batch = 0; batch < 5; batch++) {
+      s.acct.faults.stalls = 20;
+      s.acct.faults.stallMs = 2000;
+      s.acct.faults.stallAccepts = batch < 4;
       const price = s.sim.lastPrice(exchange, s.btc)!;
       results.push(
         ...(await Promise.all(
-          ids.slice(batch * 10, batch * 10 + 10).map((clientOrderId) =>
+          ids.slice(batch * 20, batch * 20 + 20).map((clientOrderId) =>
             s.broker.submit({
               clientOrderId,
               symbol: s.btc,
