@@ -36,6 +36,16 @@ export {
 export type { Gap, ReadOptions, ReadResult } from './csv-store.ts';
 export { resampleCandles } from './resample.ts';
 export type { ResampleResult } from './resample.ts';
+export {
+  DEFAULT_LIMIT,
+  downloadSeries,
+  isRetryable,
+  isUnreachable,
+  ohlcvRowToCandle,
+  toQuantgateError,
+  unreachableError,
+} from './download.ts';
+export type { DownloadSeriesOptions, DownloadSeriesResult, OhlcvSource } from './download.ts';
 export { loadSeries } from './load-series.ts';
 export type { LoadedSeries } from './load-series.ts';
 export type {
