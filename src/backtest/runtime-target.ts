@@ -65,7 +65,7 @@ export async function runtimeTarget(o: RuntimeTargetOptions): Promise<RuntimeTar
   };
   // `runtime` is assigned below; the executor reads prices from its state as the live wiring does.
   const ref: { rt?: Runtime } = {};
-  const executor = new PaperExecutor((s) => ref.rt?.snapshot.lastPrices[s], o.feeRate, o.slippageBps);
+  const executor = new PaperExecutor(o.feeRate, o.slippageBps);
   const runtime = new Runtime({
     exchange: o.exchange,
     executionTimeframe: o.executionTimeframe,

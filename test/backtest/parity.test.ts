@@ -49,7 +49,7 @@ describe('parity: live runtime (paper, via the local exchange) vs backtest', () 
       exchange: 'binance',
       executionTimeframe: '5m',
       plugin: liveStrategy,
-      executor: new PaperExecutor((s) => ref.rt?.snapshot.lastPrices[s], FEE, SLIPPAGE_BPS),
+      executor: new PaperExecutor(FEE, SLIPPAGE_BPS),
       store: new StateFile(dir, new SecretRedactor([])),
       clock: sim.clock,
       logger,
