@@ -6,6 +6,7 @@ import { registerBacktest } from './backtest.ts';
 import { registerLookaheadAnalysis } from './lookahead-analysis.ts';
 import { registerLive } from './live.ts';
 import { registerDemo } from './demo.ts';
+import { registerModels } from './models.ts';
 import { registerDownload } from './download.ts';
 
 /** Each command lives in its own file and registers itself on the program. */
@@ -19,5 +20,6 @@ export const COMMANDS: RegisterCommand[] = [
   registerLookaheadAnalysis,
   registerLive,
   registerDemo,
+  registerModels,
   registerDownload,
 ];

@@ -1,0 +1,5 @@
+export * from './registry-schema.ts';
+export * from './registry-ops.ts';
+export * from './registry-store.ts';
+export * from './active-pointer.ts';
+export * from './model-ops.ts';
