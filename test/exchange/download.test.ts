@@ -16,6 +16,7 @@ import {
 import { simUrls, startSimExchange } from '../../src/simulator/index.ts';
 import type { SimServer } from '../../src/simulator/index.ts';
 import { START, fixtureCandles } from '../simulator/helpers.ts';
+import { runCli } from '../support/cli.ts';
 
 const HOUR = 3_600_000;
 const logger = silentLogger();
@@ -227,6 +228,42 @@ describe('download input checks', () => {
     expect(err).toBeInstanceOf(QuantgateError);
     expect(err).toMatchObject({ code: 'USAGE', exitCode: 2 });
     expect((err as Error).message).toContain(msg);
+  });
+});
+
+// One real process spawn (it loads the whole CLI): exit code and stderr as a user sees them. Bad
+// inputs are covered in process above and through commander in download-sim.test.ts.
+describe('quantgate download (real process)', () => {
+  it('exits 4 with the NETWORK message when nothing listens on --rest-url, without retrying', async () => {
+    const port = await closedPort();
+    const rest = `http://127.0.0.1:${port}/api/v3`;
+    const d = mkdtempSync(join(tmpdir(), 'qg-download-cli-'));
+    try {
+      const r = runCli(
+        [
+          'download',
+          '-e',
+          'binance',
+          '-s',
+          'BTC/USDT',
+          '-t',
+          '1h',
+          '--since',
+          '2024-01-01',
+          '--data-dir',
+          d,
+          '--rest-url',
+          rest,
+        ],
+        // Logs on: a retry would show up as a warn line on stderr.
+        { env: { QUANTGATE_LOG_LEVEL: 'info' } },
+      );
+      expect(r.stderr).toContain(`error [NETWORK]: cannot reach binance at ${rest}: ECONNREFUSED`);
+      expect(r.status).toBe(4);
+      expect(r.stderr).not.toContain('retrying');
+    } finally {
+      rmSync(d, { recursive: true, force: true });
+    }
   });
 });
 

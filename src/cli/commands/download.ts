@@ -203,7 +203,8 @@ export function registerDownload(program: Command): void {
       action(async (opts: DownloadCliOptions) => {
         const config = opts.config !== undefined ? configFromOptions(opts) : undefined;
         const req = downloadRequest(opts, config);
-        const logger = createLogger({ level: config?.logging.level ?? 'info' });
+        // Unset level → QUANTGATE_LOG_LEVEL, else info.
+        const logger = createLogger({ level: config?.logging.level });
         const ex = await createCcxtExchange({
           exchange: req.exchange,
           market: req.market,
