@@ -65,7 +65,7 @@ try {
     exchange: 'binance',
     executionTimeframe: '5m',
     plugin,
-    executor: new PaperExecutor((s) => ref.rt?.snapshot.lastPrices[s], 0.001, 2),
+    executor: new PaperExecutor(0.001, 2),
     store: new StateFile(join(work, 'state'), new SecretRedactor([])),
     clock,
     logger,

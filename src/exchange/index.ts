@@ -48,16 +48,3 @@ export {
 export type { DownloadSeriesOptions, DownloadSeriesResult, OhlcvSource } from './download.ts';
 export { loadSeries } from './load-series.ts';
 export type { LoadedSeries } from './load-series.ts';
-export type {
-  Balance,
-  Bracket,
-  Broker,
-  BrokerFill,
-  BrokerOrder,
-  BrokerOrderRequest,
-  BrokerOrderState,
-  BrokerPosition,
-  Unsubscribe,
-} from './broker.ts';
-export { PaperBroker } from './paper-broker.ts';
-export type { PaperBrokerOptions, PaperBrokerSnapshot } from './paper-broker.ts';

@@ -1,3 +1,4 @@
+import type { ClosedCandle } from '../core/types.ts';
 import type { OrderRequest, OrderResult } from '../exchange/index.ts';
 
 /** What the runtime needs from a broker: the real CcxtBroker or a paper one. */
@@ -9,6 +10,11 @@ export interface OrderExecutor {
   fetch(clientOrderId: string, symbol: string): Promise<OrderResult | undefined>;
   /** Fee rate assumed when a fill reports none (Hyperliquid reports fees with fills only). */
   readonly feeRate: number;
+  /** A closed execution candle (paper fills queued market orders at its open). */
+  onCandle?(c: ClosedCandle): void;
+  /** Executor state saved with the runtime's (paper orders waiting for their fill). */
+  snapshot?(): unknown;
+  restore?(state: unknown): void;
 }
 
 /** The real-order broker as the runtime's executor. */

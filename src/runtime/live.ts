@@ -147,11 +147,7 @@ export async function startLive(config: Config, opts: LiveOptions): Promise<Live
     startingCash = rep.balances[quote]?.free ?? 0;
     executor = liveExecutor(broker, config.exchange.takerFee);
   } else {
-    executor = new PaperExecutor(
-      (symbol) => ref.runtime?.snapshot.lastPrices[symbol],
-      config.exchange.takerFee,
-      config.paper.slippageBps,
-    );
+    executor = new PaperExecutor(config.exchange.takerFee, config.paper.slippageBps);
   }
 
   await initBackend({ logger: log });

@@ -86,6 +86,7 @@ export class Runtime {
     if (saved) {
       this.state = saved;
       if (saved.plugin !== undefined) this.opts.plugin.restore?.(saved.plugin);
+      if (saved.executor !== undefined) this.opts.executor.restore?.(saved.executor);
       if (saved.risk) this.opts.risk?.restore(saved.risk as Parameters<RiskManager['restore']>[0]);
       this.log.info(
         {
@@ -98,6 +99,8 @@ export class Runtime {
     }
     for (const intent of [...this.state.pending]) {
       const r = await this.opts.executor.fetch(intent.clientOrderId, intent.symbol);
+      // Accepted and still waiting for its fill (a paper order fills at the next candle's open).
+      if (r && r.state === 'open' && r.filled === 0) continue;
       this.state.pending = this.state.pending.filter((p) => p !== intent);
       if (r && r.filled > 0) {
         this.log.warn(
@@ -198,6 +201,11 @@ export class Runtime {
     const history = warmup && (last === undefined || this.freshSeries.has(id));
     if (history) this.freshSeries.add(id);
     const exec = c.timeframe === this.opts.executionTimeframe;
+    if (exec && !history) {
+      // Orders decided on the previous candle fill at this candle's open (paper), or are settled now (live).
+      this.opts.executor.onCandle?.(c);
+      await this.settle(c.symbol);
+    }
     if (exec) this.state.lastPrices[c.symbol] = c.close;
     if (exec && !history) await this.checkExits(c);
     // Equity is marked at the candle's close time: the risk state machine sees candle time, never wall time.
@@ -235,9 +243,23 @@ export class Runtime {
     }
   }
 
+  /** Applies pending orders of `symbol` that have filled (or were refused) since they were sent. */
+  private async settle(symbol: string): Promise<void> {
+    for (const intent of this.state.pending.filter((p) => p.symbol === symbol)) {
+      const r = await this.opts.executor.fetch(intent.clientOrderId, intent.symbol);
+      if (!r || (r.state === 'open' && r.filled === 0)) continue;
+      this.state.pending = this.state.pending.filter((p) => p !== intent);
+      this.apply(intent, r);
+    }
+  }
+
+  private hasPending(symbol: string): boolean {
+    return this.state.pending.some((p) => p.symbol === symbol);
+  }
+
   private async checkExits(c: ClosedCandle): Promise<void> {
     const p = this.state.positions[c.symbol];
-    if (!p || p.direction !== 'long') return;
+    if (!p || p.direction !== 'long' || this.hasPending(c.symbol)) return;
     // Both touched in one candle: assume the stop came first (pessimistic).
     const kind = c.low <= p.stopLoss ? 'stop_loss' : c.high >= p.takeProfit ? 'take_profit' : undefined;
     if (kind)
@@ -250,6 +272,7 @@ export class Runtime {
     this.recentSignals.push(text);
     if (this.recentSignals.length > 5) this.recentSignals.shift();
     const p = this.state.positions[sig.symbol];
+    if (this.hasPending(sig.symbol)) return this.count('order_pending');
     if (sig.action === 'close') {
       if (p)
         await this.send({
@@ -306,7 +329,11 @@ export class Runtime {
 
   private async send(i: Omit<PendingIntent, 'clientOrderId'>): Promise<void> {
     const clientOrderId = decisionClientId([this.opts.exchange, i.symbol, i.kind, i.candleTime]);
-    if (this.state.trades.some((t) => t.clientOrderId === clientOrderId)) return;
+    if (
+      this.state.trades.some((t) => t.clientOrderId === clientOrderId) ||
+      this.state.pending.some((p) => p.clientOrderId === clientOrderId)
+    )
+      return;
     const intent: PendingIntent = { ...i, clientOrderId };
     // Persist the intent before the request: a crash in between is settled at the next start.
     this.state.pending.push(intent);
@@ -327,6 +354,8 @@ export class Runtime {
       this.count('order_error');
       return;
     }
+    // Accepted, not yet filled: stays pending and is settled on a later candle.
+    if (r.state === 'open' && r.filled === 0) return;
     this.state.pending = this.state.pending.filter((p) => p.clientOrderId !== clientOrderId);
     this.apply(intent, r);
   }
@@ -397,6 +426,7 @@ export class Runtime {
 
   private save(): void {
     this.state.savedAt = this.opts.clock.now();
+    if (this.opts.executor.snapshot) this.state.executor = this.opts.executor.snapshot();
     this.opts.store.write(this.state);
   }
 }

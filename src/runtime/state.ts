@@ -59,6 +59,7 @@ export interface RuntimeState {
   lastPrices: Record<string, number>;
   plugin: unknown;
   risk: unknown;
+  executor?: unknown;
 }
 
 export function emptyState(cash: number): RuntimeState {
