@@ -76,3 +76,18 @@ export const modelTimeframe = () =>
   timeframe().refine((tf): tf is ModelTimeframe => (MODEL_TIMEFRAMES as readonly string[]).includes(tf), {
     error: (iss) => `expected one of 5m, 1h, 12h, 24h, got ${showValue(iss.input)}`,
   });
+
+/**
+ * The same keys as `schema`, all optional and without defaults, so an override section changes
+ * only the keys it names (zod's `.partial()` would still fill in every default).
+ */
+export function overridesOf<S extends z.ZodObject>(schema: S) {
+  return z.strictObject(
+    Object.fromEntries(
+      Object.entries(schema.shape).map(([k, v]) => [
+        k,
+        (v instanceof z.ZodDefault ? v.unwrap() : v).optional(),
+      ]),
+    ),
+  ) as unknown as z.ZodType<Partial<z.output<S>>, Partial<z.input<S>>>;
+}

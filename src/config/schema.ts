@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { EXCHANGES } from '../core/types.ts';
-import { bool, int, modelTimeframe, num, obj, oneOf, str, symbol } from './schema-helpers.ts';
+import { bool, int, modelTimeframe, num, obj, oneOf, overridesOf, str, symbol } from './schema-helpers.ts';
 
 /**
  * The single source of truth for configuration. Types are inferred from it; config/default.yaml
@@ -55,18 +55,7 @@ const featureSettingsSchema = obj({
   timeFeatures: bool().default(true),
 });
 
-/** Same keys as the feature settings, all optional, no defaults: an override changes only what it names. */
-const featureOverrideSchema = z.strictObject(
-  Object.fromEntries(
-    Object.entries(featureSettingsSchema.shape).map(([k, v]) => [
-      k,
-      (v instanceof z.ZodDefault ? v.unwrap() : v).optional(),
-    ]),
-  ),
-) as unknown as z.ZodType<
-  Partial<z.output<typeof featureSettingsSchema>>,
-  Partial<z.input<typeof featureSettingsSchema>>
->;
+const featureOverrideSchema = overridesOf(featureSettingsSchema);
 
 export const featuresSchema = featureSettingsSchema.extend({
   /**
@@ -115,15 +104,7 @@ export const modelSchema = obj({
   conformalGamma: num(0, 1).default(0.005),
 });
 
-/** Same keys as `model`, all optional and without defaults, so an override changes only what it names. */
-const modelOverrideSchema = z.strictObject(
-  Object.fromEntries(
-    Object.entries(modelSchema.shape).map(([k, v]) => [
-      k,
-      (v instanceof z.ZodDefault ? v.unwrap() : v).optional(),
-    ]),
-  ),
-) as unknown as z.ZodType<Partial<z.output<typeof modelSchema>>, Partial<z.input<typeof modelSchema>>>;
+const modelOverrideSchema = overridesOf(modelSchema);
 
 export const strategySchema = obj({
   timeframes: z.array(modelTimeframe()).min(1).default(['5m', '1h', '12h', '1d']),
