@@ -5,3 +5,4 @@ export * from './active-pointer.ts';
 export * from './model-ops.ts';
 export type { WorkerMessage, WorkerTrainRequest } from './worker.ts';
 export * from './train-in-worker.ts';
+export * from './gate.ts';
