@@ -13,7 +13,13 @@ export { createCcxtExchange } from './ccxt-factory.ts';
 export type { CcxtCredentials, CcxtExchange, CcxtFactoryOptions } from './ccxt-factory.ts';
 export { candleProblem, classifyBinanceFrame, classifyHyperliquidFrame } from './stream-frames.ts';
 export type { FrameVerdict } from './stream-frames.ts';
-export { CcxtBroker, credentialsFromEnv, newClientOrderId, pointPrivateApi, rejectReasonOf } from './ccxt-broker.ts';
+export {
+  CcxtBroker,
+  credentialsFromEnv,
+  newClientOrderId,
+  pointPrivateApi,
+  rejectReasonOf,
+} from './ccxt-broker.ts';
 export type {
   BalanceLine,
   CcxtBrokerOptions,
