@@ -6,3 +6,4 @@ export * from './model-ops.ts';
 export type { WorkerMessage, WorkerTrainRequest } from './worker.ts';
 export * from './train-in-worker.ts';
 export * from './gate.ts';
+export * from './scheduler.ts';
