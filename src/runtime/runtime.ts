@@ -16,7 +16,10 @@ import { timeframeMs } from '../core/types.ts';
 export interface RuntimePlugin {
   readonly name: string;
   onCandle(c: ClosedCandle): Promise<Signal | null>;
-  /** History only (warm-up, or candles already decided on before a restart): update state, decide nothing. */
+  /**
+   * History only: warm-up candles, and, after a restart, the candles already decided on — for
+   * in-memory state the snapshot does not hold (features, forecasts). Updates state, decides nothing.
+   */
   warm?(c: ClosedCandle): Promise<void>;
   snapshot(): unknown;
   restore?(state: unknown): void;
@@ -195,7 +198,8 @@ export class Runtime {
     if (last !== undefined && c.timestamp <= last) {
       // Already decided on before a restart: the plugin lost its in-memory history (features,
       // forecasts), so it re-reads these candles without deciding again.
-      if (c.timestamp > (this.pluginSeen.get(id) ?? -Infinity)) await this.feedHistory(c, id);
+      if (this.opts.plugin.warm && c.timestamp > (this.pluginSeen.get(id) ?? -Infinity))
+        await this.feedHistory(c, id);
       return;
     }
     const history = warmup && (last === undefined || this.freshSeries.has(id));
