@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Config } from '../config/index.ts';
@@ -7,7 +7,13 @@ import type { Logger } from '../core/logger.ts';
 import { timeframeMs } from '../core/types.ts';
 import type { Candle, ModelTimeframe } from '../core/types.ts';
 import { computeFeatures, labelParamsFor, makeLabels } from '../features/index.ts';
-import { BASELINE_LOOKBACK, initBackend, loadForecaster, trainModel } from '../models/index.ts';
+import {
+  BASELINE_LOOKBACK,
+  activeVersionDir,
+  initBackend,
+  loadForecaster,
+  trainModel,
+} from '../models/index.ts';
 import { baselineModels, feedBaselineOutcomes } from './baseline.ts';
 import type { BaselineSpec } from './baseline.ts';
 import type { LabelRule } from './calibration.ts';
@@ -17,19 +23,6 @@ import type { BacktestDeps, ModelMap, TargetContext } from './run.ts';
 
 /** Builds the plugin + risk manager + paper broker behind the shared per-candle step. */
 export type TargetBuilder = (config: Config, ctx: TargetContext, logger: Logger) => Promise<ReplayTarget>;
-
-/** `<modelsDir>/<tf>/ACTIVE` names the live version; without it the newest version directory is used. */
-export function activeVersionDir(modelsDir: string, tf: ModelTimeframe): string | null {
-  const dir = join(modelsDir, tf);
-  if (!existsSync(dir)) return null;
-  const active = join(dir, 'ACTIVE');
-  if (existsSync(active)) return join(dir, readFileSync(active, 'utf8').trim());
-  const versions = readdirSync(dir, { withFileTypes: true })
-    .filter((d) => d.isDirectory() && !d.name.startsWith('.'))
-    .map((d) => d.name)
-    .sort();
-  return versions.length > 0 ? join(dir, versions[versions.length - 1]) : null;
-}
 
 /** The same BUY/SELL/HOLD rule as training (features' makeLabels), applied at one candle. */
 function labelRule(config: Config): LabelRule {

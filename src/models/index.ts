@@ -61,4 +61,4 @@ export { MIN_SAMPLES, trainModel } from './pipeline.ts';
 export type { EvaluateModelOptions, PipelineMeta } from './pipeline-evaluate.ts';
 export { BASELINE_LOOKBACK, evaluateModel } from './pipeline-evaluate.ts';
 export type { CandleLoader } from './pipeline-data.ts';
-export { newVersion, versionDir } from './registry-paths.ts';
+export { activeVersionDir, newVersion, versionDir } from './registry-paths.ts';

@@ -1,5 +1,3 @@
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Config } from '../config/index.ts';
 import type { Clock } from '../core/clock.ts';
 import { systemClock } from '../core/clock.ts';
@@ -15,7 +13,7 @@ import {
   pointPrivateApi,
 } from '../exchange/index.ts';
 import type { CcxtCredentials, CcxtExchange } from '../exchange/index.ts';
-import { initBackend, loadForecaster } from '../models/index.ts';
+import { activeVersionDir, initBackend, loadForecaster } from '../models/index.ts';
 import type { Forecaster } from '../models/index.ts';
 import { DecisionRecorder, ModelSet, QuantileStrategy, RiskManager } from '../strategy/index.ts';
 import { liveExecutor } from './executor.ts';
@@ -53,19 +51,6 @@ export interface LiveHandle {
   lastDecisions(): ReadonlyArray<{ symbol: string; reason: string; detail: string }>;
   /** Flushes state, frees models, closes sockets. */
   stop(): Promise<void>;
-}
-
-/** `<modelsDir>/<tf>/ACTIVE` names the live version; without it the newest version directory. */
-function activeVersionDir(modelsDir: string, tf: ModelTimeframe): string | null {
-  const dir = join(modelsDir, tf);
-  if (!existsSync(dir)) return null;
-  const active = join(dir, 'ACTIVE');
-  if (existsSync(active)) return join(dir, readFileSync(active, 'utf8').trim());
-  const versions = readdirSync(dir, { withFileTypes: true })
-    .filter((d) => d.isDirectory() && !d.name.startsWith('.'))
-    .map((d) => d.name)
-    .sort();
-  return versions.length > 0 ? join(dir, versions[versions.length - 1]) : null;
 }
 
 async function loadModels(config: Config, log: Logger): Promise<Partial<Record<ModelTimeframe, Forecaster>>> {
