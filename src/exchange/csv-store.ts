@@ -1,14 +1,6 @@
-import {
-  closeSync,
-  existsSync,
-  fsyncSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  renameSync,
-  writeSync,
-} from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { writeFileAtomic } from '../core/atomic-file.ts';
 import { QuantgateError } from '../core/errors.ts';
 import type { Candle, ExchangeId, Timeframe } from '../core/types.ts';
 import { symbolToFileStem, timeframeMs } from '../core/types.ts';
@@ -178,21 +170,7 @@ export function appendCandles(path: string, candles: readonly Candle[]): number 
   }
   if (fresh.length === 0) return 0;
   mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.tmp-${process.pid}`;
   const body = [CSV_HEADER, ...existing.map(formatRow), ...fresh.map(formatRow)].join('\n') + '\n';
-  const fd = openSync(tmp, 'w');
-  try {
-    writeSync(fd, body);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, path);
-  const dfd = openSync(dirname(path), 'r');
-  try {
-    fsyncSync(dfd);
-  } finally {
-    closeSync(dfd);
-  }
+  writeFileAtomic(path, body);
   return fresh.length;
 }

@@ -1,14 +1,6 @@
-import {
-  closeSync,
-  existsSync,
-  fsyncSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  renameSync,
-  writeSync,
-} from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeFileAtomic } from '../core/atomic-file.ts';
 import type { ModelTimeframe } from '../core/types.ts';
 
 /**
@@ -32,19 +24,5 @@ export function writeActivePointer(modelsDir: string, tf: ModelTimeframe, versio
   const dir = join(modelsDir, tf);
   mkdirSync(dir, { recursive: true });
   const target = activePointerPath(modelsDir, tf);
-  const tmp = `${target}.tmp`;
-  const fd = openSync(tmp, 'w');
-  try {
-    writeSync(fd, `${version}\n`);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, target);
-  const dfd = openSync(dir, 'r');
-  try {
-    fsyncSync(dfd);
-  } finally {
-    closeSync(dfd);
-  }
+  writeFileAtomic(target, `${version}\n`, `${target}.tmp`);
 }
