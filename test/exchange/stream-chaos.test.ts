@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Candle, ClosedCandle, ExchangeId } from '../../src/core/index.ts';
 import { silentLogger, timeframeMs } from '../../src/core/index.ts';
-import { startSimExchange, simUrls } from '../../src/simulator/index.ts';
+import { startSimExchange } from '../../src/simulator/index.ts';
 import type { SimServer, SimSeriesInput } from '../../src/simulator/index.ts';
-import { CandleBufferSet, CandleStream, createCcxtExchange, seriesId } from '../../src/exchange/index.ts';
-import { START, fixtureSeries, tick, waitFor } from '../simulator/helpers.ts';
+import type { CandleStream } from '../../src/exchange/index.ts';
+import { CandleBufferSet, seriesId } from '../../src/exchange/index.ts';
+import { START, fixtureSeries, tick, simStream, waitFor } from '../simulator/helpers.ts';
 
 const EXCHANGES: ExchangeId[] = ['binance', 'hyperliquid'];
 const STEPS = 400; // 5-minute steps: 6 × 400 + 6 × 33 closed candles
@@ -33,24 +34,10 @@ async function startRun(): Promise<Run> {
   const buffers = new CandleBufferSet(1000);
   const streams = new Map<ExchangeId, CandleStream>();
   for (const exchange of EXCHANGES) {
-    const ccxt = await createCcxtExchange({
-      exchange,
-      market: exchange === 'binance' ? 'spot' : 'swap',
-      urls: simUrls(sim, exchange),
-      rateLimit: false,
-      keepAliveMs: 100,
-      logger,
-    });
-    const stream = new CandleStream({
-      exchange,
-      ccxt,
-      series: series.filter((s) => s.exchange === exchange),
-      clock: sim.clock,
-      logger,
+    const stream = await simStream(sim, exchange, series, {
+      logger: logger,
       warmupCandles: WARMUP,
-      closeGraceMs: 60_000,
-      reconnect: { initialDelayMs: 10, maxDelayMs: 100 },
-      checkIntervalMs: 15,
+      keepAliveMs: 100,
     });
     stream.onCandle((c) => {
       const id = seriesId(c);

@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Candle, ClosedCandle, ExchangeId } from '../../src/core/index.ts';
 import { createLogger, silentLogger, timeframeMs } from '../../src/core/index.ts';
-import { startSimExchange, simUrls } from '../../src/simulator/index.ts';
+import { startSimExchange } from '../../src/simulator/index.ts';
 import type { SimServer, SimSeriesInput } from '../../src/simulator/index.ts';
-import { CandleStream, createCcxtExchange, seriesId } from '../../src/exchange/index.ts';
-import { START, fixtureCandles, tick, waitFor } from '../simulator/helpers.ts';
+import type { CandleStream } from '../../src/exchange/index.ts';
+import { seriesId } from '../../src/exchange/index.ts';
+import { START, fixtureCandles, tick, simStream, waitFor } from '../simulator/helpers.ts';
 
 const FIVE_MIN = 300_000;
 // An exchange outage in the Hyperliquid series: 5 candles the exchange never published.
@@ -45,24 +46,10 @@ describe('CandleStream under malformed frames, forced disconnects and an exchang
     sim = await startSimExchange({ series, startTime: START, maxConnectionAgeMs: 3_600_000 });
     const logger = process.env.QG_LOG ? createLogger({ level: 'info' }) : silentLogger();
     for (const exchange of ['binance', 'hyperliquid'] as const) {
-      const ccxt = await createCcxtExchange({
-        exchange,
-        market: exchange === 'binance' ? 'spot' : 'swap',
-        urls: simUrls(sim, exchange),
-        rateLimit: false,
-        keepAliveMs: 200,
-        logger,
-      });
-      const stream = new CandleStream({
-        exchange,
-        ccxt,
-        series: series.filter((s) => s.exchange === exchange),
-        clock: sim.clock,
-        logger,
+      const stream = await simStream(sim, exchange, series, {
+        logger: logger,
         warmupCandles: 12,
-        closeGraceMs: 60_000,
-        reconnect: { initialDelayMs: 10, maxDelayMs: 100 },
-        checkIntervalMs: 15,
+        keepAliveMs: 200,
       });
       stream.onCandle((c) => {
         const list = delivered.get(seriesId(c)) ?? [];

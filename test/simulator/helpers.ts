@@ -1,6 +1,9 @@
 import { readFileSync } from 'node:fs';
 import type { Candle, ExchangeId, Timeframe } from '../../src/core/index.ts';
-import type { SimSeriesInput } from '../../src/simulator/index.ts';
+import type { Logger } from '../../src/core/index.ts';
+import { CandleStream, createCcxtExchange } from '../../src/exchange/index.ts';
+import { simUrls } from '../../src/simulator/index.ts';
+import type { SimSeriesInput, SimServer } from '../../src/simulator/index.ts';
 
 const FIXTURES = new URL('../fixtures/messages/candles/', import.meta.url);
 
@@ -55,3 +58,34 @@ export async function waitFor(cond: () => boolean, timeoutMs: number, what: stri
 }
 
 export const tick = (ms = 0) => new Promise<void>((r) => setTimeout(r, ms));
+
+/**
+ * A CandleStream through real ccxt against the simulator, tuned for tests: short reconnect backoff
+ * and health checks, a long close grace (the sim's clock drives closes). Not started.
+ */
+export async function simStream(
+  sim: SimServer,
+  exchange: ExchangeId,
+  series: readonly SimSeriesInput[],
+  o: { logger: Logger; warmupCandles: number; keepAliveMs: number },
+): Promise<CandleStream> {
+  const ccxt = await createCcxtExchange({
+    exchange,
+    market: exchange === 'binance' ? 'spot' : 'swap',
+    urls: simUrls(sim, exchange),
+    rateLimit: false,
+    keepAliveMs: o.keepAliveMs,
+    logger: o.logger,
+  });
+  return new CandleStream({
+    exchange,
+    ccxt,
+    series: series.filter((s) => s.exchange === exchange),
+    clock: sim.clock,
+    logger: o.logger,
+    warmupCandles: o.warmupCandles,
+    closeGraceMs: 60_000,
+    reconnect: { initialDelayMs: 10, maxDelayMs: 100 },
+    checkIntervalMs: 15,
+  });
+}
