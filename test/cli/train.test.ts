@@ -6,6 +6,7 @@ import { stringify } from 'yaml';
 import { formatMetricsTable } from '../../src/cli/commands/evaluate.ts';
 import type { ForecastMetrics } from '../../src/models/index.ts';
 import { REPO_ROOT, runCli } from '../support/cli.ts';
+import { TINY_MODEL } from '../support/tiny-model.ts';
 
 const FIXTURES = join(REPO_ROOT, 'test/fixtures/candles');
 const tmp = mkdtempSync(join(tmpdir(), 'qg-cli-train-'));
@@ -17,15 +18,7 @@ writeFileSync(
   stringify({
     exchange: { name: 'binance', symbols: ['BTC/USDT', 'ETH/USDT'] },
     data: { dir: FIXTURES, modelsDir: join(tmp, 'models') },
-    model: {
-      architecture: 'mlp',
-      window: 8,
-      hidden: 8,
-      epochs: 1,
-      batchSize: 64,
-      maxTrainSamples: 3000,
-      split: { train: 0.55, validation: 0.15, calibration: 0.15 },
-    },
+    model: TINY_MODEL,
     logging: { level: 'warn' },
   }),
 );

@@ -8,6 +8,7 @@ import { silentLogger } from '../../src/core/logger.ts';
 import type { WorkerTrainRequest } from '../../src/retrain/index.ts';
 import { trainInWorker } from '../../src/retrain/index.ts';
 import { REPO_ROOT } from '../support/cli.ts';
+import { TINY_MODEL } from '../support/tiny-model.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'qg-retrain-worker-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -15,15 +16,7 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 const config = configSchema.parse({
   exchange: { name: 'binance', symbols: ['BTC/USDT', 'ETH/USDT'] },
   data: { dir: join(REPO_ROOT, 'test/fixtures/candles'), modelsDir: join(tmp, 'models') },
-  model: {
-    architecture: 'mlp',
-    window: 8,
-    hidden: 8,
-    epochs: 1,
-    batchSize: 64,
-    maxTrainSamples: 3000,
-    split: { train: 0.55, validation: 0.15, calibration: 0.15 },
-  },
+  model: TINY_MODEL,
   logging: { level: 'silent' },
 });
 
