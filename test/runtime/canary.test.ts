@@ -64,6 +64,10 @@ describe('API keys never leave the environment', () => {
         sim.advance();
         await new Promise((r) => setTimeout(r, 300));
       }
+      // A loaded machine logs the same lines later, not fewer: wait for them rather than a fixed time.
+      const t1 = Date.now();
+      while (out.split('\n').length <= 20 && Date.now() - t1 < 30_000 && child.exitCode === null)
+        await new Promise((r) => setTimeout(r, 200));
     } finally {
       child.kill('SIGTERM');
       await new Promise((r) => child.once('exit', r));
