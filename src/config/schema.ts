@@ -243,6 +243,11 @@ export const retrainSchema = obj({
     maxStalenessCandles: int(0).default(3),
     maxAbsReturn: num(0, 10).default(0.5),
   }).default({ minCandles: 2000, maxGapRatio: 0.02, maxStalenessCandles: 3, maxAbsReturn: 0.5 }),
+  /**
+   * Fraction of the stored history (the latest part) held out of a retrain's training: candidate
+   * and active model are both judged on it by the gate. (retrain cycle owner)
+   */
+  holdoutFraction: num(0.05, 0.5).default(0.2),
 });
 
 export const alertsSchema = obj({
