@@ -7,3 +7,4 @@ export type { WorkerMessage, WorkerTrainRequest } from './worker.ts';
 export * from './train-in-worker.ts';
 export * from './gate.ts';
 export * from './scheduler.ts';
+export * from './alerts.ts';
