@@ -223,12 +223,18 @@ export const retrainSchema = obj({
     exceedancePValue: num(0, 1).default(0.001),
     maxDrawdownSincePromotion: num(0, 1).default(0.1),
     cooldownHours: num(0, 10_000).default(24),
+    /** Resolved forecasts (and directional calls) needed before hit rate, R/R or exceedance can trigger a rollback. */
+    minSamples: int(1, 100_000).default(50),
+    /** Realised ÷ predicted risk/reward of the calls below this triggers a rollback; 0 = report only. */
+    minRiskRewardRatio: num(0, 10).default(0),
   }).default({
     minHitRate: 0.4,
     window: 200,
     exceedancePValue: 0.001,
     maxDrawdownSincePromotion: 0.1,
     cooldownHours: 24,
+    minSamples: 50,
+    minRiskRewardRatio: 0,
   }),
   drift: obj({
     psiThreshold: num(0, 10).default(0.25),
