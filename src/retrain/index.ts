@@ -8,3 +8,6 @@ export * from './train-in-worker.ts';
 export * from './gate.ts';
 export * from './scheduler.ts';
 export * from './alerts.ts';
+export * from './monitor-stats.ts';
+export * from './monitor.ts';
+export * from './rollback-guard.ts';

@@ -1,0 +1,259 @@
+import type { RetrainConfig } from '../config/index.ts';
+import { QuantgateError } from '../core/errors.ts';
+import type { Logger } from '../core/logger.ts';
+import { timeframeMs } from '../core/types.ts';
+import type { Direction, Forecast, ModelTimeframe } from '../core/types.ts';
+import { callFigures, drawdownFrom, exceedance } from './monitor-stats.ts';
+import type { CallFigures, ExceedanceFigures, ResolvedOutcome } from './monitor-stats.ts';
+
+/** retrain.rollback (the keys the monitor reads). */
+export type MonitorThresholds = Pick<
+  RetrainConfig['rollback'],
+  | 'minHitRate'
+  | 'window'
+  | 'exceedancePValue'
+  | 'maxDrawdownSincePromotion'
+  | 'minSamples'
+  | 'minRiskRewardRatio'
+>;
+
+/** A forecast the active model made at the close of a candle. */
+export interface ForecastRecord {
+  readonly symbol: string;
+  /** Open time of the closed candle the forecast was made on. */
+  readonly timestamp: number;
+  /** That candle's close (the price the forward return is measured from). */
+  readonly price: number;
+  readonly forecast: Forecast;
+  /**
+   * The direction the strategy traded (or would have: the gate passed). Omitted → the model's own
+   * call: long / short when BUY / SELL is its most likely class, else none. null → no call.
+   */
+  readonly call?: Direction | null;
+}
+
+/** What the monitor needs of a closed candle (a ClosedCandle fits). */
+export interface ClosedPrice {
+  readonly symbol: string;
+  readonly timeframe: string;
+  readonly timestamp: number;
+  readonly close: number;
+}
+
+export interface MonitorFigures extends CallFigures {
+  readonly timeframe: ModelTimeframe;
+  readonly version: string;
+  readonly exceedance: ExceedanceFigures;
+  readonly pending: number;
+  /** Forecasts dropped because the candle at their horizon never arrived (a gap). */
+  readonly expired: number;
+  readonly equity: number | null;
+  readonly peakEquity: number | null;
+  readonly drawdownSincePromotion: number;
+}
+
+export interface Degradation {
+  readonly timeframe: ModelTimeframe;
+  readonly version: string;
+  /** One line per failed rule: the figure, the threshold and its config key. */
+  readonly reasons: string[];
+  readonly figures: MonitorFigures;
+}
+
+/** The model's own directional call: BUY or SELL as its most likely class. */
+export function modelCall(f: Forecast): Direction | null {
+  if (f.pBuy > f.pSell && f.pBuy > f.pHold) return 'long';
+  if (f.pSell > f.pBuy && f.pSell > f.pHold) return 'short';
+  return null;
+}
+
+interface Pending {
+  readonly target: number;
+  readonly price: number;
+  readonly q10: number;
+  readonly q90: number;
+  readonly call: Direction | null;
+}
+
+export interface LiveMonitorOptions {
+  readonly timeframe: ModelTimeframe;
+  /** Forward-return horizon in candles (horizonFor(config, tf)). */
+  readonly horizon: number;
+  readonly thresholds: MonitorThresholds;
+  /** The active version being watched. */
+  readonly version: string;
+  readonly logger?: Logger;
+}
+
+const fmt = (x: number | null, d = 3): string => (x === null ? 'n/a' : x.toFixed(d));
+const pct = (x: number): string => `${(x * 100).toFixed(1)} %`;
+
+/** Keeps the last `max` items, trimming in batches so a long window costs O(1) per push. */
+function pushBounded<T>(a: T[], x: T, max: number): void {
+  a.push(x);
+  if (a.length >= 2 * max) a.splice(0, a.length - max);
+}
+
+const lastN = <T>(a: readonly T[], n: number): readonly T[] => (a.length > n ? a.slice(a.length - n) : a);
+
+/**
+ * Live quality of one timeframe's active model. Each forecast is resolved only by the closed
+ * candle exactly `horizon` candles later (never by a still-open price), so the figures see what a
+ * trader could have seen at that time and no more. Everything resets when the version changes.
+ */
+export class LiveMonitor {
+  readonly timeframe: ModelTimeframe;
+  private readonly horizonMs: number;
+  private readonly t: MonitorThresholds;
+  private readonly logger: Logger | undefined;
+  private ver: string;
+  private pending = new Map<string, Pending[]>();
+  private resolved: ResolvedOutcome[] = [];
+  private calls: ResolvedOutcome[] = [];
+  private expired = 0;
+  private equity: number | null = null;
+  private peak: number | null = null;
+
+  constructor(o: LiveMonitorOptions) {
+    if (!Number.isInteger(o.horizon) || o.horizon < 1)
+      throw new QuantgateError(
+        'CONFIG_INVALID',
+        `labels.horizon.${o.timeframe}: the monitor needs an integer horizon >= 1, got ${o.horizon}`,
+      );
+    this.timeframe = o.timeframe;
+    this.horizonMs = o.horizon * timeframeMs(o.timeframe);
+    this.t = o.thresholds;
+    this.logger = o.logger;
+    this.ver = o.version;
+  }
+
+  get version(): string {
+    return this.ver;
+  }
+
+  /** Starts over for a newly active version (after a promotion, a hot swap or a rollback). */
+  reset(version: string): void {
+    this.ver = version;
+    this.pending = new Map();
+    this.resolved = [];
+    this.calls = [];
+    this.expired = 0;
+    this.peak = this.equity;
+  }
+
+  /** Records a forecast of the active model; a forecast from another version restarts the monitor for it. */
+  record(r: ForecastRecord): void {
+    if (r.forecast.timeframe !== this.timeframe) return;
+    if (!(r.price > 0) || ![r.forecast.q10, r.forecast.q90].every(Number.isFinite)) return;
+    if (r.forecast.modelVersion !== this.ver) {
+      this.logger?.info(
+        { timeframe: this.timeframe, from: this.ver, to: r.forecast.modelVersion },
+        'live monitor follows the new active version',
+      );
+      this.reset(r.forecast.modelVersion);
+    }
+    const list = this.pending.get(r.symbol) ?? [];
+    list.push({
+      target: r.timestamp + this.horizonMs,
+      price: r.price,
+      q10: r.forecast.q10,
+      q90: r.forecast.q90,
+      call: r.call === undefined ? modelCall(r.forecast) : r.call,
+    });
+    this.pending.set(r.symbol, list);
+  }
+
+  /** Feeds a closed candle of this timeframe; resolves the forecasts whose horizon ends at it. Returns how many. */
+  observe(c: ClosedPrice): number {
+    if (c.timeframe !== this.timeframe || !(c.close > 0)) return 0;
+    const list = this.pending.get(c.symbol);
+    if (!list) return 0;
+    let done = 0;
+    const keep: Pending[] = [];
+    for (const p of list) {
+      if (p.target > c.timestamp) keep.push(p);
+      else if (p.target < c.timestamp) this.expired++;
+      else {
+        const out: ResolvedOutcome = {
+          q10: p.q10,
+          q90: p.q90,
+          realised: Math.log(c.close / p.price),
+          call: p.call,
+        };
+        pushBounded(this.resolved, out, this.t.window);
+        if (out.call !== null) pushBounded(this.calls, out, this.t.window);
+        done++;
+      }
+    }
+    if (keep.length > 0) this.pending.set(c.symbol, keep);
+    else this.pending.delete(c.symbol);
+    return done;
+  }
+
+  /** The account equity as the runtime sees it; the drawdown counts from the peak since this version went live. */
+  observeEquity(equity: number): void {
+    if (!Number.isFinite(equity)) return;
+    this.equity = equity;
+    if (this.peak === null || equity > this.peak) this.peak = equity;
+  }
+
+  figures(): MonitorFigures {
+    let pending = 0;
+    for (const l of this.pending.values()) pending += l.length;
+    return {
+      timeframe: this.timeframe,
+      version: this.ver,
+      ...callFigures(lastN(this.calls, this.t.window)),
+      exceedance: exceedance(lastN(this.resolved, this.t.window)),
+      pending,
+      expired: this.expired,
+      equity: this.equity,
+      peakEquity: this.peak,
+      drawdownSincePromotion:
+        this.peak !== null && this.equity !== null ? drawdownFrom(this.peak, this.equity) : 0,
+    };
+  }
+
+  /** undefined while the model holds up (or the sample is too small to say), else every failed rule. */
+  check(): Degradation | undefined {
+    const figures = this.figures();
+    const reasons = degradationReasons(figures, this.t);
+    return reasons.length > 0
+      ? { timeframe: this.timeframe, version: this.ver, reasons, figures }
+      : undefined;
+  }
+}
+
+/** Pure: which rules the figures fail, each naming its config key and the numbers. */
+export function degradationReasons(f: MonitorFigures, t: MonitorThresholds): string[] {
+  const out: string[] = [];
+  if (f.calls >= t.minSamples && f.hitRate !== null && f.hitRate < t.minHitRate)
+    out.push(
+      `hit rate ${fmt(f.hitRate)} over the last ${f.calls} calls < retrain.rollback.minHitRate ${t.minHitRate}`,
+    );
+  if (
+    t.minRiskRewardRatio > 0 &&
+    f.calls >= t.minSamples &&
+    f.riskRewardRatio !== null &&
+    f.riskRewardRatio < t.minRiskRewardRatio
+  )
+    out.push(
+      `realised R/R ${fmt(f.realisedRiskReward)} vs predicted ${fmt(f.predictedRiskReward)} (ratio ${fmt(f.riskRewardRatio)}) over ${f.calls} calls < retrain.rollback.minRiskRewardRatio ${t.minRiskRewardRatio}`,
+    );
+  const e = f.exceedance;
+  if (e.n >= t.minSamples) {
+    for (const [name, k, p] of [
+      ['q10', e.q10Misses, e.q10PValue],
+      ['q90', e.q90Misses, e.q90PValue],
+    ] as const)
+      if (p < t.exceedancePValue)
+        out.push(
+          `${name} exceeded ${k} of ${e.n} times (${pct(k / e.n)}, nominal 10 %): binomial p = ${p.toExponential(2)} < retrain.rollback.exceedancePValue ${t.exceedancePValue}`,
+        );
+  }
+  if (f.drawdownSincePromotion > t.maxDrawdownSincePromotion)
+    out.push(
+      `drawdown since promotion ${pct(f.drawdownSincePromotion)} (equity ${fmt(f.equity, 2)} from peak ${fmt(f.peakEquity, 2)}) > retrain.rollback.maxDrawdownSincePromotion ${pct(t.maxDrawdownSincePromotion)}`,
+    );
+  return out;
+}
