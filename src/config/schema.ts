@@ -239,9 +239,12 @@ export const retrainSchema = obj({
   drift: obj({
     psiThreshold: num(0, 10).default(0.25),
     minHoursBetweenRetrains: num(0, 10_000).default(24),
+    /** Recent live feature rows (all symbols of the timeframe pooled) compared with the training deciles; PSI needs half of them. */
+    windowRows: int(20, 1_000_000).default(500),
   }).default({
     psiThreshold: 0.25,
     minHoursBetweenRetrains: 24,
+    windowRows: 500,
   }),
   dataQuality: obj({
     minCandles: int(10).default(2000),
