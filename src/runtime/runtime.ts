@@ -17,6 +17,11 @@ export interface RuntimePlugin {
   readonly name: string;
   onCandle(c: ClosedCandle): Promise<Signal | null>;
   /**
+   * Batching hook: the queued candles of one timeframe closing at the same instant, one per
+   * series, each of which is then fed to `onCandle` next for its series (see StrategyPlugin.prepare).
+   */
+  prepare?(candles: readonly ClosedCandle[]): Promise<void>;
+  /**
    * History only: warm-up candles, and, after a restart, the candles already decided on — for
    * in-memory state the snapshot does not hold (features, forecasts). Updates state, decides nothing.
    */
@@ -65,6 +70,13 @@ export interface RuntimeStatus {
  * executor trades, state is saved after every candle. Candles are processed one at a time in
  * arrival order; a candle at or before the last processed one of its series is ignored, which
  * is what makes a restart resume exactly where it stopped.
+ *
+ * A candle is one transaction: what it changes is committed when it is done. Before an order is
+ * sent, only the order is saved, on top of the state the candle started from (`inFlight`). After a
+ * crash the candle is therefore processed again from the same state, so it decides the same
+ * orders, and each one is looked up by its client id instead of sent again. (Committing the
+ * half-processed candle made the second pass decide on a state the first pass had already
+ * changed, e.g. check the stop of a position the same candle had just opened.)
  */
 export class Runtime {
   private state: RuntimeState;
@@ -74,6 +86,12 @@ export class Runtime {
   private freshSeries = new Set<string>();
   /** Open time of the last candle the plugin has seen per series, in this process (its memory is not persisted). */
   private readonly pluginSeen = new Map<string, number>();
+  /** Intents decided on the candle being processed (saved as in flight until it is done). */
+  private candleIntents: PendingIntent[] = [];
+  /** Candles queued and not yet processed, in queue order (what `prepare` may group). */
+  private readonly waiting: Array<{ readonly c: ClosedCandle; readonly warmup: boolean }> = [];
+  /** `series@openTime` of queued candles already handed to the plugin's `prepare`. */
+  private readonly prepared = new Set<string>();
   private stopped = false;
 
   constructor(private readonly opts: RuntimeOptions) {
@@ -81,7 +99,11 @@ export class Runtime {
     this.state = emptyState(opts.startingCash);
   }
 
-  /** Takes the state lock, loads the saved state and settles orders a crash left in flight. */
+  /**
+   * Takes the state lock, loads the saved state and settles the pending orders of finished
+   * candles; orders of a candle a crash interrupted (`inFlight`) are looked up when that candle is
+   * processed again.
+   */
   async start(restoreBackup = false): Promise<void> {
     const { store } = this.opts;
     store.lock();
@@ -118,12 +140,23 @@ export class Runtime {
         );
       }
     }
+    const inFlight = this.state.inFlight ?? [];
+    if (inFlight.length > 0)
+      this.log.warn(
+        { orders: inFlight.map((p) => `${p.series ?? p.symbol} ${p.kind} ${p.clientOrderId}`) },
+        'a candle was being processed at the crash: it is processed again and its orders are looked up, not sent again',
+      );
     this.save();
   }
 
   /** Queue a closed candle; `warmup` candles of a series with no saved state only build history. */
   onCandle(c: ClosedCandle, info: { readonly warmup: boolean } = { warmup: false }): Promise<void> {
-    const run = this.queue.then(() => this.process(c, info.warmup));
+    const entry = { c, warmup: info.warmup };
+    this.waiting.push(entry);
+    const run = this.queue.then(() => {
+      this.waiting.splice(this.waiting.indexOf(entry), 1);
+      return this.process(c, info.warmup);
+    });
     this.queue = run.catch((e: unknown) =>
       this.log.error(
         { err: describeError(e), series: seriesId(c), t: c.timestamp },
@@ -204,6 +237,7 @@ export class Runtime {
     }
     const history = warmup && (last === undefined || this.freshSeries.has(id));
     if (history) this.freshSeries.add(id);
+    this.candleIntents = [];
     const exec = c.timeframe === this.opts.executionTimeframe;
     if (exec && !history) {
       // Orders decided on the previous candle fill at this candle's open (paper), or are settled now (live).
@@ -219,6 +253,7 @@ export class Runtime {
     if (history) await this.feedHistory(c, id);
     else {
       this.pluginSeen.set(id, c.timestamp);
+      await this.prepareGroup(c, id);
       try {
         signal = await this.opts.plugin.onCandle(c);
       } catch (e) {
@@ -230,11 +265,40 @@ export class Runtime {
       this.state.decisions.candles++;
       if (signal) await this.onSignal(signal, c);
       if (exec) this.pushEquity(c);
+      await this.settleInFlight(id, c.timestamp);
     }
+    this.candleIntents = [];
     this.state.lastProcessed[id] = c.timestamp;
     this.state.plugin = this.opts.plugin.snapshot();
     if (this.opts.risk) this.state.risk = this.opts.risk.snapshot();
     this.save();
+  }
+
+  /**
+   * Hands the plugin `c` with every queued candle closing with it (same timeframe and open time)
+   * that will be decided next for its series, so it can batch its model calls for the instant.
+   */
+  private async prepareGroup(c: ClosedCandle, id: string): Promise<void> {
+    if (!this.opts.plugin.prepare || this.prepared.delete(`${id}@${c.timestamp}`)) return;
+    const group = [c];
+    const seen = new Set([id]);
+    for (const w of this.waiting) {
+      const wid = seriesId(w.c);
+      if (seen.has(wid)) continue;
+      // Only a series' next queued candle: nothing processed before it changes how it is handled.
+      seen.add(wid);
+      const last = this.state.lastProcessed[wid];
+      if (w.warmup || w.c.timeframe !== c.timeframe || w.c.timestamp !== c.timestamp) continue;
+      if (last !== undefined && w.c.timestamp <= last) continue;
+      group.push(w.c);
+      this.prepared.add(`${wid}@${w.c.timestamp}`);
+    }
+    try {
+      await this.opts.plugin.prepare(group);
+    } catch (e) {
+      // The plugin answers each candle on its own then.
+      this.log.warn({ err: describeError(e), series: id, candles: group.length }, 'plugin prepare failed');
+    }
   }
 
   private async feedHistory(c: ClosedCandle, id: string): Promise<void> {
@@ -267,7 +331,14 @@ export class Runtime {
     // Both touched in one candle: assume the stop came first (pessimistic).
     const kind = c.low <= p.stopLoss ? 'stop_loss' : c.high >= p.takeProfit ? 'take_profit' : undefined;
     if (kind)
-      await this.send({ symbol: c.symbol, side: 'sell', amount: p.qty, kind, candleTime: c.timestamp });
+      await this.send({
+        symbol: c.symbol,
+        side: 'sell',
+        amount: p.qty,
+        kind,
+        candleTime: c.timestamp,
+        series: seriesId(c),
+      });
   }
 
   private async onSignal(sig: Signal, c: ClosedCandle): Promise<void> {
@@ -285,6 +356,7 @@ export class Runtime {
           amount: p.qty,
           kind: 'signal_close',
           candleTime: c.timestamp,
+          series: seriesId(c),
         });
       else this.count('no_position_to_close');
       return;
@@ -326,6 +398,7 @@ export class Runtime {
       amount,
       kind: 'open',
       candleTime: c.timestamp,
+      series: seriesId(c),
       takeProfit: sig.takeProfit,
       stopLoss: sig.stopLoss,
     });
@@ -339,19 +412,30 @@ export class Runtime {
     )
       return;
     const intent: PendingIntent = { ...i, clientOrderId };
-    // Persist the intent before the request: a crash in between is settled at the next start.
+    // Decided again after a crash in this candle: the order may have reached the exchange.
+    const before = this.takeInFlight(clientOrderId);
+    // Persist the intent before the request: a crash in between is resolved at the restart.
     this.state.pending.push(intent);
-    this.save();
+    this.candleIntents.push(intent);
+    this.opts.store.writeInFlight(this.candleIntents, this.opts.clock.now());
     let r: OrderResult;
     try {
-      r = await this.opts.executor.submit({
-        clientOrderId,
-        symbol: i.symbol,
-        side: i.side,
-        type: 'market',
-        amount: i.amount,
-        price: this.state.lastPrices[i.symbol],
-      });
+      const known = before ? await this.opts.executor.fetch(clientOrderId, i.symbol) : undefined;
+      if (known)
+        this.log.warn(
+          { clientOrderId },
+          'order sent before the restart: taking its result, not sending again',
+        );
+      r =
+        known ??
+        (await this.opts.executor.submit({
+          clientOrderId,
+          symbol: i.symbol,
+          side: i.side,
+          type: 'market',
+          amount: i.amount,
+          price: this.state.lastPrices[i.symbol],
+        }));
     } catch (e) {
       // Nothing is known about the order: keep the intent pending so the next start asks.
       this.log.error({ err: describeError(e), clientOrderId }, 'order submission failed');
@@ -362,6 +446,38 @@ export class Runtime {
     if (r.state === 'open' && r.filled === 0) return;
     this.state.pending = this.state.pending.filter((p) => p.clientOrderId !== clientOrderId);
     this.apply(intent, r);
+  }
+
+  private takeInFlight(clientOrderId: string): PendingIntent | undefined {
+    const list = this.state.inFlight ?? [];
+    const found = list.find((p) => p.clientOrderId === clientOrderId);
+    if (found) this.state.inFlight = list.filter((p) => p !== found);
+    return found;
+  }
+
+  /**
+   * Orders sent before a crash on this candle (or an earlier one of this series) that the
+   * candle's new processing did not decide again: the exchange's word settles them.
+   */
+  private async settleInFlight(series: string, t: number): Promise<void> {
+    const left = (this.state.inFlight ?? []).filter((p) => p.series === series && p.candleTime <= t);
+    for (const intent of left) {
+      const r = await this.opts.executor.fetch(intent.clientOrderId, intent.symbol);
+      this.state.inFlight = (this.state.inFlight ?? []).filter((p) => p !== intent);
+      if (!r) {
+        this.log.warn(
+          { clientOrderId: intent.clientOrderId },
+          'an order in flight at the crash never reached the exchange',
+        );
+        continue;
+      }
+      this.log.warn(
+        { clientOrderId: intent.clientOrderId, state: r.state },
+        'an order sent before the crash was not decided again after the restart: applying what the exchange says',
+      );
+      if (r.state === 'open' && r.filled === 0) this.state.pending.push(intent);
+      else this.apply(intent, r);
+    }
   }
 
   private apply(i: PendingIntent, r: OrderResult): void {

@@ -13,7 +13,7 @@ import {
 import { dirname, join } from 'node:path';
 import { QuantgateError, describeError } from '../core/errors.ts';
 import type { SecretRedactor } from '../core/secrets.ts';
-import type { RuntimeState } from './state.ts';
+import type { PendingIntent, RuntimeState } from './state.ts';
 import { stateProblem } from './state.ts';
 
 /**
@@ -26,6 +26,8 @@ export class StateFile {
   readonly backupPath: string;
   private readonly lockPath: string;
   private locked = false;
+  /** Text of the last committed state (the base of in-flight saves). */
+  private committed: string | undefined;
 
   constructor(
     dir: string,
@@ -106,8 +108,30 @@ export class StateFile {
     return parsed as RuntimeState;
   }
 
+  /** Commits a state: every change up to here survives a crash. */
   write(state: RuntimeState): void {
     const text = this.redactor.redact(JSON.stringify(state));
+    this.writeText(text);
+    this.committed = text;
+  }
+
+  /**
+   * Saves, before they are sent, the orders of the candle being processed: the last committed
+   * state with `intents` added to its `inFlight`. The candle's other changes are not saved until
+   * it is done, so a restart processes it again from the state it started from (and looks these
+   * orders up). Nothing is written when this instance has committed nothing (a store that keeps
+   * no file).
+   */
+  writeInFlight(intents: readonly PendingIntent[], savedAt: number): void {
+    if (this.committed === undefined) return;
+    const doc = JSON.parse(this.committed) as RuntimeState;
+    const known = new Set((doc.inFlight ?? []).map((p) => p.clientOrderId));
+    doc.inFlight = [...(doc.inFlight ?? []), ...intents.filter((p) => !known.has(p.clientOrderId))];
+    doc.savedAt = savedAt;
+    this.writeText(this.redactor.redact(JSON.stringify(doc)));
+  }
+
+  private writeText(text: string): void {
     const tmp = `${this.path}.tmp`;
     const fd = openSync(tmp, 'w');
     try {

@@ -39,6 +39,8 @@ export interface PendingIntent {
   readonly candleTime: number;
   readonly takeProfit?: number;
   readonly stopLoss?: number;
+  /** Series id of the candle that decided it (absent in state files written before it existed). */
+  readonly series?: string;
 }
 
 /** Everything the runtime needs to resume exactly where it stopped. */
@@ -49,6 +51,12 @@ export interface RuntimeState {
   lastProcessed: Record<string, number>;
   positions: Record<string, PositionState>;
   pending: PendingIntent[];
+  /**
+   * Intents of a candle whose processing a crash interrupted: they may or may not have reached
+   * the exchange. The rest of the file is the state before that candle, so the candle is processed
+   * again from there and each intent it decides again is looked up instead of sent again.
+   */
+  inFlight?: PendingIntent[];
   trades: TradeRecord[];
   /** [time, equity in quote] at each execution candle, bounded. */
   equityCurve: Array<[number, number]>;
@@ -96,6 +104,7 @@ export function stateProblem(v: unknown): string | null {
     if (typeof s[k] !== 'object' || s[k] === null) return `field ${k} missing or not an object`;
   for (const k of ['pending', 'trades', 'equityCurve'] as const)
     if (!Array.isArray(s[k])) return `field ${k} missing or not an array`;
+  if (s.inFlight !== undefined && !Array.isArray(s.inFlight)) return 'field inFlight is not an array';
   for (const k of ['cash', 'realizedPnl', 'fees'] as const)
     if (typeof s[k] !== 'number' || !Number.isFinite(s[k]))
       return `field ${k} missing or not a finite number`;
