@@ -62,3 +62,5 @@ export type { EvaluateModelOptions, PipelineMeta } from './pipeline-evaluate.ts'
 export { BASELINE_LOOKBACK, evaluateModel } from './pipeline-evaluate.ts';
 export type { CandleLoader } from './pipeline-data.ts';
 export { activeVersionDir, newVersion, versionDir } from './registry-paths.ts';
+export type { FeatureEdges } from './feature-edges.ts';
+export { binFractions, binOf, featureEdgesOf, fitFeatureEdges } from './feature-edges.ts';

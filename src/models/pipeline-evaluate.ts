@@ -15,6 +15,7 @@ import { sampleInput } from './pipeline-batches.ts';
 import { loadDatasetSeries } from './pipeline-data.ts';
 import { rollingBaseline } from './rolling-quantile.ts';
 import type { TrainResult } from './train-loop.ts';
+import type { FeatureEdges } from './feature-edges.ts';
 
 /** Realised outcomes the rolling-quantile baseline looks back over (≈ 3.5 days of 5m candles). */
 export const BASELINE_LOOKBACK = 1000;
@@ -37,6 +38,8 @@ export interface PipelineMeta {
   readonly exchange: ExchangeId;
   readonly split: Readonly<Record<string, number | string | null>>;
   readonly training: TrainResult;
+  /** Decile edges of the training features (absent in models trained before drift checks). */
+  readonly featureEdges?: FeatureEdges;
 }
 
 function isPipelineMeta(v: unknown): v is PipelineMeta {

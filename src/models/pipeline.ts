@@ -13,6 +13,7 @@ import type { DatasetSeries, SampleRef } from '../features/index.ts';
 import { classLabelOf, labelParamsFor, selectWindows, splitChronological } from '../features/index.ts';
 import type { ForecastMetrics } from './metrics.ts';
 import { classFrequencies } from './metrics.ts';
+import { fitFeatureEdges } from './feature-edges.ts';
 import { createNetwork, networkSpecFromConfig } from './network.ts';
 import { NetworkForecaster } from './network-forecaster.ts';
 import { zScoreNormaliser } from './normaliser.ts';
@@ -261,6 +262,14 @@ export async function trainModel(o: TrainModelOptions): Promise<TrainModelResult
           testFrom: Number.isFinite(split.boundaries[2]) ? iso(split.boundaries[2]) : null,
         },
         training: tr,
+        // Raw feature rows at the training samples' issue times: the reference for live drift checks.
+        featureEdges: fitFeatureEdges(
+          norm.featureNames,
+          train.map((r) => {
+            const s = series[r.series].features;
+            return s.rows.subarray(r.t * s.names.length, (r.t + 1) * s.names.length);
+          }),
+        ),
       };
       await saveArtifact(
         modelDir,

@@ -11,3 +11,4 @@ export * from './alerts.ts';
 export * from './monitor-stats.ts';
 export * from './monitor.ts';
 export * from './rollback-guard.ts';
+export * from './drift.ts';

@@ -1,12 +1,18 @@
 import { Worker } from 'node:worker_threads';
 import type { Logger } from '../core/logger.ts';
 import type { TrainModelResult } from '../models/index.ts';
-import type { WorkerMessage, WorkerTrainRequest } from './worker.ts';
+import type { WorkerEvaluation, WorkerMessage, WorkerTrainRequest } from './worker.ts';
 
 export type WorkerFailure = 'error' | 'crash' | 'timeout' | 'oom';
 
 export type WorkerOutcome =
-  | { readonly ok: true; readonly result: TrainModelResult; readonly seconds: number }
+  | {
+      readonly ok: true;
+      readonly result: TrainModelResult;
+      /** Hold-out figures when the request asked for them. */
+      readonly evaluation: WorkerEvaluation | null;
+      readonly seconds: number;
+    }
   | {
       readonly ok: false;
       readonly failure: WorkerFailure;
@@ -64,7 +70,8 @@ export function trainInWorker(req: WorkerTrainRequest, limits: WorkerLimits): Wo
       );
     }, limits.timeoutMs);
     worker.on('message', (m: WorkerMessage) => {
-      if (m.type === 'done') finish({ ok: true, result: m.result, seconds: secs() });
+      if (m.type === 'done')
+        finish({ ok: true, result: m.result, evaluation: m.evaluation, seconds: secs() });
       else fail('error', `training ${req.timeframe} failed: ${m.message}`, m.code);
     });
     worker.on('error', (e: Error & { code?: string }) => {

@@ -15,6 +15,8 @@ import {
 import type { CcxtCredentials, CcxtExchange } from '../exchange/index.ts';
 import { activeVersionDir, initBackend, loadForecaster } from '../models/index.ts';
 import type { Forecaster } from '../models/index.ts';
+import { startRetrainService } from '../retrain/index.ts';
+import type { RetrainService, RetrainServiceOptions } from '../retrain/index.ts';
 import { DecisionRecorder, ModelSet, QuantileStrategy, RiskManager } from '../strategy/index.ts';
 import { liveExecutor } from './executor.ts';
 import type { OrderExecutor } from './executor.ts';
@@ -39,12 +41,18 @@ export interface LiveOptions {
   readonly onTrade?: (t: TradeRecord) => void;
   /** Stream tuning for fast replays (demo, tests). */
   readonly stream?: { readonly checkIntervalMs?: number; readonly keepAliveMs?: number };
+  /**
+   * The retrain service: the schedule (when retrain.enabled) and the hot swap of ACTIVE versions
+   * changed by a retrain or by `quantgate models`. false = neither.
+   */
+  readonly retrain?: false | Partial<Omit<RetrainServiceOptions, 'config' | 'models' | 'clock' | 'logger'>>;
 }
 
 export interface LiveHandle {
   readonly runtime: Runtime;
   readonly stream: CandleStream;
   readonly mode: 'paper' | 'live';
+  readonly retrain: RetrainService | null;
   /** The plugin's decision counters by reason (taken and not taken). */
   reasons(): Record<string, number>;
   /** The plugin's most recent decisions with their details. */
@@ -137,6 +145,10 @@ export async function startLive(config: Config, opts: LiveOptions): Promise<Live
 
   await initBackend({ logger: log });
   const models = new ModelSet(log, opts.models ?? (await loadModels(config, log)));
+  const retrain =
+    opts.retrain === false
+      ? null
+      : startRetrainService({ config, models, clock, logger: log, ...(opts.retrain ?? {}) });
   const decisions = new DecisionRecorder(log);
   const plugin = new QuantileStrategy(config);
   const stream = new CandleStream({
@@ -171,7 +183,14 @@ export async function startLive(config: Config, opts: LiveOptions): Promise<Live
 
   await plugin.init({ config, logger: log, models, account, decisions });
   await runtime.start(opts.restoreBackup === true);
-  stream.onCandle((c, info) => void runtime.onCandle(c, info));
+  let ordered: Promise<void> = Promise.resolve();
+  stream.onCandle((c, info) => {
+    // The pointer check runs first, so a changed model is staged before this candle reaches the strategy.
+    ordered = ordered
+      .then(() => (c.timeframe === config.strategy.executionTimeframe ? retrain?.beforeCandle() : undefined))
+      .catch(() => undefined)
+      .then(() => void runtime.onCandle(c, info));
+  });
   await stream.start();
   const every = config.logging.statusIntervalSeconds * 1000;
   const timer = every > 0 ? setInterval(() => runtime.logStatus(), every) : undefined;
@@ -185,12 +204,15 @@ export async function startLive(config: Config, opts: LiveOptions): Promise<Live
     runtime,
     stream,
     mode: opts.live ? 'live' : 'paper',
+    retrain,
     reasons: () => ({ ...decisions.counts() }),
     lastDecisions: () => decisions.last(),
     stop: () =>
       (stopping ??= (async () => {
         if (timer) clearInterval(timer);
         await stream.stop();
+        await retrain?.stop();
+        await ordered;
         await runtime.stop();
         runtime.logStatus();
       })()),

@@ -8,6 +8,7 @@ import { registerLive } from './live.ts';
 import { registerDemo } from './demo.ts';
 import { registerModels } from './models.ts';
 import { registerDownload } from './download.ts';
+import { registerRetrain } from './retrain.ts';
 
 /** Each command lives in its own file and registers itself on the program. */
 export type RegisterCommand = (program: Command) => void;
@@ -22,4 +23,5 @@ export const COMMANDS: RegisterCommand[] = [
   registerDemo,
   registerModels,
   registerDownload,
+  registerRetrain,
 ];

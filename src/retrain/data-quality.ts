@@ -1,0 +1,84 @@
+import type { RetrainConfig } from '../config/index.ts';
+import type { Candle, Timeframe } from '../core/types.ts';
+import { timeframeMs } from '../core/types.ts';
+
+/** One symbol's candles as a retrain cycle would train on them (already cut at the last closed candle). */
+export interface QualitySeries {
+  readonly symbol: string;
+  readonly candles: readonly Candle[];
+}
+
+export interface SeriesQuality {
+  readonly symbol: string;
+  readonly candles: number;
+  /** Missing candles / candles the span from first to last should hold. */
+  readonly gapRatio: number;
+  /** Whole candles between the last stored candle's close and `now`. */
+  readonly staleCandles: number;
+  /** Largest |log(close_t / close_t−1)| between consecutive candles. */
+  readonly maxAbsReturn: number;
+}
+
+export interface QualityReport {
+  readonly ok: boolean;
+  /** One line per failed check, naming the symbol, the figure and the config key. */
+  readonly problems: string[];
+  readonly series: SeriesQuality[];
+}
+
+type QualityConfig = RetrainConfig['dataQuality'];
+
+export function seriesQuality(s: QualitySeries, tf: Timeframe, now: number): SeriesQuality {
+  const ms = timeframeMs(tf);
+  const c = s.candles;
+  if (c.length === 0)
+    return { symbol: s.symbol, candles: 0, gapRatio: 1, staleCandles: Infinity, maxAbsReturn: 0 };
+  const span = Math.round((c[c.length - 1].timestamp - c[0].timestamp) / ms) + 1;
+  let maxAbs = 0;
+  for (let i = 1; i < c.length; i++) {
+    const r = Math.abs(Math.log(c[i].close / c[i - 1].close));
+    // A non-positive close makes the return undefined: treat it as the worst outlier.
+    maxAbs = Math.max(maxAbs, Number.isFinite(r) ? r : Infinity);
+  }
+  return {
+    symbol: s.symbol,
+    candles: c.length,
+    gapRatio: span > 0 ? Math.max(0, span - c.length) / span : 0,
+    staleCandles: Math.max(0, Math.floor((now - (c[c.length - 1].timestamp + ms)) / ms)),
+    maxAbsReturn: maxAbs,
+  };
+}
+
+/**
+ * The check before a retrain: enough candles, few gaps, recent data, no absurd price jumps.
+ * A failing series fails the cycle (a model trained on broken data must not even reach the gate).
+ */
+export function checkDataQuality(
+  series: readonly QualitySeries[],
+  tf: Timeframe,
+  now: number,
+  q: QualityConfig,
+): QualityReport {
+  const stats = series.map((s) => seriesQuality(s, tf, now));
+  const problems: string[] = [];
+  for (const s of stats) {
+    const p = `${s.symbol} ${tf}:`;
+    if (s.candles < q.minCandles)
+      problems.push(`${p} ${s.candles} candles < retrain.dataQuality.minCandles ${q.minCandles}`);
+    if (s.candles === 0) continue;
+    if (s.gapRatio > q.maxGapRatio)
+      problems.push(
+        `${p} gap ratio ${s.gapRatio.toFixed(4)} > retrain.dataQuality.maxGapRatio ${q.maxGapRatio}`,
+      );
+    if (s.staleCandles > q.maxStalenessCandles)
+      problems.push(
+        `${p} last candle is ${s.staleCandles} candles old > retrain.dataQuality.maxStalenessCandles ${q.maxStalenessCandles}`,
+      );
+    if (s.maxAbsReturn > q.maxAbsReturn)
+      problems.push(
+        `${p} a one-candle move of ${s.maxAbsReturn.toFixed(3)} (|log return|) > retrain.dataQuality.maxAbsReturn ${q.maxAbsReturn}`,
+      );
+  }
+  if (series.length === 0) problems.push(`${tf}: no symbols to check`);
+  return { ok: problems.length === 0, problems, series: stats };
+}

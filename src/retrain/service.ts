@@ -1,0 +1,212 @@
+import type { Config } from '../config/index.ts';
+import type { Clock } from '../core/clock.ts';
+import { describeError } from '../core/errors.ts';
+import type { Logger } from '../core/logger.ts';
+import type { ModelTimeframe } from '../core/types.ts';
+import { loadForecaster, versionDir } from '../models/index.ts';
+import type { Forecaster } from '../models/index.ts';
+import { readActivePointer } from './active-pointer.ts';
+import { createAlertSink } from './alerts.ts';
+import type { AlertSink } from './alerts.ts';
+import { createCycleRunner, modelStoreContext } from './cycle.ts';
+import type { CycleOutcome, Refresher, Trainer } from './cycle.ts';
+import { rollbackActive } from './model-ops.ts';
+import { registryPath } from './registry-store.ts';
+import { startScheduler } from './scheduler.ts';
+import type { RetrainScheduler } from './scheduler.ts';
+import type { WorkerHandle } from './train-in-worker.ts';
+
+/** The part of the strategy's ModelSet the service drives (staged swap, applied between candles). */
+export interface SwappableModels {
+  swap(tf: ModelTimeframe, next: Forecaster): void;
+  versions(): Partial<Record<ModelTimeframe, string>>;
+}
+
+export interface RetrainServiceOptions {
+  readonly config: Config;
+  readonly models: SwappableModels;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  /** Default: a sink on the registry and alerts.webhookUrl. */
+  readonly alerts?: AlertSink;
+  readonly refresh?: Refresher;
+  readonly train?: Trainer;
+  /** Start the node-schedule jobs (default retrain.enabled). */
+  readonly schedule?: boolean;
+  readonly onOutcome?: (o: CycleOutcome) => void;
+}
+
+export interface RetrainService {
+  readonly alerts: AlertSink;
+  readonly scheduler: RetrainScheduler;
+  /**
+   * Called before each execution candle is queued: when an ACTIVE pointer names another version
+   * than the one loaded (our own promotion, a rollback, or `quantgate models` in another process),
+   * loads it and stages the swap, so that candle is the first one the new model decides on.
+   * A version that fails to load raises one alert and the old model keeps trading.
+   */
+  beforeCandle(): Promise<void>;
+  /** One cycle now; null when a cycle for that timeframe is already running (skipped, logged). */
+  runOnce(tf: ModelTimeframe, why: string): Promise<CycleOutcome | null>;
+  /** Degradation hook: rolls back to the previous version (the next candle swaps to it). */
+  rollback(tf: ModelTimeframe, reason: string): Promise<{ from: string; to: string } | null>;
+  /** The version each timeframe runs (or is about to run, once staged). */
+  loaded(): Partial<Record<ModelTimeframe, string>>;
+  /** Stops the schedule, stops a running training worker, waits for the cycle, flushes alerts. */
+  stop(): Promise<void>;
+}
+
+export function startRetrainService(o: RetrainServiceOptions): RetrainService {
+  const { config, clock, models } = o;
+  const log = o.logger.child({ component: 'retrain-service' });
+  const modelsDir = config.data.modelsDir;
+  const alerts =
+    o.alerts ??
+    createAlertSink({
+      logger: log,
+      registryFile: registryPath(config.data.stateDir),
+      webhookUrl: config.alerts.webhookUrl,
+      webhookTimeoutMs: config.alerts.webhookTimeoutMs,
+      minSeverity: config.alerts.minSeverity,
+      clock,
+    });
+  const timeframes = config.strategy.timeframes;
+  const loaded = new Map<ModelTimeframe, string>(
+    Object.entries(models.versions()) as Array<[ModelTimeframe, string]>,
+  );
+  // Whatever the pointer said when the bot started is what it loaded (live reads ACTIVE too).
+  for (const tf of timeframes) {
+    const p = safePointer(tf);
+    if (p !== null) loaded.set(tf, p);
+  }
+  /** Pointer values that failed to load: alerted once, retried only when the pointer changes. */
+  const failed = new Map<ModelTimeframe, string>();
+  let worker: WorkerHandle | null = null;
+  const running = new Map<ModelTimeframe, Promise<CycleOutcome>>();
+  let stopped = false;
+
+  function safePointer(tf: ModelTimeframe): string | null {
+    try {
+      return readActivePointer(modelsDir, tf);
+    } catch (e) {
+      log.warn({ timeframe: tf, err: describeError(e) }, 'could not read the ACTIVE pointer');
+      return null;
+    }
+  }
+
+  const runner = createCycleRunner({
+    config,
+    clock,
+    logger: o.logger,
+    alerts,
+    refresh: o.refresh,
+    train: o.train,
+    onWorker: (h) => (worker = h),
+  });
+
+  // One cycle at a time across timeframes (two trainings on 2 cores would slow trading); a
+  // timeframe already queued or running skips its next firing (the scheduler's guard).
+  let serial: Promise<unknown> = Promise.resolve();
+  const last = new Map<ModelTimeframe, CycleOutcome>();
+  async function runCycle(tf: ModelTimeframe, why: string): Promise<CycleOutcome> {
+    const p = serial.then(() => runner.run(tf, why));
+    serial = p.catch(() => undefined);
+    running.set(tf, p);
+    try {
+      const out = await p;
+      last.set(tf, out);
+      o.onOutcome?.(out);
+      return out;
+    } finally {
+      running.delete(tf);
+    }
+  }
+
+  const scheduler = startScheduler({
+    config: o.schedule === false ? { ...config.retrain, enabled: false } : config.retrain,
+    timeframes,
+    runCycle: async (tf, why) => {
+      await runCycle(tf, why);
+    },
+    logger: log,
+    onSkip: (tf, why) =>
+      alerts.raise({
+        severity: 'warning',
+        code: 'RETRAIN_OVERLAP_SKIPPED',
+        message: `retrain ${tf} (${why}) skipped: the previous cycle for ${tf} is still running`,
+        timeframe: tf,
+      }),
+  });
+
+  async function load(tf: ModelTimeframe, version: string): Promise<void> {
+    const old = loaded.get(tf) ?? 'none';
+    try {
+      const f = await loadForecaster(versionDir(modelsDir, tf, version), { timeframe: tf });
+      // Staged: the ModelSet applies it at the next candle boundary and disposes the old model then.
+      models.swap(tf, f);
+      loaded.set(tf, version);
+      failed.delete(tf);
+      alerts.raise({
+        severity: 'info',
+        code: 'MODEL_SWAP_STAGED',
+        message: `${tf}: ${version} loaded, replacing ${old} from the next candle`,
+        timeframe: tf,
+      });
+    } catch (e) {
+      failed.set(tf, version);
+      alerts.raise({
+        severity: 'critical',
+        code: 'MODEL_LOAD_FAILED',
+        message: `${tf}: the ACTIVE pointer names ${version} but it does not load (${describeError(e)}); ${old} keeps trading`,
+        timeframe: tf,
+      });
+    }
+  }
+
+  return {
+    alerts,
+    scheduler,
+    async beforeCandle() {
+      if (stopped) return;
+      for (const tf of timeframes) {
+        const p = safePointer(tf);
+        if (p === null || p === loaded.get(tf) || p === failed.get(tf)) continue;
+        await load(tf, p);
+      }
+    },
+    async runOnce(tf, why) {
+      last.delete(tf);
+      const ran = await scheduler.trigger(tf, why);
+      return ran ? (last.get(tf) ?? null) : null;
+    },
+    async rollback(tf, reason) {
+      try {
+        const r = await rollbackActive(modelStoreContext(config, clock, log), tf, reason);
+        alerts.raise({
+          severity: 'critical',
+          code: 'MODEL_ROLLED_BACK',
+          message: `${tf}: rolled back ${r.from} → ${r.to} (${reason}); the next candle trades on ${r.to}`,
+          timeframe: tf,
+        });
+        return r;
+      } catch (e) {
+        alerts.raise({
+          severity: 'critical',
+          code: 'MODEL_ROLLBACK_FAILED',
+          message: `${tf}: rollback failed (${describeError(e)}); ${loaded.get(tf) ?? 'no model'} keeps trading`,
+          timeframe: tf,
+        });
+        return null;
+      }
+    },
+    loaded: () => Object.fromEntries(loaded),
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      scheduler.stop();
+      await worker?.terminate();
+      await Promise.allSettled(running.values());
+      await alerts.flush();
+    },
+  };
+}
