@@ -94,3 +94,18 @@ export async function runReplay(
   opts.onProgress?.(events.length, events.length);
   return { curve, signals, fills, candles: events.length };
 }
+
+/** Feeds the warm-up events (closing at or before `from`) through `warm`; returns the index of the first event to replay. */
+export async function feedWarmup(
+  events: readonly ReplayEvent[],
+  from: number,
+  target: ReplayTarget,
+  clock: ManualClock,
+): Promise<number> {
+  let i = 0;
+  for (; i < events.length && events[i].closeTime <= from; i++) {
+    clock.set(Math.max(clock.now(), events[i].closeTime));
+    await target.warm(events[i].candle);
+  }
+  return i;
+}

@@ -19,3 +19,5 @@ export * from './baseline.ts';
 export * from './csv-source.ts';
 export * from './runtime-target.ts';
 export * from './strategy-target.ts';
+export * from './forecasters.ts';
+export * from './walk-forward-run.ts';

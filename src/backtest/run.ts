@@ -2,33 +2,31 @@ import type { Logger } from '../core/logger.ts';
 import { ManualClock } from '../core/clock.ts';
 import { QuantgateError } from '../core/errors.ts';
 import { timeframeMs } from '../core/types.ts';
-import type { Candle, ClosedCandle, ExchangeId, Forecast, ModelTimeframe, Timeframe } from '../core/types.ts';
+import type { Candle, ExchangeId, ModelTimeframe, Timeframe } from '../core/types.ts';
 import type { FeatureMatrix } from '../features/types.ts';
-import type { ForecastInput, Forecaster } from '../models/forecaster.ts';
-import { RollingQuantileForecaster } from '../models/index.ts';
 import { buyAndHoldCurve } from './buy-and-hold.ts';
 import type { PricePoint } from './buy-and-hold.ts';
 import { scoreForecasts } from './calibration.ts';
 import type { LabelRule } from './calibration.ts';
 import { loadBacktestData } from './data.ts';
 import type { CandleSource, Resampler } from './data.ts';
-import { runReplay } from './engine.ts';
+import { feedWarmup, runReplay } from './engine.ts';
 import type { ReplayOutput, ReplayTarget } from './engine.ts';
-import { CachedForecaster } from './forecast-cache.ts';
+import type { CachedForecaster } from './forecast-cache.ts';
 import { performanceMetrics } from './metrics.ts';
-import { lowerBound, mergeByCloseTime, sliceByTime } from './replay.ts';
+import { mergeByCloseTime, sliceByTime } from './replay.ts';
+import type { ReplayEvent } from './replay.ts';
 import { groupTrades } from './summary.ts';
-import type {
-  BacktestResult,
-  CalibrationReport,
-  EquityPoint,
-  TradeRecord,
-  WalkForwardWindow,
-} from './types.ts';
-import { walkForwardSlots } from './walk-forward.ts';
+import type { BacktestResult, CalibrationReport, TradeRecord, WalkForwardWindow } from './types.ts';
 import type { WalkForwardSlot } from './walk-forward.ts';
+import { runWalkForward } from './walk-forward-run.ts';
+import type { WindowProgress } from './walk-forward-run.ts';
+import { precomputeAll, recording } from './forecasters.ts';
+import type { RecordingForecaster } from './forecasters.ts';
 
-export type ModelMap = Partial<Record<ModelTimeframe, Forecaster>>;
+import type { ModelMap } from './forecasters.ts';
+
+export type { ModelMap } from './forecasters.ts';
 
 /** Everything the backtest drives; each is the same code the live bot uses (wired in wiring.ts). */
 export interface BacktestDeps {
@@ -77,133 +75,8 @@ export interface BacktestRequest {
   /** Skip the reference run with the baseline forecaster (it is a full second replay). */
   readonly skipBaseline?: boolean;
   readonly onProgress?: (phase: string, done: number, total: number) => void;
-}
-
-/**
- * Delegates to whichever model the current walk-forward window trained, so one plugin, one risk
- * manager and one paper account run through all windows (equity carries over, as it would live).
- */
-export class SwitchingForecaster implements Forecaster {
-  constructor(private current: Forecaster) {}
-  get version(): string {
-    return this.current.version;
-  }
-  get timeframe(): Timeframe {
-    return this.current.timeframe;
-  }
-  get horizon(): number {
-    return this.current.horizon;
-  }
-  get featureNames(): readonly string[] {
-    return this.current.featureNames;
-  }
-  get window(): number {
-    return this.current.window;
-  }
-  swap(next: Forecaster): void {
-    this.current = next;
-  }
-  get unwrapped(): Forecaster {
-    return this.current;
-  }
-  predictBatch(inputs: readonly ForecastInput[]): Forecast[] {
-    return this.current.predictBatch(inputs);
-  }
-  dispose(): void {
-    this.current.dispose();
-  }
-}
-
-/**
- * Records every forecast the plugin was served, keyed by symbol and the open time of the candle it
- * was made on (the clock stands at that candle's close): calibration scores exactly what traded.
- */
-export class RecordingForecaster implements Forecaster {
-  readonly served = new Map<string, Map<number, Forecast>>();
-  constructor(
-    private readonly inner: Forecaster,
-    private readonly clock: ManualClock,
-    private readonly tfMs: number,
-  ) {}
-  get version(): string {
-    return this.inner.version;
-  }
-  get timeframe(): Timeframe {
-    return this.inner.timeframe;
-  }
-  get horizon(): number {
-    return this.inner.horizon;
-  }
-  get featureNames(): readonly string[] {
-    return this.inner.featureNames;
-  }
-  get window(): number {
-    return this.inner.window;
-  }
-  /** The wrapped model (the baseline feeder needs to reach it). */
-  get unwrapped(): Forecaster {
-    return this.inner;
-  }
-  predictBatch(inputs: readonly ForecastInput[]): Forecast[] {
-    const out = this.inner.predictBatch(inputs);
-    const at = this.clock.now() - this.tfMs;
-    inputs.forEach((x, i) => {
-      let m = this.served.get(x.symbol);
-      if (!m) this.served.set(x.symbol, (m = new Map()));
-      m.set(at, out[i]);
-    });
-    return out;
-  }
-  dispose(): void {
-    this.inner.dispose();
-  }
-}
-
-/** Models whose output depends on state fed during the replay (the rolling baseline) cannot be precomputed. */
-function isStateful(m: Forecaster): boolean {
-  return m instanceof RollingQuantileForecaster;
-}
-
-interface PrecomputedSet {
-  readonly models: ModelMap;
-  readonly caches: CachedForecaster[];
-}
-
-function precomputeAll(
-  models: ModelMap,
-  features: Partial<Record<ModelTimeframe, Record<string, FeatureMatrix>>>,
-  rowRange: (tf: ModelTimeframe, symbol: string) => { from: number; to: number } = () => ({
-    from: 0,
-    to: Infinity,
-  }),
-): PrecomputedSet {
-  const out: ModelMap = {};
-  const caches: CachedForecaster[] = [];
-  for (const [tf, m] of Object.entries(models) as Array<[ModelTimeframe, Forecaster]>) {
-    if (isStateful(m)) {
-      out[tf] = m;
-      continue;
-    }
-    const c = new CachedForecaster(m);
-    for (const [sym, fm] of Object.entries(features[tf] ?? {})) c.precompute(sym, fm, rowRange(tf, sym));
-    out[tf] = c;
-    caches.push(c);
-  }
-  return { models: out, caches };
-}
-
-function recording(
-  models: ModelMap,
-  clock: ManualClock,
-): Partial<Record<ModelTimeframe, RecordingForecaster>> {
-  const out: Partial<Record<ModelTimeframe, RecordingForecaster>> = {};
-  for (const [tf, m] of Object.entries(models) as Array<[ModelTimeframe, Forecaster]>)
-    out[tf] = new RecordingForecaster(m, clock, timeframeMs(tf));
-  return out;
-}
-
-function equityFrom(curve: readonly EquityPoint[], from: number, to: number): EquityPoint[] {
-  return curve.filter((p) => p.t > from && p.t <= to);
+  /** Walk-forward: called as each window finishes, so a run of many hours reports as it goes. */
+  readonly onWindow?: (w: WindowProgress) => void;
 }
 
 function markAcrossGaps(
@@ -220,36 +93,18 @@ function markAcrossGaps(
   );
 }
 
-interface ReplayRun {
-  readonly out: ReplayOutput;
-  readonly target: ReplayTarget;
-}
-
-/** Feeds warm-up candles (closing before `from`) through `warm`, then replays [from, to) through `step`. */
-async function replay(
+/** Feeds the warm-up candles, then replays [from, to) through the target's per-candle step. */
+async function replayAll(
   req: BacktestRequest,
-  events: ReturnType<typeof mergeByCloseTime>,
+  events: readonly ReplayEvent[],
   target: ReplayTarget,
   clock: ManualClock,
-  onSlot?: (t: number) => void,
   phase = 'replay',
 ): Promise<ReplayOutput> {
-  let i = 0;
-  for (; i < events.length && events[i].closeTime <= req.from; i++) {
-    clock.set(Math.max(clock.now(), events[i].closeTime));
-    await target.warm(events[i].candle);
-  }
-  const rest = events.slice(i);
-  if (!onSlot)
-    return runReplay(rest, target, clock, {
-      executionTimeframe: req.executionTimeframe,
-      onProgress: (d, n) => req.onProgress?.(phase, d, n),
-    });
-  // Walk-forward: split the replay at retrain points; the same target continues across windows.
-  return runReplay(rest, target, clock, {
+  const first = await feedWarmup(events, req.from, target, clock);
+  return runReplay(events.slice(first), target, clock, {
     executionTimeframe: req.executionTimeframe,
     onProgress: (d, n) => req.onProgress?.(phase, d, n),
-    beforeCandle: (c: ClosedCandle, closeTime: number) => onSlot(closeTime),
   });
 }
 
@@ -284,10 +139,18 @@ export async function runBacktest(req: BacktestRequest, deps: BacktestDeps): Pro
       features[tf][s.symbol] = deps.computeFeatures(s.candles, tf);
   }
 
+  const prices: Record<string, PricePoint[]> = {};
+  const execMs = timeframeMs(req.executionTimeframe);
+  for (const s of req.symbols)
+    prices[s] = sliceByTime(data.series[s][req.executionTimeframe] ?? [], req.from, req.to).map((c) => ({
+      t: c.timestamp + execMs,
+      close: c.close,
+    }));
   const windows: WalkForwardWindow[] = [];
+  let walkForwardMisses = 0;
   let replaySeconds: number;
   const clock = new ManualClock(0);
-  let run: ReplayRun;
+  let run: { out: ReplayOutput; target: ReplayTarget };
   let recorders: Partial<Record<ModelTimeframe, RecordingForecaster>>;
   const caches: CachedForecaster[] = [];
   if (!req.walkForward) {
@@ -303,82 +166,22 @@ export async function runBacktest(req: BacktestRequest, deps: BacktestDeps): Pro
     recorders = recording(pre.models, clock);
     const target = await deps.createTarget({ clock, models: recorders, source: deps.source });
     const tr = performance.now();
-    run = { out: await replay(req, events, target, clock), target };
+    run = { out: await replayAll(req, events, target, clock), target };
     replaySeconds = (performance.now() - tr) / 1000;
   } else {
     if (!deps.trainModels) throw new QuantgateError('INTERNAL', 'walk-forward needs a training pipeline');
-    const dataStart = Math.min(
-      ...req.symbols.map((s) => data.series[s][req.executionTimeframe]?.[0]?.timestamp ?? Infinity),
-    );
-    const slots = walkForwardSlots(dataStart, req.from, req.to, req.walkForwardDays);
-    const perSlot: PrecomputedSet[] = [];
-    for (const [k, slot] of slots.entries()) {
-      req.onProgress?.('train', k, slots.length);
-      log.info(
-        { window: k + 1, of: slots.length, trainTo: new Date(slot.trainTo).toISOString() },
-        'walk-forward: training',
-      );
-      const models = await deps.trainModels(data.series, slot);
-      // Only the candles this window's models will see (its test range, one candle of slack).
-      const pre = precomputeAll(models, features, (tf, sym) => {
-        const c = replaySeries.find((x) => x.symbol === sym && x.timeframe === tf)!.candles;
-        const ms = timeframeMs(tf);
-        return { from: lowerBound(c, slot.testFrom - 2 * ms), to: lowerBound(c, slot.testTo) };
-      });
-      caches.push(...pre.caches);
-      perSlot.push(pre);
-    }
-    req.onProgress?.('train', slots.length, slots.length);
-    const switching: Partial<Record<ModelTimeframe, SwitchingForecaster>> = {};
-    for (const tf of req.timeframes) {
-      const m = perSlot[0].models[tf];
-      if (!m) throw new QuantgateError('MODEL_MISSING', `walk-forward: training produced no ${tf} model`);
-      switching[tf] = new SwitchingForecaster(m);
-    }
-    recorders = recording(switching, clock);
-    const target = await deps.createTarget({ clock, models: recorders, source: deps.source });
-    let current = 0;
-    const onSlot = (t: number): void => {
-      // A candle closing at t belongs to the window whose test range holds t.
-      while (current + 1 < slots.length && t > slots[current + 1].testFrom) {
-        current++;
-        for (const tf of req.timeframes) switching[tf]!.swap(perSlot[current].models[tf]!);
-      }
-    };
-    const tr = performance.now();
-    run = { out: await replay(req, events, target, clock, onSlot), target };
-    replaySeconds = (performance.now() - tr) / 1000;
-    const trades = run.target.account.trades();
-    for (const [k, slot] of slots.entries()) {
-      const curve = equityFrom(run.out.curve, slot.testFrom, slot.testTo);
-      const tr = trades.filter((t) => t.exitTime > slot.testFrom && t.exitTime <= slot.testTo);
-      windows.push({
-        ...slot,
-        modelVersions: Object.fromEntries(
-          Object.entries(perSlot[k].models).map(([tf, m]) => [tf, m!.version]),
-        ),
-        metrics: performanceMetrics({
-          curve,
-          trades: tr,
-          fees: tr.reduce((a, t) => a + t.fees, 0),
-          funding: tr.reduce((a, t) => a + t.funding, 0),
-          riskFreeRate: req.riskFreeRate,
-        }),
-      });
-    }
+    const wf = await runWalkForward({ req, deps, data, replaySeries, events, features, prices, clock });
+    run = { out: wf.out, target: wf.target };
+    recorders = wf.recorders;
+    windows.push(...wf.windows);
+    walkForwardMisses = wf.cacheMisses;
+    replaySeconds = wf.replaySeconds;
   }
   const seconds = (performance.now() - t0) / 1000;
   const account = run.target.account;
   const curve = run.out.curve;
   const trades = markAcrossGaps(account.trades(), data.gaps, req.executionTimeframe);
 
-  const prices: Record<string, PricePoint[]> = {};
-  const execMs = timeframeMs(req.executionTimeframe);
-  for (const s of req.symbols)
-    prices[s] = sliceByTime(data.series[s][req.executionTimeframe] ?? [], req.from, req.to).map((c) => ({
-      t: c.timestamp + execMs,
-      close: c.close,
-    }));
   const bhCurve = buyAndHoldCurve(
     prices,
     curve.map((p) => p.t),
@@ -403,7 +206,7 @@ export async function runBacktest(req: BacktestRequest, deps: BacktestDeps): Pro
       deps.label,
     ),
   );
-  const misses = caches.reduce((a, c) => a + c.stats.misses, 0);
+  const misses = caches.reduce((a, c) => a + c.stats.misses, walkForwardMisses);
   const warnings = [...data.warnings];
   if (misses > 0)
     warnings.push(
@@ -418,7 +221,7 @@ export async function runBacktest(req: BacktestRequest, deps: BacktestDeps): Pro
       models: deps.baselineModels(),
       source: deps.source,
     });
-    const bout = await replay(req, events, btarget, bclock, undefined, 'baseline');
+    const bout = await replayAll(req, events, btarget, bclock, 'baseline');
     baseline = performanceMetrics({
       curve: bout.curve,
       trades: btarget.account.trades(),

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { runBacktest } from '../../src/backtest/index.ts';
-import type { BacktestRequest } from '../../src/backtest/index.ts';
+import type { BacktestRequest, WindowProgress } from '../../src/backtest/index.ts';
 import { isQuantgateError } from '../../src/core/index.ts';
 import { randomWalk, toyDeps } from './support/toy.ts';
 import type { ToyTarget } from './support/toy.ts';
@@ -70,10 +70,22 @@ describe('runBacktest (orchestration on a toy target)', () => {
 
   it('walk-forward: one window per day, each trained strictly before its test range', async () => {
     const seen: number[] = [];
+    const progress: WindowProgress[] = [];
     const deps = toyDeps(store);
-    const r = await runBacktest(req({ walkForward: true, skipBaseline: true }), {
+    const replayedAtTraining: number[] = [];
+    let replayed = 0;
+    const wf = req({
+      walkForward: true,
+      skipBaseline: true,
+      onWindow: (w) => progress.push(w),
+      onProgress: (phase, done) => {
+        if (phase === 'replay') replayed = done;
+      },
+    });
+    const r = await runBacktest(wf, {
       ...deps,
       trainModels: async (data, slot) => {
+        replayedAtTraining.push(replayed);
         const last = data['BTC/USDT']['5m']!.filter((c) => c.timestamp + M5 <= slot.trainTo).length;
         seen.push(last);
         return deps.trainModels!(data, slot);
@@ -91,6 +103,23 @@ describe('runBacktest (orchestration on a toy target)', () => {
       'wf-2021-01-04',
     ]);
     expect(seen).toEqual([288, 288 * 2, 288 * 3 - 3]); // the gap (candles 600–602) is in day 3
+    // Each window is reported as it finishes, with the running totals a stopped run would keep.
+    expect(progress.map((p) => [p.index, p.of])).toEqual([
+      [1, 3],
+      [2, 3],
+      [3, 3],
+    ]);
+    expect(progress.map((p) => p.window)).toEqual(r.windows);
+    expect(progress[2].equity).toBe(r.curve[r.curve.length - 1].equity);
+    expect(progress[2].cumulativeReturn).toBeCloseTo(r.curve[r.curve.length - 1].equity / 1000 - 1, 12);
+    expect(progress[2].buyAndHoldReturn).toBeCloseTo(
+      r.buyAndHoldCurve[r.buyAndHoldCurve.length - 1].equity / 1000 - 1,
+      12,
+    );
+    // Windows are trained one at a time, after the previous window was replayed, not all up front.
+    expect(replayedAtTraining[0]).toBe(0);
+    expect(replayedAtTraining[1]).toBeGreaterThan(250);
+    expect(replayedAtTraining[2]).toBeGreaterThan(replayedAtTraining[1]);
   });
 
   it('reports bad inputs clearly', async () => {

@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { appendFileSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import cliProgress from 'cli-progress';
 import {
@@ -10,7 +10,7 @@ import {
   runBacktest,
   strategyTarget,
 } from '../../backtest/index.ts';
-import type { BacktestRequest } from '../../backtest/index.ts';
+import type { BacktestRequest, WindowProgress } from '../../backtest/index.ts';
 import { horizonFor } from '../../config/index.ts';
 import type { Config } from '../../config/index.ts';
 import { QuantgateError } from '../../core/errors.ts';
@@ -31,6 +31,7 @@ export interface BacktestCliOptions {
   json?: boolean;
   report?: string;
   baseline?: boolean;
+  windows?: string;
 }
 
 /** Validates the command line against the config and builds the request (no I/O). */
@@ -65,6 +66,22 @@ export function backtestRequest(config: Config, opts: BacktestCliOptions): Backt
     slippage: config.paper.slippageBps / 10_000,
     riskFreeRate: config.backtest.riskFreeRate,
     skipBaseline: opts.baseline === false,
+  };
+}
+
+/** One finished walk-forward window as a JSON line (dates ISO, fractions 0–1). */
+function windowLine(w: WindowProgress): Record<string, unknown> {
+  return {
+    window: w.index,
+    of: w.of,
+    train: [new Date(w.window.trainFrom).toISOString(), new Date(w.window.trainTo).toISOString()],
+    test: [new Date(w.window.testFrom).toISOString(), new Date(w.window.testTo).toISOString()],
+    modelVersions: w.window.modelVersions,
+    metrics: w.window.metrics,
+    equity: w.equity,
+    cumulativeReturn: w.cumulativeReturn,
+    buyAndHoldReturn: w.buyAndHoldReturn,
+    seconds: w.seconds,
   };
 }
 
@@ -122,6 +139,10 @@ export function registerBacktest(program: Command): void {
     .option('--no-baseline', 'skip the reference run with the rolling-quantile baseline forecaster')
     .option('--json', 'print metrics as JSON on stdout')
     .option('--report <file.html>', 'write a self-contained HTML report')
+    .option(
+      '--windows <file.jsonl>',
+      'walk-forward: append one JSON line per window as it finishes (metrics, running return vs buy-and-hold)',
+    )
     .action(
       action(async (opts: BacktestCliOptions) => {
         const config = configFromOptions(opts, (raw) => {
@@ -133,7 +154,13 @@ export function registerBacktest(program: Command): void {
         const logger = createLogger({ level: config.logging.level });
         const bar = progress(logger, process.stderr.isTTY === true);
         const deps = await createBacktestDeps(config, logger, strategyTarget);
-        const result = await runBacktest({ ...req, onProgress: bar.update }, deps).finally(() => bar.stop());
+        if (opts.windows) writeFileSync(opts.windows, '');
+        const onWindow = opts.windows
+          ? (w: WindowProgress) => appendFileSync(opts.windows!, `${JSON.stringify(windowLine(w))}\n`)
+          : undefined;
+        const result = await runBacktest({ ...req, onProgress: bar.update, onWindow }, deps).finally(() =>
+          bar.stop(),
+        );
         if (opts.report) {
           writeFileSync(opts.report, await renderReportHtml(result));
           logger.info({ file: opts.report }, 'report written');

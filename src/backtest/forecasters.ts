@@ -1,0 +1,132 @@
+import type { ManualClock } from '../core/clock.ts';
+import type { Forecast, ModelTimeframe, Timeframe } from '../core/types.ts';
+import { timeframeMs } from '../core/types.ts';
+import type { FeatureMatrix } from '../features/types.ts';
+import type { ForecastInput, Forecaster } from '../models/forecaster.ts';
+import { RollingQuantileForecaster } from '../models/index.ts';
+import { CachedForecaster } from './forecast-cache.ts';
+
+export type ModelMap = Partial<Record<ModelTimeframe, Forecaster>>;
+
+/**
+ * Delegates to whichever model the current walk-forward window trained, so one plugin, one risk
+ * manager and one paper account run through all windows (equity carries over, as it would live).
+ */
+export class SwitchingForecaster implements Forecaster {
+  constructor(private current: Forecaster) {}
+  get version(): string {
+    return this.current.version;
+  }
+  get timeframe(): Timeframe {
+    return this.current.timeframe;
+  }
+  get horizon(): number {
+    return this.current.horizon;
+  }
+  get featureNames(): readonly string[] {
+    return this.current.featureNames;
+  }
+  get window(): number {
+    return this.current.window;
+  }
+  swap(next: Forecaster): void {
+    this.current = next;
+  }
+  get unwrapped(): Forecaster {
+    return this.current;
+  }
+  predictBatch(inputs: readonly ForecastInput[]): Forecast[] {
+    return this.current.predictBatch(inputs);
+  }
+  dispose(): void {
+    this.current.dispose();
+  }
+}
+
+/**
+ * Records every forecast the plugin was served, keyed by symbol and the open time of the candle it
+ * was made on (the clock stands at that candle's close): calibration scores exactly what traded.
+ */
+export class RecordingForecaster implements Forecaster {
+  readonly served = new Map<string, Map<number, Forecast>>();
+  constructor(
+    private readonly inner: Forecaster,
+    private readonly clock: ManualClock,
+    private readonly tfMs: number,
+  ) {}
+  get version(): string {
+    return this.inner.version;
+  }
+  get timeframe(): Timeframe {
+    return this.inner.timeframe;
+  }
+  get horizon(): number {
+    return this.inner.horizon;
+  }
+  get featureNames(): readonly string[] {
+    return this.inner.featureNames;
+  }
+  get window(): number {
+    return this.inner.window;
+  }
+  /** The wrapped model (the baseline feeder needs to reach it). */
+  get unwrapped(): Forecaster {
+    return this.inner;
+  }
+  predictBatch(inputs: readonly ForecastInput[]): Forecast[] {
+    const out = this.inner.predictBatch(inputs);
+    const at = this.clock.now() - this.tfMs;
+    inputs.forEach((x, i) => {
+      let m = this.served.get(x.symbol);
+      if (!m) this.served.set(x.symbol, (m = new Map()));
+      m.set(at, out[i]);
+    });
+    return out;
+  }
+  dispose(): void {
+    this.inner.dispose();
+  }
+}
+
+/** Models whose output depends on state fed during the replay (the rolling baseline) cannot be precomputed. */
+export function isStateful(m: Forecaster): boolean {
+  return m instanceof RollingQuantileForecaster;
+}
+
+export interface PrecomputedSet {
+  readonly models: ModelMap;
+  readonly caches: CachedForecaster[];
+}
+
+export function precomputeAll(
+  models: ModelMap,
+  features: Partial<Record<ModelTimeframe, Record<string, FeatureMatrix>>>,
+  rowRange: (tf: ModelTimeframe, symbol: string) => { from: number; to: number } = () => ({
+    from: 0,
+    to: Infinity,
+  }),
+): PrecomputedSet {
+  const out: ModelMap = {};
+  const caches: CachedForecaster[] = [];
+  for (const [tf, m] of Object.entries(models) as Array<[ModelTimeframe, Forecaster]>) {
+    if (isStateful(m)) {
+      out[tf] = m;
+      continue;
+    }
+    const c = new CachedForecaster(m);
+    for (const [sym, fm] of Object.entries(features[tf] ?? {})) c.precompute(sym, fm, rowRange(tf, sym));
+    out[tf] = c;
+    caches.push(c);
+  }
+  return { models: out, caches };
+}
+
+export function recording(
+  models: ModelMap,
+  clock: ManualClock,
+): Partial<Record<ModelTimeframe, RecordingForecaster>> {
+  const out: Partial<Record<ModelTimeframe, RecordingForecaster>> = {};
+  for (const [tf, m] of Object.entries(models) as Array<[ModelTimeframe, Forecaster]>)
+    out[tf] = new RecordingForecaster(m, clock, timeframeMs(tf));
+  return out;
+}
