@@ -60,6 +60,14 @@ export interface StrategyPlugin {
   init(ctx: PluginContext): Promise<void>;
   /** A closed candle; returns a signal to open or close a position, or null (the reason is recorded). */
   onCandle(candle: ClosedCandle): Promise<Signal | null>;
+  /**
+   * Optional batching hook: candles of one timeframe closing at the same instant (distinct
+   * series), handed over before the host feeds each of them to `onCandle`. The plugin may do the
+   * work of the whole group at once (one model call instead of one per symbol). A host that calls
+   * it must then feed every one of these candles to `onCandle` (or `warm`) next for its series, in
+   * its usual order; results are the same as without the call.
+   */
+  prepare?(candles: readonly ClosedCandle[]): Promise<void>;
   /** Fills of the plugin's orders (entries, take-profit, stop-loss, exits). */
   onOrderUpdate?(update: OrderUpdate): void;
   /** Last chance to veto an entry that passed the risk manager. */

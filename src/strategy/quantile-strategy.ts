@@ -5,10 +5,13 @@ import type { ClosedCandle, Direction, Forecast, ModelTimeframe, Signal } from '
 import { timeframeMs } from '../core/types.ts';
 import { createIncrementalFeatures, featureWarmup } from '../features/index.ts';
 import type { IncrementalFeatureStream } from '../features/index.ts';
+import type { ForecastInput } from '../models/forecaster.ts';
 import { FeatureWindow } from './feature-window.ts';
 import { fuse } from './fusion.ts';
 import { evaluateGate, leaningDirection } from './gate.ts';
 import type { OrderUpdate, PluginContext, PluginState, StrategyPlugin } from './plugin.ts';
+import { PreparedForecasts } from './prepared-forecasts.ts';
+import type { PreparedEntry } from './prepared-forecasts.ts';
 
 const MAX_WINDOW = 512;
 const REGIME_HISTORY = 60;
@@ -49,6 +52,7 @@ export class QuantileStrategy implements StrategyPlugin {
   private ctx: PluginContext | null = null;
   private readonly series = new Map<string, SeriesState>();
   private readonly latest = new Map<string, Stamped>();
+  private readonly prepared = new PreparedForecasts();
   private st: PersistentState = { lastExitAt: {}, regimeBands: [], counters: {} };
 
   constructor(private readonly config: Config) {
@@ -100,10 +104,41 @@ export class QuantileStrategy implements StrategyPlugin {
     const tf = c.timeframe as ModelTimeframe;
     if (!this.timeframes.includes(tf)) return null;
     const ctx = this.context();
-    if (tf === this.config.strategy.executionTimeframe) ctx.models.beginCandle();
+    // A prepared candle's group already applied staged swaps before its one predict.
+    const key = `${c.symbol}|${tf}`;
+    if (tf === this.config.strategy.executionTimeframe && !this.prepared.has(key)) ctx.models.beginCandle();
     this.updateForecast(c, tf);
     if (tf !== this.config.strategy.executionTimeframe) return null;
     return this.decide(c);
+  }
+
+  /**
+   * Candles closing at the same instant, before the host feeds them one by one to `onCandle`:
+   * advances each one's features and runs one predict per timeframe for the whole group (tfjs on
+   * wasm costs mostly per call, not per row). Forecasts are only taken into use by `onCandle`/`warm`
+   * of each candle, in the host's order, so decisions are those of the one-by-one path.
+   */
+  async prepare(candles: readonly ClosedCandle[]): Promise<void> {
+    const ctx = this.context();
+    const exec = this.config.strategy.executionTimeframe;
+    if (candles.some((c) => c.timeframe === exec)) ctx.models.beginCandle();
+    const groups = new Map<ModelTimeframe, { entries: PreparedEntry[]; inputs: ForecastInput[] }>();
+    for (const c of candles) {
+      const tf = c.timeframe as ModelTimeframe;
+      const key = `${c.symbol}|${tf}`;
+      if (!this.timeframes.includes(tf) || this.prepared.has(key)) continue;
+      const win = this.advance(c, tf);
+      const entry = this.prepared.add(key, c.timestamp);
+      if (win === null) continue;
+      const g = groups.get(tf) ?? { entries: [], inputs: [] };
+      g.entries.push(entry);
+      g.inputs.push({ symbol: c.symbol, features: win });
+      groups.set(tf, g);
+    }
+    for (const [tf, g] of groups) {
+      const out = ctx.models.predict(tf, g.inputs);
+      if (out) g.entries.forEach((e, i) => (e.forecast = out[i]));
+    }
   }
 
   /** History only: updates features and forecasts, decides nothing (warm-up, restart replay). */
@@ -112,22 +147,31 @@ export class QuantileStrategy implements StrategyPlugin {
     if (this.timeframes.includes(tf)) this.updateForecast(c, tf);
   }
 
-  private updateForecast(c: ClosedCandle, tf: ModelTimeframe): void {
+  /** Pushes the candle's feature row; the model's input window when one is complete. */
+  private advance(c: ClosedCandle, tf: ModelTimeframe): Float32Array | null {
     const s = this.seriesFor(c.symbol, tf);
     const row = s.features.push(c);
     if (row === null) {
       s.rows.reset();
-      return;
+      return null;
     }
     s.rows.push(row);
-    const models = this.context().models;
-    const win = s.rows.window(models.window(tf));
-    if (win === null) return;
-    const out = models.predict(tf, [{ symbol: c.symbol, features: win }]);
-    if (!out || out.length === 0) return;
-    this.latest.set(`${c.symbol}|${tf}`, { forecast: out[0], at: c.timestamp });
+    return s.rows.window(this.context().models.window(tf));
+  }
+
+  private updateForecast(c: ClosedCandle, tf: ModelTimeframe): void {
+    const pre = this.prepared.take(`${c.symbol}|${tf}`, c.timestamp);
+    let forecast: Forecast | undefined;
+    if (pre) forecast = pre.forecast;
+    else {
+      const win = this.advance(c, tf);
+      if (win === null) return;
+      forecast = this.context().models.predict(tf, [{ symbol: c.symbol, features: win }])?.[0];
+    }
+    if (!forecast) return;
+    this.latest.set(`${c.symbol}|${tf}`, { forecast, at: c.timestamp });
     if (tf === '12h') {
-      this.st.regimeBands.push(out[0].q90 - out[0].q10);
+      this.st.regimeBands.push(forecast.q90 - forecast.q10);
       if (this.st.regimeBands.length > REGIME_HISTORY) this.st.regimeBands.shift();
     }
   }
@@ -297,6 +341,7 @@ export class QuantileStrategy implements StrategyPlugin {
   async dispose(): Promise<void> {
     this.series.clear();
     this.latest.clear();
+    this.prepared.clear();
     this.ctx?.models.dispose();
   }
 }
