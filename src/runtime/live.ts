@@ -223,6 +223,7 @@ export async function startLive(config: Config, opts: LiveOptions): Promise<Live
 function pluginFacade(p: QuantileStrategy): {
   name: string;
   onCandle: QuantileStrategy['onCandle'];
+  prepare: QuantileStrategy['prepare'];
   warm: QuantileStrategy['warm'];
   snapshot: () => unknown;
   restore: (s: unknown) => void;
@@ -231,6 +232,7 @@ function pluginFacade(p: QuantileStrategy): {
   return {
     name: p.name,
     onCandle: (c) => p.onCandle(c),
+    prepare: (cs) => p.prepare(cs),
     warm: (c) => p.warm(c),
     snapshot: () => p.snapshot(),
     restore: (s) => p.restore(s as ReturnType<QuantileStrategy['snapshot']>),
