@@ -211,10 +211,19 @@ export const retrainSchema = obj({
     enabled: bool().default(false),
     hours: num(0, 10_000).default(24),
     trafficSplit: num(0, 1).default(0),
+    /** Would-be trades the candidate needs in its shadow period; fewer → not promoted (no evidence). */
+    minTrades: int(0, 1_000_000).default(20),
+    /** The candidate's shadow hit rate may trail the active model's by at most this. */
+    hitRateTolerance: num(0, 1).default(0.02),
+    /** The candidate's summed would-be trade log return after costs may trail the active model's by at most this. */
+    pnlTolerance: num(0, 10).default(0),
   }).default({
     enabled: false,
     hours: 24,
     trafficSplit: 0,
+    minTrades: 20,
+    hitRateTolerance: 0.02,
+    pnlTolerance: 0,
   }),
   keepVersions: int(1, 100).default(3),
   rollback: obj({
