@@ -17,3 +17,4 @@ export * from './monitor.ts';
 export * from './rollback-guard.ts';
 export * from './refresh.ts';
 export * from './drift.ts';
+export * from './monitored-model-set.ts';

@@ -1,8 +1,9 @@
 import type { Config } from '../config/index.ts';
+import { horizonFor } from '../config/index.ts';
 import type { Clock } from '../core/clock.ts';
 import { describeError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
-import type { ModelTimeframe } from '../core/types.ts';
+import type { ClosedCandle, Forecast, ModelTimeframe } from '../core/types.ts';
 import { loadForecaster, versionDir } from '../models/index.ts';
 import type { Forecaster } from '../models/index.ts';
 import { readActivePointer } from './active-pointer.ts';
@@ -11,6 +12,10 @@ import type { AlertSink } from './alerts.ts';
 import { createCycleRunner, modelStoreContext } from './cycle.ts';
 import type { CycleOutcome, Refresher, Trainer } from './cycle.ts';
 import { rollbackActive } from './model-ops.ts';
+import { LiveMonitor } from './monitor.ts';
+import type { ForecastListener } from './monitored-model-set.ts';
+import { RollbackGuard } from './rollback-guard.ts';
+import type { RollbackOutcome } from './rollback-guard.ts';
 import { registryPath } from './registry-store.ts';
 import { startScheduler } from './scheduler.ts';
 import type { RetrainScheduler } from './scheduler.ts';
@@ -20,6 +25,8 @@ import type { WorkerHandle } from './train-in-worker.ts';
 export interface SwappableModels {
   swap(tf: ModelTimeframe, next: Forecaster): void;
   versions(): Partial<Record<ModelTimeframe, string>>;
+  /** Present on MonitoredModelSet: feeds the live monitor with every forecast served. */
+  observeForecasts?(l: ForecastListener | null): void;
 }
 
 export interface RetrainServiceOptions {
@@ -34,6 +41,9 @@ export interface RetrainServiceOptions {
   /** Start the node-schedule jobs (default retrain.enabled). */
   readonly schedule?: boolean;
   readonly onOutcome?: (o: CycleOutcome) => void;
+  /** Watch live model quality and roll a degraded version back (default true). */
+  readonly monitor?: boolean;
+  readonly onRollback?: (o: RollbackOutcome) => void;
 }
 
 export interface RetrainService {
@@ -48,6 +58,13 @@ export interface RetrainService {
   beforeCandle(): Promise<void>;
   /** One cycle now; null when a cycle for that timeframe is already running (skipped, logged). */
   runOnce(tf: ModelTimeframe, why: string): Promise<CycleOutcome | null>;
+  /**
+   * After the runtime processed a closed candle: the live monitor records the forecast made on it,
+   * resolves forecasts whose horizon ended, and a degraded version is rolled back (the rollback
+   * guard; the previous version is staged for the next candle).
+   */
+  afterCandle(c: ClosedCandle, equity: number, warmup: boolean): Promise<void>;
+  readonly monitors: ReadonlyMap<ModelTimeframe, LiveMonitor>;
   /** Degradation hook: rolls back to the previous version (the next candle swaps to it). */
   rollback(tf: ModelTimeframe, reason: string): Promise<{ from: string; to: string } | null>;
   /** The version each timeframe runs (or is about to run, once staged). */
@@ -138,6 +155,30 @@ export function startRetrainService(o: RetrainServiceOptions): RetrainService {
       }),
   });
 
+  const monitors = new Map<ModelTimeframe, LiveMonitor>();
+  if (o.monitor !== false)
+    for (const tf of timeframes)
+      monitors.set(
+        tf,
+        new LiveMonitor({
+          timeframe: tf,
+          horizon: horizonFor(config, tf),
+          thresholds: config.retrain.rollback,
+          version: loaded.get(tf) ?? 'none',
+          logger: log,
+        }),
+      );
+  const guard = new RollbackGuard({
+    store: modelStoreContext(config, clock, log),
+    alerts,
+    onRolledBack: (tf, to) => load(tf, to),
+  });
+  /** The forecast each (timeframe, symbol) was last served, until its candle is recorded. */
+  const served = new Map<string, Forecast>();
+  models.observeForecasts?.((tf, inputs, out) => {
+    if (monitors.has(tf)) inputs.forEach((x, i) => served.set(`${tf}|${x.symbol}`, out[i]));
+  });
+
   async function load(tf: ModelTimeframe, version: string): Promise<void> {
     const old = loaded.get(tf) ?? 'none';
     try {
@@ -198,6 +239,23 @@ export function startRetrainService(o: RetrainServiceOptions): RetrainService {
         });
         return null;
       }
+    },
+    monitors,
+    async afterCandle(c, equity, warmup) {
+      const tf = c.timeframe as ModelTimeframe;
+      const key = `${tf}|${c.symbol}`;
+      const f = served.get(key);
+      served.delete(key);
+      const m = monitors.get(tf);
+      if (m === undefined || stopped) return;
+      if (f !== undefined && !warmup)
+        m.record({ symbol: c.symbol, timestamp: c.timestamp, price: c.close, forecast: f });
+      m.observe(c);
+      if (warmup) return;
+      if (tf === config.strategy.executionTimeframe)
+        for (const x of monitors.values()) x.observeEquity(equity);
+      const r = await guard.evaluate(m);
+      if (r.action !== 'none') o.onRollback?.(r);
     },
     loaded: () => Object.fromEntries(loaded),
     async stop() {

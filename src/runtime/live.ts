@@ -15,9 +15,10 @@ import {
 import type { CcxtCredentials, CcxtExchange } from '../exchange/index.ts';
 import { activeVersionDir, initBackend, loadForecaster } from '../models/index.ts';
 import type { Forecaster } from '../models/index.ts';
-import { startRetrainService } from '../retrain/index.ts';
+import { MonitoredModelSet, startRetrainService } from '../retrain/index.ts';
 import type { RetrainService, RetrainServiceOptions } from '../retrain/index.ts';
-import { DecisionRecorder, ModelSet, QuantileStrategy, RiskManager } from '../strategy/index.ts';
+import { DecisionRecorder, QuantileStrategy, RiskManager } from '../strategy/index.ts';
+import type { ModelSet } from '../strategy/index.ts';
 import { liveExecutor } from './executor.ts';
 import type { OrderExecutor } from './executor.ts';
 import { PaperExecutor } from './paper-executor.ts';
@@ -144,7 +145,7 @@ export async function startLive(config: Config, opts: LiveOptions): Promise<Live
   }
 
   await initBackend({ logger: log });
-  const models = new ModelSet(log, opts.models ?? (await loadModels(config, log)));
+  const models = new MonitoredModelSet(log, opts.models ?? (await loadModels(config, log)));
   const retrain =
     opts.retrain === false
       ? null
@@ -189,7 +190,11 @@ export async function startLive(config: Config, opts: LiveOptions): Promise<Live
     ordered = ordered
       .then(() => (c.timeframe === config.strategy.executionTimeframe ? retrain?.beforeCandle() : undefined))
       .catch(() => undefined)
-      .then(() => void runtime.onCandle(c, info));
+      // The runtime logs its own failures; the monitor then sees the forecast made on this candle.
+      .then(() => runtime.onCandle(c, info))
+      .catch(() => undefined)
+      .then(() => retrain?.afterCandle(c, runtime.status().equity, info.warmup))
+      .catch(() => undefined);
   });
   await stream.start();
   const every = config.logging.statusIntervalSeconds * 1000;
