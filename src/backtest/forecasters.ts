@@ -130,3 +130,25 @@ export function recording(
     out[tf] = new RecordingForecaster(m, clock, timeframeMs(tf));
   return out;
 }
+
+/**
+ * Stands in for a timeframe whose model a walk-forward window could not train (too little
+ * gap-free history before the retrain point): it forecasts nothing, so the strategy decides
+ * without that timeframe, as a live bot does while a model is missing.
+ */
+export class AbsentForecaster implements Forecaster {
+  readonly version: string;
+  readonly horizon = 1;
+  readonly featureNames: readonly string[] = [];
+  readonly window = 1;
+  constructor(
+    readonly timeframe: Timeframe,
+    readonly reason: string,
+  ) {
+    this.version = `none (${reason})`;
+  }
+  predictBatch(): Forecast[] {
+    return [];
+  }
+  dispose(): void {}
+}

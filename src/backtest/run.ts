@@ -148,6 +148,7 @@ export async function runBacktest(req: BacktestRequest, deps: BacktestDeps): Pro
     }));
   const windows: WalkForwardWindow[] = [];
   let walkForwardMisses = 0;
+  const walkForwardWarnings: string[] = [];
   let replaySeconds: number;
   const clock = new ManualClock(0);
   let run: { out: ReplayOutput; target: ReplayTarget };
@@ -175,6 +176,7 @@ export async function runBacktest(req: BacktestRequest, deps: BacktestDeps): Pro
     recorders = wf.recorders;
     windows.push(...wf.windows);
     walkForwardMisses = wf.cacheMisses;
+    walkForwardWarnings.push(...wf.warnings);
     replaySeconds = wf.replaySeconds;
   }
   const seconds = (performance.now() - t0) / 1000;
@@ -207,7 +209,7 @@ export async function runBacktest(req: BacktestRequest, deps: BacktestDeps): Pro
     ),
   );
   const misses = caches.reduce((a, c) => a + c.stats.misses, walkForwardMisses);
-  const warnings = [...data.warnings];
+  const warnings = [...data.warnings, ...walkForwardWarnings];
   if (misses > 0)
     warnings.push(
       `${misses} forecasts were not in the precomputed cache and ran the model directly (slower, same result)`,

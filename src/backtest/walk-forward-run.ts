@@ -8,7 +8,7 @@ import type { PricePoint } from './buy-and-hold.ts';
 import { feedWarmup, runReplay } from './engine.ts';
 import type { ReplayOutput, ReplayTarget } from './engine.ts';
 import type { CachedForecaster } from './forecast-cache.ts';
-import { SwitchingForecaster, precomputeAll, recording } from './forecasters.ts';
+import { AbsentForecaster, SwitchingForecaster, precomputeAll, recording } from './forecasters.ts';
 import type { RecordingForecaster } from './forecasters.ts';
 import type { LoadedData } from './data.ts';
 import { performanceMetrics } from './metrics.ts';
@@ -38,6 +38,8 @@ export interface WalkForwardOutcome {
   readonly target: ReplayTarget;
   readonly recorders: Partial<Record<ModelTimeframe, RecordingForecaster>>;
   readonly windows: WalkForwardWindow[];
+  /** Timeframes a window had to run without (their training found too little history). */
+  readonly warnings: string[];
   readonly cacheMisses: number;
   /** Inference + replay time (training excluded). */
   readonly replaySeconds: number;
@@ -82,6 +84,7 @@ export async function runWalkForward(x: WalkForwardInput): Promise<WalkForwardOu
     candles: 0,
   };
   const windows: WalkForwardWindow[] = [];
+  const warnings: string[] = [];
   let next = 0;
   const firstReplayed = events.findIndex((e) => e.closeTime > req.from);
   const replayTotal = firstReplayed < 0 ? 0 : events.length - firstReplayed;
@@ -102,8 +105,13 @@ export async function runWalkForward(x: WalkForwardInput): Promise<WalkForwardOu
       return { from: lowerBound(c, slot.testFrom - 2 * ms), to: lowerBound(c, slot.testTo) };
     });
     for (const tf of req.timeframes) {
-      const m = pre.models[tf];
-      if (!m) throw new QuantgateError('MODEL_MISSING', `walk-forward: training produced no ${tf} model`);
+      let m = pre.models[tf];
+      if (!m) {
+        m = pre.models[tf] = new AbsentForecaster(tf, 'not trained: too little history');
+        const text = `walk-forward window ${k + 1} (retrain ${new Date(slot.trainTo).toISOString()}): no ${tf} model could be trained; the strategy ran without ${tf} forecasts in this window`;
+        log.warn(text);
+        warnings.push(text);
+      }
       if (switching[tf]) switching[tf].swap(m);
       else switching[tf] = new SwitchingForecaster(m);
     }
@@ -168,7 +176,7 @@ export async function runWalkForward(x: WalkForwardInput): Promise<WalkForwardOu
   req.onProgress?.('train', slots.length, slots.length);
   if (!target) throw new QuantgateError('INTERNAL', 'walk-forward: no window in the range');
   for (const c of caches) cacheMisses += c.stats.misses;
-  return { out, target, recorders, windows, cacheMisses, replaySeconds: replayMs / 1000 };
+  return { out, target, recorders, windows, warnings, cacheMisses, replaySeconds: replayMs / 1000 };
 }
 
 function windowResult(

@@ -122,6 +122,22 @@ describe('runBacktest (orchestration on a toy target)', () => {
     expect(replayedAtTraining[2]).toBeGreaterThan(replayedAtTraining[1]);
   });
 
+  it('walk-forward: a window whose model could not be trained runs without that timeframe, reported', async () => {
+    const deps = toyDeps(store);
+    const r = await runBacktest(req({ walkForward: true, skipBaseline: true }), {
+      ...deps,
+      trainModels: async (data, slot) => (slot.trainTo === t0 + D ? {} : deps.trainModels!(data, slot)),
+    });
+    expect(r.windows.map((w) => w.modelVersions['5m'])).toEqual([
+      'none (not trained: too little history)',
+      'wf-2021-01-03',
+      'wf-2021-01-04',
+    ]);
+    expect(r.windows[0].metrics.trades).toBe(0);
+    expect(r.windows[1].metrics.trades).toBeGreaterThan(0);
+    expect(r.warnings.join('\n')).toMatch(/window 1 .*no 5m model could be trained/);
+  });
+
   it('reports bad inputs clearly', async () => {
     const deps = toyDeps(store);
     await expect(runBacktest(req({ symbols: ['DOGE/USDT'] }), deps)).rejects.toThrow(

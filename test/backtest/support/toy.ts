@@ -116,6 +116,8 @@ export class ToyTarget implements ReplayTarget {
     for (let k = 0; k < m.window; k++)
       feats[k] = Math.fround(Math.log(h[h.length - m.window + k] / h[h.length - m.window + k - 1]));
     const [f] = m.predictBatch([{ symbol: c.symbol, features: feats }]);
+    // No forecast (a model that could not be trained): no decision, as in the real strategy.
+    if (f === undefined) return { signal: null, fills: [] };
     const now = this.clock.now();
     if (this.qty === 0 && f.q50 > 0) {
       const fee = this.cash * this.fee;
