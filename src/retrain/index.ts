@@ -18,3 +18,4 @@ export * from './rollback-guard.ts';
 export * from './refresh.ts';
 export * from './drift.ts';
 export * from './monitored-model-set.ts';
+export * from './shadow.ts';

@@ -67,7 +67,18 @@ export function modelCall(f: Forecast): Direction | null {
   return null;
 }
 
+/** A resolved forecast with where it came from (for would-be trade ledgers). */
+export interface ResolvedForecast extends ResolvedOutcome {
+  readonly symbol: string;
+  /** Open time of the candle the forecast was made on. */
+  readonly issuedAt: number;
+  readonly entry: number;
+  /** Close of the candle one horizon later. */
+  readonly exit: number;
+}
+
 interface Pending {
+  readonly issuedAt: number;
   readonly target: number;
   readonly price: number;
   readonly q10: number;
@@ -83,6 +94,8 @@ export interface LiveMonitorOptions {
   /** The active version being watched. */
   readonly version: string;
   readonly logger?: Logger;
+  /** Told of every forecast as it resolves (shadow trials keep a would-be trade ledger with it). */
+  readonly onResolved?: (r: ResolvedForecast) => void;
 }
 
 const fmt = (x: number | null, d = 3): string => (x === null ? 'n/a' : x.toFixed(d));
@@ -106,6 +119,7 @@ export class LiveMonitor {
   private readonly horizonMs: number;
   private readonly t: MonitorThresholds;
   private readonly logger: Logger | undefined;
+  private readonly onResolved: ((r: ResolvedForecast) => void) | undefined;
   private ver: string;
   private pending = new Map<string, Pending[]>();
   private resolved: ResolvedOutcome[] = [];
@@ -124,6 +138,7 @@ export class LiveMonitor {
     this.horizonMs = o.horizon * timeframeMs(o.timeframe);
     this.t = o.thresholds;
     this.logger = o.logger;
+    this.onResolved = o.onResolved;
     this.ver = o.version;
   }
 
@@ -154,6 +169,7 @@ export class LiveMonitor {
     }
     const list = this.pending.get(r.symbol) ?? [];
     list.push({
+      issuedAt: r.timestamp,
       target: r.timestamp + this.horizonMs,
       price: r.price,
       q10: r.forecast.q10,
@@ -183,6 +199,7 @@ export class LiveMonitor {
         pushBounded(this.resolved, out, this.t.window);
         if (out.call !== null) pushBounded(this.calls, out, this.t.window);
         done++;
+        this.onResolved?.({ ...out, symbol: c.symbol, issuedAt: p.issuedAt, entry: p.price, exit: c.close });
       }
     }
     if (keep.length > 0) this.pending.set(c.symbol, keep);
