@@ -121,6 +121,7 @@ export class LiveMonitor {
   private readonly logger: Logger | undefined;
   private readonly onResolved: ((r: ResolvedForecast) => void) | undefined;
   private ver: string;
+  private readonly left = new Set<string>();
   private pending = new Map<string, Pending[]>();
   private resolved: ResolvedOutcome[] = [];
   private calls: ResolvedOutcome[] = [];
@@ -148,6 +149,10 @@ export class LiveMonitor {
 
   /** Starts over for a newly active version (after a promotion, a hot swap or a rollback). */
   reset(version: string): void {
+    // Forecasts the left version still serves until the swap reaches every symbol must not pull
+    // the monitor back to it (until the new version's first forecast arrives).
+    if (version !== this.ver) this.left.add(this.ver);
+    this.left.delete(version);
     this.ver = version;
     this.pending = new Map();
     this.resolved = [];
@@ -156,17 +161,24 @@ export class LiveMonitor {
     this.peak = this.equity;
   }
 
-  /** Records a forecast of the active model; a forecast from another version restarts the monitor for it. */
+  /**
+   * Records a forecast of the active model. A forecast from a version not seen before restarts the
+   * monitor for it (a hot swap); one from a version it was just reset away from is ignored until
+   * the new version's first forecast (the swap reaches symbols at the next candle).
+   */
   record(r: ForecastRecord): void {
     if (r.forecast.timeframe !== this.timeframe) return;
     if (!(r.price > 0) || ![r.forecast.q10, r.forecast.q90].every(Number.isFinite)) return;
     if (r.forecast.modelVersion !== this.ver) {
+      if (this.left.has(r.forecast.modelVersion)) return;
       this.logger?.info(
         { timeframe: this.timeframe, from: this.ver, to: r.forecast.modelVersion },
         'live monitor follows the new active version',
       );
       this.reset(r.forecast.modelVersion);
     }
+    // The new version serves now: a later return of an old one is a real swap again.
+    this.left.clear();
     const list = this.pending.get(r.symbol) ?? [];
     list.push({
       issuedAt: r.timestamp,

@@ -249,6 +249,24 @@ describe('live monitor', () => {
     expect(m.check()).toBeUndefined();
   });
 
+  it('after a reset (rollback) late forecasts of the left version are ignored', () => {
+    const m = monitor();
+    m.reset('v0');
+    m.record({ symbol: 'ETH/USDT', timestamp: T0, price: 1, forecast: forecast(-0.1, 0.1, 0.2, 0.2, 'v1') });
+    expect(m.version).toBe('v0');
+    expect(m.figures().pending).toBe(0);
+    m.record({ symbol: 'ETH/USDT', timestamp: T0, price: 1, forecast: forecast(-0.1, 0.1, 0.2, 0.2, 'v0') });
+    expect(m.figures().pending).toBe(1);
+    // Once v0 serves, v1 coming back (promoted again) is followed.
+    m.record({
+      symbol: 'ETH/USDT',
+      timestamp: T0 + H,
+      price: 1,
+      forecast: forecast(-0.1, 0.1, 0.2, 0.2, 'v1'),
+    });
+    expect(m.version).toBe('v1');
+  });
+
   it('degradationReasons is pure over the figures', () => {
     const m = monitor();
     simulate(m, 200, 1, 0.25);
