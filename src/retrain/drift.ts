@@ -1,9 +1,11 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Clock } from '../core/clock.ts';
 import { systemClock } from '../core/clock.ts';
 import { describeError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import type { ModelTimeframe } from '../core/types.ts';
-import { binOf } from '../models/index.ts';
+import { binOf, featureEdgesOf } from '../models/index.ts';
 import type { FeatureEdges } from '../models/index.ts';
 import type { AlertSink } from './alerts.ts';
 
@@ -71,6 +73,22 @@ export interface DriftDetectorOptions {
 const HOUR = 3_600_000;
 
 /**
+ * The training edges saved in a model version directory (its metrics.json), or null when the model
+ * predates them or the file is unreadable (the drift check is then off; loading the model itself
+ * verifies its checksums).
+ */
+export function readFeatureEdges(modelDir: string, logger?: Logger): FeatureEdges | null {
+  const p = join(modelDir, 'metrics.json');
+  if (!existsSync(p)) return null;
+  try {
+    return featureEdgesOf(JSON.parse(readFileSync(p, 'utf8')));
+  } catch (e) {
+    logger?.warn({ file: p, err: describeError(e) }, 'drift check: cannot read the feature edges');
+    return null;
+  }
+}
+
+/**
  * Feature drift of one timeframe: the bins of recent live feature rows against the training
  * deciles saved with the active model. Strong drift asks for an early retrain, at most once per
  * retrain.drift.minHoursBetweenRetrains, with a warning alert.
@@ -135,6 +153,17 @@ export class DriftDetector {
     for (let j = 0; j < w; j++) this.bins[base + j] = binOf(e.edges[j], row[j]);
     this.next = (this.next + 1) % this.o.windowRows;
     this.count = Math.min(this.count + 1, this.o.windowRows);
+  }
+
+  /** A model input window (rows × features, oldest first): its newest row is the live feature row. */
+  observeWindow(window: ArrayLike<number>): void {
+    const e = this.edges;
+    if (!e) return;
+    const w = e.names.length;
+    if (window.length < w || window.length % w !== 0) return this.observe(window);
+    const row: number[] = [];
+    for (let j = window.length - w; j < window.length; j++) row.push(window[j]);
+    this.observe(row);
   }
 
   check(): DriftReport {

@@ -9,7 +9,7 @@ import { readCandles } from '../../src/exchange/index.ts';
 import { computeFeatures } from '../../src/features/index.ts';
 import { featureEdgesOf, fitFeatureEdges, loadArtifact, trainModel } from '../../src/models/index.ts';
 import type { FeatureEdges } from '../../src/models/index.ts';
-import { DriftDetector, psi } from '../../src/retrain/index.ts';
+import { DriftDetector, psi, readFeatureEdges } from '../../src/retrain/index.ts';
 import type { AlertInput, DriftDetectorOptions, DriftReport } from '../../src/retrain/index.ts';
 import { REPO_ROOT } from '../support/cli.ts';
 import { TINY_MODEL } from '../support/tiny-model.ts';
@@ -122,6 +122,20 @@ describe('drift detector', () => {
     expect(d.check()).toMatchObject({ rows: 250, drifted: true });
   });
 
+  it('observeWindow takes the newest row of a model input window', () => {
+    const edges = fitFeatureEdges(NAMES, rows(2000, 1));
+    const a = detector(edges, { windowRows: 100 });
+    const b = detector(edges, { windowRows: 100 });
+    const calm = rows(100, 11);
+    const wild = rows(100, 12, 3);
+    for (let i = 0; i < 100; i++) {
+      a.d.observeWindow(Float32Array.from([...calm[i], ...calm[(i + 1) % 100], ...wild[i]]));
+      b.d.observe(wild[i]);
+    }
+    expect(a.d.check()).toEqual(b.d.check());
+    expect(a.d.check().drifted).toBe(true);
+  });
+
   it('the window rolls: old rows leave it', () => {
     const edges = fitFeatureEdges(NAMES, rows(2000, 1));
     const { d } = detector(edges, { windowRows: 100 });
@@ -210,6 +224,8 @@ describe('edges saved by the training pipeline', () => {
     const art = await loadArtifact(r.modelDir);
     const edges = featureEdgesOf(art.metrics);
     expect(edges).not.toBeNull();
+    expect(readFeatureEdges(r.modelDir)).toEqual(edges);
+    expect(readFeatureEdges(tmp)).toBeNull();
     if (!edges) return;
     expect(edges.names).toEqual(art.model.featureNames);
     expect(edges.rows).toBe(r.samples.train);
