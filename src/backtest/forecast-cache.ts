@@ -58,19 +58,37 @@ export function completeRun(m: FeatureMatrix, cols: readonly number[]): Int32Arr
 }
 
 function fingerprint(features: Float32Array, width: number): number {
-  // FNV-1a over the last row's bits: cheap, and collisions are checked by comparing the row.
+  // FNV-1a over the last row's bits: cheap, and collisions are checked by comparing the window.
   const u = new Uint32Array(features.buffer, features.byteOffset + (features.length - width) * 4, width);
   let h = 2166136261;
   for (let i = 0; i < u.length; i++) h = Math.imul(h ^ u[i], 16777619) >>> 0;
   return h;
 }
 
-/** One precomputed series: the matrix is kept so a hit is verified against the whole window. */
+/** The used columns of a matrix, in the model's order, as one contiguous float32 block: a window is a subarray. */
+function packColumns(m: FeatureMatrix, cols: readonly number[]): Float32Array {
+  const w = m.names.length;
+  const out = new Float32Array(m.length * cols.length);
+  for (let r = 0; r < m.length; r++)
+    for (let c = 0; c < cols.length; c++) out[r * cols.length + c] = m.rows[r * w + cols[c]];
+  return out;
+}
+
+function bytesOf(a: Float32Array): Buffer {
+  return Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+}
+
+/**
+ * One precomputed series. `packed` holds the model's columns of every row, so a hit is verified
+ * by comparing the whole window byte for byte (bit-identical float32 values: a NaN payload or a
+ * −0 that differs only counts as a miss, which runs the model — never a wrong hit).
+ */
 interface SeriesTable {
-  readonly m: FeatureMatrix;
-  readonly cols: readonly number[];
+  readonly packed: Float32Array;
   readonly forecasts: Array<Forecast | undefined>;
   readonly byPrint: Map<number, number[]>;
+  /** Row of the last hit: the next input of a replay is almost always the row after it. */
+  lastHit: number;
 }
 
 export interface CacheStats {
@@ -107,6 +125,8 @@ export class CachedForecaster implements Forecaster {
     batchSize = 1024,
   ): Array<Forecast | undefined> {
     const cols = columnIndex(m.names, this.featureNames, `${symbol} ${this.timeframe} (${this.version})`);
+    const packed = packColumns(m, cols);
+    const width = cols.length;
     const first = m.firstValid + this.window - 1;
     const out: Array<Forecast | undefined> = new Array<Forecast | undefined>(m.length);
     const byPrint = new Map<number, number[]>();
@@ -120,18 +140,18 @@ export class CachedForecaster implements Forecaster {
       const idx = valid.slice(b, b + batchSize);
       const inputs: ForecastInput[] = idx.map((i) => ({
         symbol,
-        features: windowAt(m, cols, i, this.window),
+        features: packed.subarray((i - this.window + 1) * width, (i + 1) * width),
       }));
       const fs = this.inner.predictBatch(inputs);
       for (let k = 0; k < fs.length; k++) {
         out[idx[k]] = fs[k];
-        const h = fingerprint(inputs[k].features, cols.length);
+        const h = fingerprint(inputs[k].features, width);
         const list = byPrint.get(h);
         if (list) list.push(idx[k]);
         else byPrint.set(h, [idx[k]]);
       }
     }
-    this.table.set(symbol, { m, cols, forecasts: out, byPrint });
+    this.table.set(symbol, { packed, forecasts: out, byPrint, lastHit: -2 });
     return out;
   }
 
@@ -139,20 +159,17 @@ export class CachedForecaster implements Forecaster {
     const t = this.table.get(input.symbol);
     const width = this.featureNames.length;
     if (!t || input.features.length !== width * this.window) return undefined;
-    const rows = t.byPrint.get(fingerprint(input.features, width));
-    if (!rows) return undefined;
-    const stride = t.m.names.length;
-    outer: for (const end of rows) {
-      for (let r = 0; r < this.window; r++) {
-        const base = (end - this.window + 1 + r) * stride;
-        for (let c = 0; c < width; c++) {
-          const a = Math.fround(t.m.rows[base + t.cols[c]]);
-          const b = input.features[r * width + c];
-          if (a !== b && !(Number.isNaN(a) && Number.isNaN(b))) continue outer;
-        }
+    const want = bytesOf(input.features);
+    const matches = (end: number): boolean =>
+      end >= this.window - 1 &&
+      t.forecasts[end] !== undefined &&
+      want.equals(bytesOf(t.packed.subarray((end - this.window + 1) * width, (end + 1) * width)));
+    if (matches(t.lastHit + 1)) return t.forecasts[++t.lastHit];
+    for (const end of t.byPrint.get(fingerprint(input.features, width)) ?? [])
+      if (matches(end)) {
+        t.lastHit = end;
+        return t.forecasts[end];
       }
-      return t.forecasts[end];
-    }
     return undefined;
   }
 
