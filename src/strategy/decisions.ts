@@ -31,7 +31,9 @@ export class DecisionRecorder {
     this.recent.push(rec);
     if (this.recent.length > this.keep) this.recent.shift();
     const level = reason.startsWith('trade_') ? 'info' : 'debug';
-    this.log[level]({ decision: reason, symbol, at: new Date(timestamp).toISOString() }, detail);
+    // One call per candle in a replay: skip building the log record when the level is off.
+    if (this.log.isLevelEnabled(level))
+      this.log[level]({ decision: reason, symbol, at: new Date(timestamp).toISOString() }, detail);
   }
 
   /** Moves one already-recorded decision to another reason (the host's risk check overrides a trade). */
