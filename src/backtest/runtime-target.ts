@@ -7,7 +7,7 @@ import { SecretRedactor } from '../core/secrets.ts';
 import type { ClosedCandle, ExchangeId, Signal, Timeframe } from '../core/types.ts';
 import { PaperExecutor, Runtime, StateFile, equityOf } from '../runtime/index.ts';
 import type { RiskManager } from '../strategy/index.ts';
-import type { RuntimePlugin, RuntimeState } from '../runtime/index.ts';
+import type { OrderExecutor, RuntimePlugin, RuntimeState } from '../runtime/index.ts';
 import type { AccountView, FillRecord, ReplayTarget, StepOutcome } from './engine.ts';
 import type { TradeRecord } from './types.ts';
 
@@ -15,7 +15,7 @@ import type { TradeRecord } from './types.ts';
  * The backtest's per-candle step IS the live runtime's: a `Runtime` with the same plugin and the
  * same paper executor, fed by the replay instead of the streams. Only persistence differs — the
  * runtime saves its state after every candle live (crash safety); a replay has nothing to resume,
- * so this store keeps the state in memory.
+ * so this store keeps the state in memory and nothing is serialised.
  */
 class ReplayStateFile extends StateFile {
   override lock(): void {}
@@ -58,14 +58,23 @@ export async function runtimeTarget(o: RuntimeTargetOptions): Promise<RuntimeTar
     name: o.plugin.name,
     onCandle: async (c) => (lastSignal = await o.plugin.onCandle(c)),
     warm: o.plugin.warm ? (c) => o.plugin.warm!(c) : undefined,
-    snapshot: () => o.plugin.snapshot(),
+    // The runtime snapshots plugin and executor after every candle for its state file; a replay
+    // keeps no state file, so those copies (the paper order book grows to 2,000 entries) are skipped.
+    snapshot: () => undefined,
     restore: o.plugin.restore ? (s) => o.plugin.restore?.(s) : undefined,
     dispose: () => o.plugin.dispose(),
     modelVersions: o.plugin.modelVersions ? () => o.plugin.modelVersions?.() ?? {} : undefined,
   };
   // `runtime` is assigned below; the executor reads prices from its state as the live wiring does.
   const ref: { rt?: Runtime } = {};
-  const executor = new PaperExecutor(o.feeRate, o.slippageBps);
+  const paper = new PaperExecutor(o.feeRate, o.slippageBps);
+  const executor: OrderExecutor = {
+    kind: paper.kind,
+    feeRate: paper.feeRate,
+    submit: (r) => paper.submit(r),
+    fetch: (id) => paper.fetch(id),
+    onCandle: (c) => paper.onCandle(c),
+  };
   const runtime = new Runtime({
     exchange: o.exchange,
     executionTimeframe: o.executionTimeframe,
