@@ -250,10 +250,16 @@ export const retrainSchema = obj({
     minHoursBetweenRetrains: num(0, 10_000).default(24),
     /** Recent live feature rows (all symbols of the timeframe pooled) compared with the training deciles; PSI needs half of them. */
     windowRows: int(20, 1_000_000).default(500),
+    /**
+     * Which PSI over the features is compared with psiThreshold: the median (default; on real 1h
+     * BTCUSDT the max is over 0.25 at every month end, driven by volatility features) or the max.
+     */
+    statistic: oneOf(['median', 'max'] as const).default('median'),
   }).default({
     psiThreshold: 0.25,
     minHoursBetweenRetrains: 24,
     windowRows: 500,
+    statistic: 'median',
   }),
   dataQuality: obj({
     minCandles: int(10).default(2000),

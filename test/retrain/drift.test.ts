@@ -51,6 +51,7 @@ function detector(
     psiThreshold: 0.25,
     minHoursBetweenRetrains: 24,
     windowRows: 500,
+    statistic: 'max',
     clock,
     logger: silentLogger(),
     alerts: { raise: (a) => void alerts.push(a), flush: async () => undefined },
@@ -110,6 +111,26 @@ describe('drift detector', () => {
     expect(s.features.find((f) => f.name === 'flag')?.psi).toBeLessThan(0.05); // the flag did not move
   });
 
+  it('the median statistic ignores one drifting feature and fires when most drift', () => {
+    const edges = fitFeatureEdges(NAMES, rows(5000, 1));
+    const one = detector(edges, { statistic: 'median' });
+    for (const r of rows(500, 3, 1)) one.d.observe(r);
+    const rep = one.d.check();
+    expect(rep.statistic).toBe('median');
+    expect(rep.maxPsi).toBeGreaterThan(0.25);
+    expect(rep.medianPsi).toBeLessThan(0.05);
+    expect(rep.drifted).toBe(false);
+    const all = detector(edges, { statistic: 'median' });
+    for (const r of rows(500, 3, 1)) all.d.observe([r[0], r[1] * 0.5, 1]);
+    const a = all.d.check();
+    expect(a.medianPsi).toBeGreaterThan(0.25);
+    expect(a.drifted).toBe(true);
+    all.d.evaluate();
+    expect(all.alerts[0].message).toMatch(
+      /^1h feature drift over the last 500 rows: median PSI \d+\.\d{3} > retrain\.drift\.psiThreshold 0\.25 \(retrain\.drift\.statistic median\); largest /,
+    );
+  });
+
   it('needs half a window of rows; rows of the wrong width or with NaN are ignored', () => {
     const edges = fitFeatureEdges(NAMES, rows(2000, 1));
     const { d } = detector(edges);
@@ -154,7 +175,7 @@ describe('drift detector', () => {
     expect(alerts).toHaveLength(1);
     expect(alerts[0]).toMatchObject({ severity: 'warning', code: 'feature-drift', timeframe: '1h' });
     expect(alerts[0].message).toMatch(
-      /^1h feature drift: PSI g \d\.\d{3}.*retrain\.drift\.psiThreshold 0\.25.*early retrain requested$/,
+      /^1h feature drift .*: max PSI \d\.\d{3} > retrain\.drift\.psiThreshold 0\.25 .*largest g \d\.\d{3}.*early retrain requested$/,
     );
 
     clock.advance(23 * HOUR);
