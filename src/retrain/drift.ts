@@ -251,7 +251,7 @@ export class DriftDetector {
       if (!this.rateLimitAlerted)
         this.o.alerts?.raise({
           severity: 'warning',
-          code: 'feature-drift',
+          code: 'FEATURE_DRIFT',
           timeframe: this.timeframe,
           message: `${what}; early retrain held back until ${new Date(nextAllowedAt).toISOString()} (retrain.drift.minHoursBetweenRetrains ${this.o.minHoursBetweenRetrains})`,
         });
@@ -261,7 +261,7 @@ export class DriftDetector {
     this.noteRetrain(now);
     this.o.alerts?.raise({
       severity: 'warning',
-      code: 'feature-drift',
+      code: 'FEATURE_DRIFT',
       timeframe: this.timeframe,
       message: `${what}; early retrain requested`,
     });

@@ -90,7 +90,7 @@ export class RollbackGuard {
     monitor.reset(r.to);
     alerts.raise({
       severity: 'critical',
-      code: 'model-rolled-back',
+      code: 'MODEL_ROLLED_BACK',
       timeframe: tf,
       message: `${tf} model ${r.from} rolled back to ${r.to}: ${why}. No automatic promotion for ${store.cooldownHours} h (retrain.rollback.cooldownHours).`,
     });
@@ -100,7 +100,7 @@ export class RollbackGuard {
       } catch (e) {
         alerts.raise({
           severity: 'critical',
-          code: 'model-reload-failed',
+          code: 'MODEL_LOAD_FAILED',
           timeframe: tf,
           message: `${tf}: rolled back to ${r.to} on disk, but loading it into the running bot failed: ${describeError(e)}`,
         });
@@ -113,7 +113,7 @@ export class RollbackGuard {
     this.handled.add(key);
     this.o.alerts.raise({
       severity: 'critical',
-      code: 'model-rollback-failed',
+      code: 'MODEL_ROLLBACK_FAILED',
       timeframe: d.timeframe,
       message: `${d.timeframe} model ${d.version} is degraded (${d.reasons.join('; ')}) but the rollback failed: ${error}. It stays active.`,
     });

@@ -292,7 +292,7 @@ export async function finishShadow(
       await setStatus(store, tf, version, ['shadow', 'candidate'], 'rejected', `shadow trial failed: ${why}`);
       alerts.raise({
         severity: 'warning',
-        code: 'shadow-rejected',
+        code: 'SHADOW_REJECTED',
         timeframe: tf,
         message: `${tf} candidate ${version} not promoted after its shadow period (${figures}): ${why}`,
       });
@@ -309,7 +309,7 @@ export async function finishShadow(
     await promoteVersion(store, tf, version, `shadow trial passed: ${figures}`);
     alerts.raise({
       severity: 'info',
-      code: 'shadow-promoted',
+      code: 'SHADOW_PROMOTED',
       timeframe: tf,
       message: `${tf} candidate ${version} promoted after its shadow period (${figures})`,
     });
@@ -317,7 +317,7 @@ export async function finishShadow(
   } catch (e) {
     alerts.raise({
       severity: 'critical',
-      code: 'shadow-finish-failed',
+      code: 'SHADOW_FINISH_FAILED',
       timeframe: tf,
       message: `${tf} candidate ${version}: acting on the shadow verdict (${v.status}) failed: ${describeError(e)}; the active model is unchanged`,
     });

@@ -173,7 +173,7 @@ describe('drift detector', () => {
     expect(d.evaluate().action).toBe('retrain-requested');
     expect(requests).toHaveLength(1);
     expect(alerts).toHaveLength(1);
-    expect(alerts[0]).toMatchObject({ severity: 'warning', code: 'feature-drift', timeframe: '1h' });
+    expect(alerts[0]).toMatchObject({ severity: 'warning', code: 'FEATURE_DRIFT', timeframe: '1h' });
     expect(alerts[0].message).toMatch(
       /^1h feature drift .*: max PSI \d\.\d{3} > retrain\.drift\.psiThreshold 0\.25 .*largest g \d\.\d{3}.*early retrain requested$/,
     );

@@ -116,7 +116,7 @@ describe('rollback guard', () => {
     expect(activeVersion(reg, '1h')?.version).toBe('v1');
     expect(reg.cooldownUntil['1h']).toBe(new Date(clock.now() + 24 * H).toISOString());
     expect(reg.alerts).toHaveLength(1);
-    expect(reg.alerts[0]).toMatchObject({ severity: 'critical', code: 'model-rolled-back', timeframe: '1h' });
+    expect(reg.alerts[0]).toMatchObject({ severity: 'critical', code: 'MODEL_ROLLED_BACK', timeframe: '1h' });
     expect(reg.alerts[0].message).toMatch(
       /^1h model v2 rolled back to v1: hit rate .*retrain\.rollback\.cooldownHours/,
     );
@@ -143,7 +143,7 @@ describe('rollback guard', () => {
     expect(sink.raised).toHaveLength(1);
     expect(sink.raised[0]).toMatchObject({
       severity: 'critical',
-      code: 'model-rollback-failed',
+      code: 'MODEL_ROLLBACK_FAILED',
       timeframe: '5m',
     });
     expect(sink.raised[0].message).toContain('maxDrawdownSincePromotion');

@@ -251,7 +251,7 @@ describe('shadow verdict on the registry', () => {
     const reg = readRegistry(ctx.registryPath);
     expect(activeVersion(reg, '1h')?.version).toBe('cand');
     expect(findVersion(reg, '1h', 'live')?.status).toBe('retired');
-    expect(sink.raised).toEqual([expect.objectContaining({ severity: 'info', code: 'shadow-promoted' })]);
+    expect(sink.raised).toEqual([expect.objectContaining({ severity: 'info', code: 'SHADOW_PROMOTED' })]);
   });
 
   it('a failed trial rejects the candidate with its reasons; the active model stays', async () => {
@@ -266,7 +266,7 @@ describe('shadow verdict on the registry', () => {
       'shadow trial failed: hit rate 0.4 trails …',
     );
     expect(readActivePointer(ctx.modelsDir, '1h')).toBe('live');
-    expect(sink.raised[0]).toMatchObject({ severity: 'warning', code: 'shadow-rejected', timeframe: '1h' });
+    expect(sink.raised[0]).toMatchObject({ severity: 'warning', code: 'SHADOW_REJECTED', timeframe: '1h' });
   });
 
   it('a passed trial waits out a rollback cool-down; an unknown version is an alert, not a throw', async () => {
@@ -296,7 +296,7 @@ describe('shadow verdict on the registry', () => {
       ),
     );
     expect(await finishShadow(ctx, sink, 'ghost', verdict('passed'))).toBe('error');
-    expect(sink.raised.at(-1)).toMatchObject({ severity: 'critical', code: 'shadow-finish-failed' });
+    expect(sink.raised.at(-1)).toMatchObject({ severity: 'critical', code: 'SHADOW_FINISH_FAILED' });
     expect(readActivePointer(ctx.modelsDir, '1h')).toBe('cand');
   });
 });
