@@ -8,8 +8,9 @@ import {
   pointPrivateApi,
   seriesId,
 } from '../../src/exchange/index.ts';
+import type { CcxtExchange } from '../../src/exchange/index.ts';
 import { Runtime, StateFile, liveExecutor } from '../../src/runtime/index.ts';
-import type { RuntimePlugin } from '../../src/runtime/index.ts';
+import type { OrderExecutor, RuntimePlugin } from '../../src/runtime/index.ts';
 import type { SimServer } from '../../src/simulator/index.ts';
 import { simUrls } from '../../src/simulator/index.ts';
 import { fixtureCandles } from '../simulator/helpers.ts';
@@ -61,7 +62,8 @@ export class RuleStrategy implements RuntimePlugin {
     return s;
   }
   snapshot(): unknown {
-    return Object.fromEntries(this.closes);
+    // Copies: a snapshot must not change when the strategy's memory does.
+    return Object.fromEntries([...this.closes].map(([k, v]) => [k, [...v]]));
   }
   restore(state: unknown): void {
     this.closes = new Map(Object.entries(state as Record<string, number[]>));
@@ -94,29 +96,7 @@ export async function startRuntimeAt(
   logger: Logger = silentLogger(),
   subscribed: () => boolean = () => true,
 ): Promise<RuntimeRun> {
-  const redactor = new SecretRedactor([]);
-  const ex = await createCcxtExchange({
-    exchange: 'binance',
-    market: 'spot',
-    urls,
-    rateLimit: false,
-    timeoutMs: 2000,
-    logger,
-    credentials: { apiKey: 'test-key-not-secret', secret: 'test-secret-not-secret' },
-  });
-  pointPrivateApi(ex, 'binance', urls.rest);
-  const broker = new CcxtBroker({ exchange: ex, exchangeId: 'binance', logger, redactor, queryDelayMs: 20 });
-  const strategy = new RuleStrategy();
-  const runtime = new Runtime({
-    exchange: 'binance',
-    executionTimeframe: '5m',
-    plugin: strategy,
-    executor: liveExecutor(broker, FEE),
-    store: new StateFile(stateDir, redactor),
-    clock,
-    logger,
-    startingCash: 100_000,
-  });
+  const { runtime, strategy, ex } = await brokerRuntime(urls, clock, stateDir, logger);
   await runtime.start();
   const stream = new CandleStream({
     exchange: 'binance',
@@ -141,6 +121,44 @@ export async function startRuntimeAt(
       await runtime.stop();
     },
   };
+}
+
+/**
+ * The runtime with the rule strategy and the live CcxtBroker on the simulator's order endpoints,
+ * not started and with no stream (the caller feeds candles). `wrap` sees the executor first (the
+ * crash tests stop a "process" around an order there).
+ */
+export async function brokerRuntime(
+  urls: { rest: string; ws: string },
+  clock: Clock,
+  stateDir: string,
+  logger: Logger = silentLogger(),
+  wrap: (e: OrderExecutor) => OrderExecutor = (e) => e,
+): Promise<{ runtime: Runtime; strategy: RuleStrategy; ex: CcxtExchange }> {
+  const redactor = new SecretRedactor([]);
+  const ex = await createCcxtExchange({
+    exchange: 'binance',
+    market: 'spot',
+    urls,
+    rateLimit: false,
+    timeoutMs: 2000,
+    logger,
+    credentials: { apiKey: 'test-key-not-secret', secret: 'test-secret-not-secret' },
+  });
+  pointPrivateApi(ex, 'binance', urls.rest);
+  const broker = new CcxtBroker({ exchange: ex, exchangeId: 'binance', logger, redactor, queryDelayMs: 20 });
+  const strategy = new RuleStrategy();
+  const runtime = new Runtime({
+    exchange: 'binance',
+    executionTimeframe: '5m',
+    plugin: strategy,
+    executor: wrap(liveExecutor(broker, FEE)),
+    store: new StateFile(stateDir, redactor),
+    clock,
+    logger,
+    startingCash: 100_000,
+  });
+  return { runtime, strategy, ex };
 }
 
 /** Open time of the newest candle the simulator has closed. */

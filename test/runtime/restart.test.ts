@@ -4,17 +4,30 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import type { ClosedCandle } from '../../src/core/index.ts';
 import { seriesId } from '../../src/exchange/index.ts';
-import type { RuntimeState } from '../../src/runtime/index.ts';
-import { startSimExchange } from '../../src/simulator/index.ts';
+import type { OrderExecutor, RuntimeState } from '../../src/runtime/index.ts';
+import { simUrls, startSimExchange } from '../../src/simulator/index.ts';
 import type { SimServer } from '../../src/simulator/index.ts';
 import { installBinanceOrders } from '../../src/simulator/orders-binance.ts';
 import type { SimAccount } from '../../src/simulator/orders-binance.ts';
 import { START, waitFor } from '../simulator/helpers.ts';
-import { FEE, SYMBOLS, lastClosed, processedAll, runtimeSeries, startRuntime } from './harness.ts';
+import {
+  FEE,
+  SYMBOLS,
+  brokerRuntime,
+  lastClosed,
+  processedAll,
+  runtimeSeries,
+  startRuntime,
+} from './harness.ts';
 
 const STEPS = Number(process.env.QG_STEPS ?? 60);
 const KILLS = Number(process.env.QG_KILLS ?? 10);
+const t00 = Date.now();
+const debug = (s: string) => {
+  if (process.env.QG_DEBUG) process.stderr.write(`${Date.now() - t00} ms: ${s}\n`);
+};
 const dirs: string[] = [];
 const tempDir = () => {
   const d = mkdtempSync(join(tmpdir(), 'qg-restart-'));
@@ -81,6 +94,17 @@ function seeded(seed: number): () => number {
 
 describe('restart after SIGKILL', () => {
   it(`kill -9 the runtime ${KILLS} times at random points: same positions and balances, no order twice`, async () => {
+    const { sim, acct } = await newSim();
+    const dir = tempDir();
+    // Two processes past their imports (seconds of ccxt on a busy box) wait for each start, so
+    // kills a few steps apart do not wait for an import; the first imports during the reference.
+    const pool = [standby(sim.port, dir), standby(sim.port, dir)];
+    const startNext = (): ChildProcess => {
+      const s = pool.shift()!;
+      pool.push(standby(sim.port, dir));
+      return s.go();
+    };
+
     // Reference: the same steps, uninterrupted, in this process.
     const ref = await newSim();
     const run = await startRuntime(ref.sim, tempDir());
@@ -90,15 +114,13 @@ describe('restart after SIGKILL', () => {
       await run.runtime.idle();
     }
     await run.stop();
+    debug('reference done');
     const refState = run.runtime.snapshot;
 
-    const { sim, acct } = await newSim();
-    const dir = tempDir();
     const rnd = seeded(20_260_801);
     const killAt = new Set<number>();
     while (killAt.size < KILLS) killAt.add(1 + Math.floor(rnd() * (STEPS - 2)));
-    let child = standby(sim.port, dir).go();
-    let next = standby(sim.port, dir);
+    let child = startNext();
     let kills = 0;
     try {
       for (let i = 0; i < STEPS; i++) {
@@ -107,13 +129,15 @@ describe('restart after SIGKILL', () => {
         if (killAt.has(i)) {
           // Somewhere inside the processing of this step: before, during or after the order.
           await new Promise((r) => setTimeout(r, Math.floor(rnd() * 40)));
+          const t0 = Date.now();
           child.kill('SIGKILL');
           await new Promise((r) => child.once('exit', r));
           kills++;
           await waitFor(() => !subscribed(sim), 5_000, 'old connection gone');
-          child = next.go();
-          next = standby(sim.port, dir);
+          const t1 = Date.now();
+          child = startNext();
           await waitFor(() => subscribed(sim), 90_000, `restarted child subscribed (step ${i})`);
+          debug(`kill at step ${i}: gone ${t1 - t0} ms, subscribed ${Date.now() - t1} ms`);
         }
         await waitFor(
           () => {
@@ -128,11 +152,11 @@ describe('restart after SIGKILL', () => {
           30_000,
           `step ${i} processed by the child`,
         );
-        if (process.env.QG_DEBUG) process.stderr.write(`step ${i} ${Date.now() % 100000}\n`);
+        debug(`step ${i} done`);
       }
     } finally {
       child.kill('SIGTERM');
-      next.child.kill('SIGTERM');
+      for (const s of pool) s.child.kill('SIGTERM');
       await ref.sim.close();
     }
     await new Promise((r) => setTimeout(r, 200));
@@ -158,4 +182,97 @@ describe('restart after SIGKILL', () => {
     expect(st.realizedPnl).toBeCloseTo(refState.realizedPnl, 6);
     expect(st.trades.length).toBe(refState.trades.length);
   }, 280_000);
+});
+
+/** Where the "process" dies: just before the n-th order request, or just after its answer. */
+interface CrashPoint {
+  readonly order: number;
+  readonly when: 'before' | 'after';
+}
+
+/** Stops answering (the process is gone) at the crash point; `died` resolves then. */
+function crashAt(p: CrashPoint, died: () => void): (e: OrderExecutor) => OrderExecutor {
+  return (e) => {
+    let n = 0;
+    const never = () => new Promise<never>(() => undefined);
+    return {
+      ...e,
+      submit: async (req) => {
+        n++;
+        if (n === p.order && p.when === 'before') return (died(), never());
+        const r = await e.submit(req);
+        if (n === p.order && p.when === 'after') return (died(), never());
+        return r;
+      },
+    };
+  };
+}
+
+const series = runtimeSeries();
+const closed = (symbol: string, t: number): ClosedCandle => {
+  const c = series.find((s) => s.symbol === symbol)!.candles.find((k) => k.timestamp === t)!;
+  return { ...c, exchange: 'binance', symbol, timeframe: '5m' };
+};
+/** What the stream delivers at a start: the last `n` closed candles of every symbol as warm-up. */
+const history = (t: number, n: number): ClosedCandle[] =>
+  SYMBOLS.flatMap((s) => Array.from({ length: n }, (_, i) => closed(s, t - (n - 1 - i) * 300_000)));
+
+/** Steps the simulator and feeds each closed candle straight to the runtime; one optional crash. */
+async function feedRun(steps: number, crash?: CrashPoint) {
+  const { sim, acct } = await newSim();
+  const dir = tempDir();
+  let crashed = false;
+  let died: () => void = () => undefined;
+  const death = new Promise<void>((r) => (died = r));
+  const urls = simUrls(sim, 'binance');
+  let { runtime } = await brokerRuntime(urls, sim.clock, dir, undefined, (e) =>
+    crash ? crashAt(crash, () => died())(e) : e,
+  );
+  await runtime.start();
+  try {
+    for (const c of history(lastClosed(sim), 10)) await runtime.onCandle(c, { warmup: true });
+    for (let i = 0; i < steps; i++) {
+      sim.advance();
+      const t = lastClosed(sim);
+      for (const s of SYMBOLS) {
+        const done = runtime.onCandle(closed(s, t)).then(() => false);
+        if (!(await Promise.race(crashed ? [done] : [done, death.then(() => true)]))) continue;
+        // The process died inside this candle: a new one starts on the same state directory
+        // and the stream warms it up with the recent candles, this one included.
+        crashed = true;
+        ({ runtime } = await brokerRuntime(urls, sim.clock, dir));
+        await runtime.start();
+        for (const h of history(t, 10)) await runtime.onCandle(h, { warmup: true });
+      }
+    }
+    await runtime.stop();
+    return { acct, state: runtime.snapshot, crashed };
+  } finally {
+    await sim.close();
+  }
+}
+
+describe('crash just before or just after an order reached the exchange', () => {
+  // Deterministic points around the first orders (the SIGKILL test above hits them by chance):
+  // two orders in one candle (exit + re-entry), an entry whose own candle touches its stop.
+  const STEPS_AROUND = 24;
+  const points: CrashPoint[] = [
+    { order: 1, when: 'before' },
+    ...Array.from({ length: 8 }, (_, i) => ({ order: i + 1, when: 'after' as const })),
+  ];
+  it(`${points.length} crash points: the restarted run's trades and balances equal the uninterrupted run's`, async () => {
+    const ref = await feedRun(STEPS_AROUND);
+    expect(ref.acct.orders.length).toBeGreaterThanOrEqual(8);
+    for (const point of points) {
+      const run = await feedRun(STEPS_AROUND, point);
+      const what = `crash ${point.when} order ${point.order}`;
+      expect(run.crashed, what).toBe(true);
+      expect(run.acct.createRequests, `${what}: no order sent twice`).toBe(run.acct.orders.length);
+      expect(tradeLines(run.state), what).toEqual(tradeLines(ref.state));
+      expect(run.state.cash, what).toBeCloseTo(ref.state.cash, 6);
+      expect(run.state.positions, what).toEqual(ref.state.positions);
+      for (const asset of ['USDT', 'BTC', 'ETH', 'SOL'])
+        expect(run.acct.balance(asset).free, what).toBeCloseTo(ref.acct.balance(asset).free, 9);
+    }
+  }, 120_000);
 });
