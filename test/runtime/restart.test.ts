@@ -93,95 +93,99 @@ function seeded(seed: number): () => number {
 }
 
 describe('restart after SIGKILL', () => {
-  it(`kill -9 the runtime ${KILLS} times at random points: same positions and balances, no order twice`, async () => {
-    const { sim, acct } = await newSim();
-    const dir = tempDir();
-    // Two processes past their imports (seconds of ccxt on a busy box) wait for each start, so
-    // kills a few steps apart do not wait for an import; the first imports during the reference.
-    const pool = [standby(sim.port, dir), standby(sim.port, dir)];
-    const startNext = (): ChildProcess => {
-      const s = pool.shift()!;
-      pool.push(standby(sim.port, dir));
-      return s.go();
-    };
+  it(
+    `kill -9 the runtime ${KILLS} times at random points: same positions and balances, no order twice`,
+    async () => {
+      const { sim, acct } = await newSim();
+      const dir = tempDir();
+      // Two processes past their imports (seconds of ccxt on a busy box) wait for each start, so
+      // kills a few steps apart do not wait for an import; the first imports during the reference.
+      const pool = [standby(sim.port, dir), standby(sim.port, dir)];
+      const startNext = (): ChildProcess => {
+        const s = pool.shift()!;
+        pool.push(standby(sim.port, dir));
+        return s.go();
+      };
 
-    // Reference: the same steps, uninterrupted, in this process.
-    const ref = await newSim();
-    const run = await startRuntime(ref.sim, tempDir());
-    for (let i = 0; i < STEPS; i++) {
-      ref.sim.advance();
-      await waitFor(() => processedAll(run, lastClosed(ref.sim)), 10_000, `reference step ${i}`);
-      await run.runtime.idle();
-    }
-    await run.stop();
-    debug('reference done');
-    const refState = run.runtime.snapshot;
-
-    const rnd = seeded(20_260_801);
-    const killAt = new Set<number>();
-    while (killAt.size < KILLS) killAt.add(1 + Math.floor(rnd() * (STEPS - 2)));
-    let child = startNext();
-    let kills = 0;
-    try {
+      // Reference: the same steps, uninterrupted, in this process.
+      const ref = await newSim();
+      const run = await startRuntime(ref.sim, tempDir());
       for (let i = 0; i < STEPS; i++) {
-        await waitFor(() => subscribed(sim), 90_000, `child subscribed (step ${i})`);
-        sim.advance();
-        if (killAt.has(i)) {
-          // Somewhere inside the processing of this step: before, during or after the order.
-          await new Promise((r) => setTimeout(r, Math.floor(rnd() * 40)));
-          const t0 = Date.now();
-          child.kill('SIGKILL');
-          await new Promise((r) => child.once('exit', r));
-          kills++;
-          await waitFor(() => !subscribed(sim), 5_000, 'old connection gone');
-          const t1 = Date.now();
-          child = startNext();
-          await waitFor(() => subscribed(sim), 90_000, `restarted child subscribed (step ${i})`);
-          debug(`kill at step ${i}: gone ${t1 - t0} ms, subscribed ${Date.now() - t1} ms`);
-        }
-        await waitFor(
-          () => {
-            const st = readState(dir);
-            return (
-              st !== undefined &&
-              st.pending.length === 0 &&
-              (st.inFlight ?? []).length === 0 &&
-              processedAll({ runtime: { snapshot: st } as never }, lastClosed(sim))
-            );
-          },
-          30_000,
-          `step ${i} processed by the child`,
-        );
-        debug(`step ${i} done`);
+        ref.sim.advance();
+        await waitFor(() => processedAll(run, lastClosed(ref.sim)), 10_000, `reference step ${i}`);
+        await run.runtime.idle();
       }
-    } finally {
-      child.kill('SIGTERM');
-      for (const s of pool) s.child.kill('SIGTERM');
-      await ref.sim.close();
-    }
-    await new Promise((r) => setTimeout(r, 200));
-    await sim.close();
-    const st = readState(dir)!;
-    expect(kills).toBe(KILLS);
-    // No order sent twice: every create request that reached the exchange booked a distinct order.
-    const ids = acct.orders.map((o) => o.clientOrderId);
-    expect(new Set(ids).size).toBe(ids.length);
-    expect(acct.createRequests).toBe(acct.orders.length);
-    expect(acct.orders.length).toBe(ref.acct.orders.length);
-    // The same trades (the first difference is the most useful failure message).
-    expect(tradeLines(st)).toEqual(tradeLines(refState));
-    // Same positions and balances as the uninterrupted run.
-    for (const asset of ['USDT', 'BTC', 'ETH', 'SOL'])
-      expect(acct.balance(asset).free).toBeCloseTo(ref.acct.balance(asset).free, 9);
-    for (const s of SYMBOLS) {
-      expect(st.positions[s]?.qty ?? 0).toBeCloseTo(refState.positions[s]?.qty ?? 0, 12);
-      const id = seriesId({ exchange: 'binance', symbol: s, timeframe: '5m' });
-      expect(st.lastProcessed[id]).toBe(refState.lastProcessed[id]);
-    }
-    expect(st.cash).toBeCloseTo(refState.cash, 6);
-    expect(st.realizedPnl).toBeCloseTo(refState.realizedPnl, 6);
-    expect(st.trades.length).toBe(refState.trades.length);
-  }, 280_000);
+      await run.stop();
+      debug('reference done');
+      const refState = run.runtime.snapshot;
+
+      const rnd = seeded(20_260_801);
+      const killAt = new Set<number>();
+      while (killAt.size < KILLS) killAt.add(1 + Math.floor(rnd() * (STEPS - 2)));
+      let child = startNext();
+      let kills = 0;
+      try {
+        for (let i = 0; i < STEPS; i++) {
+          await waitFor(() => subscribed(sim), 90_000, `child subscribed (step ${i})`);
+          sim.advance();
+          if (killAt.has(i)) {
+            // Somewhere inside the processing of this step: before, during or after the order.
+            await new Promise((r) => setTimeout(r, Math.floor(rnd() * 40)));
+            const t0 = Date.now();
+            child.kill('SIGKILL');
+            await new Promise((r) => child.once('exit', r));
+            kills++;
+            await waitFor(() => !subscribed(sim), 5_000, 'old connection gone');
+            const t1 = Date.now();
+            child = startNext();
+            await waitFor(() => subscribed(sim), 90_000, `restarted child subscribed (step ${i})`);
+            debug(`kill at step ${i}: gone ${t1 - t0} ms, subscribed ${Date.now() - t1} ms`);
+          }
+          await waitFor(
+            () => {
+              const st = readState(dir);
+              return (
+                st !== undefined &&
+                st.pending.length === 0 &&
+                (st.inFlight ?? []).length === 0 &&
+                processedAll({ runtime: { snapshot: st } as never }, lastClosed(sim))
+              );
+            },
+            30_000,
+            `step ${i} processed by the child`,
+          );
+          debug(`step ${i} done`);
+        }
+      } finally {
+        child.kill('SIGTERM');
+        for (const s of pool) s.child.kill('SIGTERM');
+        await ref.sim.close();
+      }
+      await new Promise((r) => setTimeout(r, 200));
+      await sim.close();
+      const st = readState(dir)!;
+      expect(kills).toBe(KILLS);
+      // No order sent twice: every create request that reached the exchange booked a distinct order.
+      const ids = acct.orders.map((o) => o.clientOrderId);
+      expect(new Set(ids).size).toBe(ids.length);
+      expect(acct.createRequests).toBe(acct.orders.length);
+      expect(acct.orders.length).toBe(ref.acct.orders.length);
+      // The same trades (the first difference is the most useful failure message).
+      expect(tradeLines(st)).toEqual(tradeLines(refState));
+      // Same positions and balances as the uninterrupted run.
+      for (const asset of ['USDT', 'BTC', 'ETH', 'SOL'])
+        expect(acct.balance(asset).free).toBeCloseTo(ref.acct.balance(asset).free, 9);
+      for (const s of SYMBOLS) {
+        expect(st.positions[s]?.qty ?? 0).toBeCloseTo(refState.positions[s]?.qty ?? 0, 12);
+        const id = seriesId({ exchange: 'binance', symbol: s, timeframe: '5m' });
+        expect(st.lastProcessed[id]).toBe(refState.lastProcessed[id]);
+      }
+      expect(st.cash).toBeCloseTo(refState.cash, 6);
+      expect(st.realizedPnl).toBeCloseTo(refState.realizedPnl, 6);
+      expect(st.trades.length).toBe(refState.trades.length);
+    },
+    120_000 + KILLS * 16_000,
+  ); // each restart imports ccxt in a fresh process: seconds on a busy box
 });
 
 /** Where the "process" dies: just before the n-th order request, or just after its answer. */
