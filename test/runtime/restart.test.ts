@@ -184,8 +184,9 @@ describe('restart after SIGKILL', () => {
       expect(st.realizedPnl).toBeCloseTo(refState.realizedPnl, 6);
       expect(st.trades.length).toBe(refState.trades.length);
     },
+    // Each restart is a fresh process importing ccxt: seconds on a busy box.
     120_000 + KILLS * 16_000,
-  ); // each restart imports ccxt in a fresh process: seconds on a busy box
+  );
 });
 
 /** Where the "process" dies: just before the n-th order request, or just after its answer. */
