@@ -43,6 +43,7 @@ export interface ClosedPrice {
 export interface MonitorFigures extends CallFigures {
   readonly timeframe: ModelTimeframe;
   readonly version: string;
+  /** Over forecasts a full horizon apart per symbol (non-overlapping outcomes), at most `window`. */
   readonly exceedance: ExceedanceFigures;
   readonly pending: number;
   /** Forecasts dropped because the candle at their horizon never arrived (a gap). */
@@ -123,7 +124,10 @@ export class LiveMonitor {
   private ver: string;
   private readonly left = new Set<string>();
   private pending = new Map<string, Pending[]>();
+  /** Non-overlapping outcomes only (see observe): the binomial test assumes independent trials. */
   private resolved: ResolvedOutcome[] = [];
+  /** Per symbol, the issue time of the last outcome that entered `resolved`. */
+  private lastCounted = new Map<string, number>();
   private calls: ResolvedOutcome[] = [];
   private expired = 0;
   private equity: number | null = null;
@@ -156,6 +160,7 @@ export class LiveMonitor {
     this.ver = version;
     this.pending = new Map();
     this.resolved = [];
+    this.lastCounted = new Map();
     this.calls = [];
     this.expired = 0;
     this.peak = this.equity;
@@ -208,7 +213,14 @@ export class LiveMonitor {
           realised: Math.log(c.close / p.price),
           call: p.call,
         };
-        pushBounded(this.resolved, out, this.t.window);
+        // Forecasts issued less than one horizon apart share most of their forward return, so
+        // their misses come in runs; counting them all would make the binomial p-value far too
+        // small (false rollbacks). Only outcomes a full horizon apart per symbol enter the test.
+        const prev = this.lastCounted.get(c.symbol);
+        if (prev === undefined || p.issuedAt >= prev + this.horizonMs) {
+          pushBounded(this.resolved, out, this.t.window);
+          this.lastCounted.set(c.symbol, p.issuedAt);
+        }
         if (out.call !== null) pushBounded(this.calls, out, this.t.window);
         done++;
         this.onResolved?.({ ...out, symbol: c.symbol, issuedAt: p.issuedAt, entry: p.price, exit: c.close });
@@ -277,7 +289,7 @@ export function degradationReasons(f: MonitorFigures, t: MonitorThresholds): str
     ] as const)
       if (p < t.exceedancePValue)
         out.push(
-          `${name} exceeded ${k} of ${e.n} times (${pct(k / e.n)}, nominal 10 %): binomial p = ${p.toExponential(2)} < retrain.rollback.exceedancePValue ${t.exceedancePValue}`,
+          `${name} exceeded by ${k} of ${e.n} non-overlapping outcomes (${pct(k / e.n)}, nominal 10 %): binomial p = ${p.toExponential(2)} < retrain.rollback.exceedancePValue ${t.exceedancePValue}`,
         );
   }
   if (f.drawdownSincePromotion > t.maxDrawdownSincePromotion)

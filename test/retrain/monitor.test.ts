@@ -66,12 +66,12 @@ function bruteTail(k: number, n: number, p: number): number {
  * `band` scales the quantile band relative to the true volatility (1 = calibrated); `accuracy` is
  * how often the call matches the sign of the coming return.
  */
-function simulate(m: LiveMonitor, n: number, band: number, accuracy: number, seed = 7): void {
+function simulate(m: LiveMonitor, n: number, band: number, accuracy: number, seed = 7, start = T0): void {
   const r = rng(seed);
   const sigma = 0.01;
   const z90 = 1.2815515655446004;
   let price = 100;
-  let t = T0;
+  let t = start;
   let next = gaussian(r) * sigma;
   m.observe({ symbol: 'BTC/USDT', timeframe: '1h', timestamp: t, close: price });
   for (let i = 0; i < n; i++) {
@@ -171,6 +171,28 @@ describe('live monitor', () => {
     expect(m.figures().exceedance.n).toBe(0);
   });
 
+  it('overlapping horizons: only outcomes a horizon apart enter the binomial test, so a calibrated model is not rolled back', () => {
+    const h = 12;
+    const sigma = 0.002;
+    const band = 1.2815515655446004 * sigma * Math.sqrt(h);
+    let alarms = 0;
+    for (let seed = 1; seed <= 40; seed++) {
+      const m = monitor({ minSamples: 50 }, h);
+      const r = rng(seed);
+      let price = 100;
+      for (let i = 0; i < 3000; i++) {
+        const t = T0 + i * H;
+        m.observe({ symbol: 'S', timeframe: '1h', timestamp: t, close: price });
+        m.record({ symbol: 'S', timestamp: t, price, forecast: forecast(-band, band), call: null });
+        price *= Math.exp(gaussian(r) * sigma);
+      }
+      expect(m.figures().exceedance.n).toBe(200);
+      if (m.check() !== undefined) alarms++;
+    }
+    // Two one-sided tests at p < 0.001 over 40 runs: an alarm would be a real surprise.
+    expect(alarms).toBe(0);
+  });
+
   it('a calibrated model with a 60 % hit rate passes', () => {
     const m = monitor();
     simulate(m, 400, 1, 0.6);
@@ -190,7 +212,7 @@ describe('live monitor', () => {
     expect(d?.version).toBe('v1');
     const q90 = d?.reasons.find((r) => r.startsWith('q90'));
     expect(q90).toMatch(
-      /q90 exceeded \d+ of 200 times \(\d+\.\d %, nominal 10 %\): binomial p = .* < retrain\.rollback\.exceedancePValue 0\.001/,
+      /q90 exceeded by \d+ of 200 non-overlapping outcomes \(\d+\.\d %, nominal 10 %\): binomial p = .* < retrain\.rollback\.exceedancePValue 0\.001/,
     );
     expect(d?.reasons.some((r) => r.startsWith('q10'))).toBe(true);
     expect(d?.reasons.some((r) => r.includes('minHitRate'))).toBe(false);
@@ -220,7 +242,7 @@ describe('live monitor', () => {
     expect(m.figures().calls).toBe(49);
     expect(m.figures().hitRate).toBe(0);
     expect(m.check()).toBeUndefined();
-    simulate(m, 1, 0.01, 0, 99);
+    simulate(m, 1, 0.01, 0, 99, T0 + 100 * H);
     expect(m.check()?.reasons.length).toBeGreaterThanOrEqual(2);
   });
 
