@@ -6,7 +6,7 @@
  * Writes bench/results/backtest.json.
  */
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createBacktestDeps, runBacktest, strategyTarget } from '../src/backtest/index.ts';
 import type { ModelMap } from '../src/backtest/index.ts';
@@ -79,6 +79,8 @@ try {
     trades: r.metrics.trades,
     cacheMisses: misses,
     targets: { endToEnd: 20_000, precomputed: 200_000 },
+    // Throughput on a shared 2-core box depends on what else runs: record the 1-minute load.
+    loadAverage1m: loadavg()[0],
   };
   mkdirSync(new URL('./results', import.meta.url), { recursive: true });
   writeFileSync(new URL('./results/backtest.json', import.meta.url), `${JSON.stringify(result, null, 2)}\n`);
