@@ -43,7 +43,7 @@ export interface ClosedPrice {
 export interface MonitorFigures extends CallFigures {
   readonly timeframe: ModelTimeframe;
   readonly version: string;
-  /** Over forecasts a full horizon apart per symbol (non-overlapping outcomes), at most `window`. */
+  /** Over forecasts a full horizon apart per symbol (non-overlapping outcomes), at most `window`; so are the call figures. */
   readonly exceedance: ExceedanceFigures;
   readonly pending: number;
   /** Forecasts dropped because the candle at their horizon never arrived (a gap). */
@@ -128,6 +128,7 @@ export class LiveMonitor {
   private resolved: ResolvedOutcome[] = [];
   /** Per symbol, the issue time of the last outcome that entered `resolved`. */
   private lastCounted = new Map<string, number>();
+  private lastCalled = new Map<string, number>();
   private calls: ResolvedOutcome[] = [];
   private expired = 0;
   private equity: number | null = null;
@@ -161,6 +162,7 @@ export class LiveMonitor {
     this.pending = new Map();
     this.resolved = [];
     this.lastCounted = new Map();
+    this.lastCalled = new Map();
     this.calls = [];
     this.expired = 0;
     this.peak = this.equity;
@@ -214,14 +216,13 @@ export class LiveMonitor {
           call: p.call,
         };
         // Forecasts issued less than one horizon apart share most of their forward return, so
-        // their misses come in runs; counting them all would make the binomial p-value far too
-        // small (false rollbacks). Only outcomes a full horizon apart per symbol enter the test.
-        const prev = this.lastCounted.get(c.symbol);
-        if (prev === undefined || p.issuedAt >= prev + this.horizonMs) {
+        // their misses and hits come in runs; counting them all would make the binomial p-value
+        // far too small and the hit rate far noisier than its count suggests (false rollbacks).
+        // Only outcomes (and calls) a full horizon apart per symbol are counted.
+        if (this.spaced(this.lastCounted, c.symbol, p.issuedAt))
           pushBounded(this.resolved, out, this.t.window);
-          this.lastCounted.set(c.symbol, p.issuedAt);
-        }
-        if (out.call !== null) pushBounded(this.calls, out, this.t.window);
+        if (out.call !== null && this.spaced(this.lastCalled, c.symbol, p.issuedAt))
+          pushBounded(this.calls, out, this.t.window);
         done++;
         this.onResolved?.({ ...out, symbol: c.symbol, issuedAt: p.issuedAt, entry: p.price, exit: c.close });
       }
@@ -229,6 +230,14 @@ export class LiveMonitor {
     if (keep.length > 0) this.pending.set(c.symbol, keep);
     else this.pending.delete(c.symbol);
     return done;
+  }
+
+  /** True (and remembered) when `issuedAt` is at least one horizon after the last counted for `symbol`. */
+  private spaced(last: Map<string, number>, symbol: string, issuedAt: number): boolean {
+    const prev = last.get(symbol);
+    if (prev !== undefined && issuedAt < prev + this.horizonMs) return false;
+    last.set(symbol, issuedAt);
+    return true;
   }
 
   /** The account equity as the runtime sees it; the drawdown counts from the peak since this version went live. */
