@@ -4,6 +4,7 @@ import type { Clock } from '../core/clock.ts';
 import { systemClock } from '../core/clock.ts';
 import { QuantgateError, describeError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
+import { timeframeMs } from '../core/types.ts';
 import type { Direction, ModelTimeframe } from '../core/types.ts';
 import type { AlertSink } from './alerts.ts';
 import type { ModelStoreContext } from './model-ops.ts';
@@ -90,10 +91,20 @@ class Ledger {
   hits = 0;
   pnl = 0;
   readonly recent: WouldBeTrade[] = [];
-  constructor(private readonly cost: number) {}
+  /** Per symbol, when the last would-be position was opened. */
+  private readonly open = new Map<string, number>();
+  constructor(
+    private readonly cost: number,
+    private readonly horizonMs: number,
+  ) {}
 
   add(r: ResolvedForecast): void {
     if (r.call === null) return;
+    // One position per symbol, held for the horizon, as the strategy trades: a call while the last
+    // would-be position is still open is no new trade.
+    const last = this.open.get(r.symbol);
+    if (last !== undefined && r.issuedAt < last + this.horizonMs) return;
+    this.open.set(r.symbol, r.issuedAt);
     const d = directionalReturn(r.call, r.realised);
     const t: WouldBeTrade = {
       symbol: r.symbol,
@@ -142,7 +153,8 @@ export class ShadowTrial {
     this.candidateVersion = o.candidateVersion;
     this.activeVersion = o.activeVersion;
     this.startedAt = o.startedAt ?? this.clock.now();
-    this.book = { active: new Ledger(o.roundTripCost), candidate: new Ledger(o.roundTripCost) };
+    const hMs = o.horizon * timeframeMs(o.timeframe);
+    this.book = { active: new Ledger(o.roundTripCost, hMs), candidate: new Ledger(o.roundTripCost, hMs) };
     const mk = (version: string, l: Ledger) =>
       new LiveMonitor({
         timeframe: o.timeframe,

@@ -152,6 +152,36 @@ describe('shadow trial', () => {
     expect(t.verdict().candidate).toMatchObject({ trades: 1, hits: 1, hitRate: 1 });
   });
 
+  it('one would-be position per symbol at a time: calls while it is open are no new trades', () => {
+    const clock = new ManualClock(T0);
+    const t = new ShadowTrial({
+      timeframe: '1h',
+      horizon: 3,
+      activeVersion: 'A',
+      candidateVersion: 'B',
+      shadow,
+      rollback,
+      roundTripCost: 0,
+      clock,
+    });
+    for (let i = 0; i < 10; i++)
+      t.recordCandidate({
+        symbol: 'X',
+        timestamp: T0 + i * H,
+        price: 100 + i,
+        forecast: fc('B'),
+        call: 'long',
+      });
+    for (let i = 1; i < 13; i++)
+      t.observe({ symbol: 'X', timeframe: '1h', timestamp: T0 + i * H, close: 100 + i });
+    expect(t.trades().candidate.map((x) => [(x.issuedAt - T0) / H, x.entry, x.exit])).toEqual([
+      [0, 100, 103],
+      [3, 103, 106],
+      [6, 106, 109],
+      [9, 109, 112],
+    ]);
+  });
+
   it('runs for retrain.shadow.hours, then passes a candidate that keeps up', () => {
     const clock = new ManualClock(T0);
     const t = trial(clock);
