@@ -150,6 +150,12 @@ export const strategySchema = obj({
     allowShort: bool().default(false),
   }).default({ riskPerTrade: 0.01, allowShort: false }),
   cooldownCandles: int(0, 10_000).default(0),
+  /**
+   * Live runtime: how long (ms, wall time) the first candle of a close instant waits for the other
+   * symbols' candles of the same instant, so each model runs once for all of them (they arrive in
+   * separate stream messages). 0 = group only candles already queued.
+   */
+  batchWaitMs: int(0, 10_000).default(250),
 });
 
 export const riskSchema = obj({

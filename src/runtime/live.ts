@@ -176,6 +176,10 @@ export async function startLive(config: Config, opts: LiveOptions): Promise<Live
     startingCash,
     // Day boundaries come from candle time (first update), so live and backtest start the same way.
     risk: new RiskManager(config.risk, log, startingCash, 0),
+    batchWaitMs: config.strategy.batchWaitMs,
+    // The monitor sees the forecast made on this candle, before the next candle is processed.
+    afterCandle: (c, info): Promise<void> | undefined =>
+      retrain?.afterCandle(c, ref.runtime?.status().equity ?? startingCash, info.warmup),
     onTrade: opts.onTrade,
     streamStatus: () => stream.statusLine(),
   });
@@ -187,14 +191,13 @@ export async function startLive(config: Config, opts: LiveOptions): Promise<Live
   let ordered: Promise<void> = Promise.resolve();
   stream.onCandle((c, info) => {
     // The pointer check runs first, so a changed model is staged before this candle reaches the strategy.
+    // Queued without waiting for the candles before it (the runtime runs `afterCandle` in order), so
+    // the runtime sees a close instant's candles together and the models run once for all of them.
     ordered = ordered
       .then(() => (c.timeframe === config.strategy.executionTimeframe ? retrain?.beforeCandle() : undefined))
       .catch(() => undefined)
-      // The runtime logs its own failures; the monitor then sees the forecast made on this candle.
-      .then(() => runtime.onCandle(c, info))
-      .catch(() => undefined)
-      .then(() => retrain?.afterCandle(c, runtime.status().equity, info.warmup))
-      .catch(() => undefined);
+      // The runtime logs its own failures.
+      .then(() => void runtime.onCandle(c, info).catch(() => undefined));
   });
   await stream.start();
   const every = config.logging.statusIntervalSeconds * 1000;

@@ -50,6 +50,16 @@ export interface RuntimeOptions {
   readonly maxTrades?: number;
   /** Limits every entry must pass (ACTIVE / REDUCING / HALTED); its state is saved with the runtime's. */
   readonly risk?: RiskManager;
+  /**
+   * Wall-clock ms the first candle of a close instant waits for the candles of the other series
+   * that had the previous candle, so the plugin's `prepare` gets them together (0 = no wait).
+   */
+  readonly batchWaitMs?: number;
+  /**
+   * Runs after each queued candle is done (processed, skipped or failed), inside the queue: before
+   * the next candle is processed. Errors are logged, never thrown.
+   */
+  readonly afterCandle?: (c: ClosedCandle, info: { readonly warmup: boolean }) => Promise<void> | void;
 }
 
 export interface RuntimeStatus {
@@ -92,6 +102,8 @@ export class Runtime {
   private readonly waiting: Array<{ readonly c: ClosedCandle; readonly warmup: boolean }> = [];
   /** `series@openTime` of queued candles already handed to the plugin's `prepare`. */
   private readonly prepared = new Set<string>();
+  /** Wakes a `prepareGroup` waiting for more candles of its instant. */
+  private arrival: (() => void) | null = null;
   private stopped = false;
 
   constructor(private readonly opts: RuntimeOptions) {
@@ -153,9 +165,14 @@ export class Runtime {
   onCandle(c: ClosedCandle, info: { readonly warmup: boolean } = { warmup: false }): Promise<void> {
     const entry = { c, warmup: info.warmup };
     this.waiting.push(entry);
-    const run = this.queue.then(() => {
+    this.arrival?.();
+    const run = this.queue.then(async () => {
       this.waiting.splice(this.waiting.indexOf(entry), 1);
-      return this.process(c, info.warmup);
+      try {
+        await this.process(c, info.warmup);
+      } finally {
+        await this.after(c, info);
+      }
     });
     this.queue = run.catch((e: unknown) =>
       this.log.error(
@@ -280,6 +297,43 @@ export class Runtime {
    */
   private async prepareGroup(c: ClosedCandle, id: string): Promise<void> {
     if (!this.opts.plugin.prepare || this.prepared.delete(`${id}@${c.timestamp}`)) return;
+    let group = this.groupOf(c, id);
+    const expected = this.expectedAt(c);
+    const wait = this.opts.batchWaitMs ?? 0;
+    if (group.length < expected && wait > 0) {
+      // Streams deliver each symbol's candle in its own message: wait (bounded) for the rest.
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), wait)));
+      try {
+        while (group.length < expected && !this.stopped) {
+          const more = new Promise<'more'>((r) => (this.arrival = () => r('more')));
+          if ((await Promise.race([more, timeout])) === 'timeout') break;
+          group = this.groupOf(c, id);
+        }
+      } finally {
+        this.arrival = null;
+        clearTimeout(timer);
+      }
+    }
+    for (const w of group) if (w !== c) this.prepared.add(`${seriesId(w)}@${w.timestamp}`);
+    try {
+      await this.opts.plugin.prepare(group);
+    } catch (e) {
+      // The plugin answers each candle on its own then.
+      this.log.warn({ err: describeError(e), series: id, candles: group.length }, 'plugin prepare failed');
+    }
+  }
+
+  private async after(c: ClosedCandle, info: { readonly warmup: boolean }): Promise<void> {
+    try {
+      await this.opts.afterCandle?.(c, info);
+    } catch (e) {
+      this.log.warn({ err: describeError(e), series: seriesId(c) }, 'afterCandle hook failed');
+    }
+  }
+
+  /** `c` and every queued candle of its instant that will be decided next for its series. */
+  private groupOf(c: ClosedCandle, id: string): ClosedCandle[] {
     const group = [c];
     const seen = new Set([id]);
     for (const w of this.waiting) {
@@ -291,14 +345,18 @@ export class Runtime {
       if (w.warmup || w.c.timeframe !== c.timeframe || w.c.timestamp !== c.timestamp) continue;
       if (last !== undefined && w.c.timestamp <= last) continue;
       group.push(w.c);
-      this.prepared.add(`${wid}@${w.c.timestamp}`);
     }
-    try {
-      await this.opts.plugin.prepare(group);
-    } catch (e) {
-      // The plugin answers each candle on its own then.
-      this.log.warn({ err: describeError(e), series: id, candles: group.length }, 'plugin prepare failed');
-    }
+    return group;
+  }
+
+  /** Series of `c`'s timeframe whose previous candle was processed: each should close at `c`'s instant too. */
+  private expectedAt(c: ClosedCandle): number {
+    const prev = c.timestamp - timeframeMs(c.timeframe);
+    const suffix = `|${c.timeframe}`;
+    let n = 0;
+    for (const [sid, t] of Object.entries(this.state.lastProcessed))
+      if (t === prev && sid.endsWith(suffix)) n++;
+    return n;
   }
 
   private async feedHistory(c: ClosedCandle, id: string): Promise<void> {

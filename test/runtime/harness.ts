@@ -1,4 +1,4 @@
-import type { ClosedCandle, Signal } from '../../src/core/index.ts';
+import type { ClosedCandle, Signal, Timeframe } from '../../src/core/index.ts';
 import { SecretRedactor, silentLogger, timeframeMs } from '../../src/core/index.ts';
 import type { Clock, Logger } from '../../src/core/index.ts';
 import {
@@ -6,6 +6,7 @@ import {
   CcxtBroker,
   createCcxtExchange,
   pointPrivateApi,
+  readCandles,
   seriesId,
 } from '../../src/exchange/index.ts';
 import type { CcxtExchange } from '../../src/exchange/index.ts';
@@ -13,7 +14,7 @@ import { Runtime, StateFile, liveExecutor } from '../../src/runtime/index.ts';
 import type { OrderExecutor, RuntimePlugin } from '../../src/runtime/index.ts';
 import type { SimServer } from '../../src/simulator/index.ts';
 import { simUrls } from '../../src/simulator/index.ts';
-import { fixtureCandles } from '../simulator/helpers.ts';
+import { fixtureCandles, waitFor } from '../simulator/helpers.ts';
 import type { SimSeriesInput } from '../../src/simulator/index.ts';
 
 export const SYMBOLS = ['BTC/USDT', 'ETH/USDT', 'SOL/USDT'] as const;
@@ -171,5 +172,51 @@ export function processedAll(run: { runtime: Runtime }, t: number): boolean {
   const lp = run.runtime.snapshot.lastProcessed;
   return SYMBOLS.every(
     (symbol) => (lp[seriesId({ exchange: 'binance', symbol, timeframe: '5m' })] ?? -1) >= t,
+  );
+}
+
+/** The fixture store's candles (`test/fixtures/candles`, weeks of history) as simulator series. */
+export function storeSeries(
+  dir: string,
+  symbols: readonly string[],
+  timeframes: readonly Timeframe[],
+): SimSeriesInput[] {
+  return symbols.flatMap((symbol) =>
+    timeframes.map((timeframe) => {
+      const found = readCandles(dir, 'binance', timeframe, symbol);
+      if (!found) throw new Error(`no ${timeframe} candles for ${symbol} under ${dir}`);
+      return { exchange: 'binance' as const, symbol, timeframe, candles: found.candles };
+    }),
+  );
+}
+
+/**
+ * Advances the simulator one 5m candle at a time, `steps` times, each time waiting until the
+ * runtime has processed that candle of every symbol; `after(i)` runs once step i is done.
+ */
+export async function stepCandles(
+  sim: SimServer,
+  run: { runtime: Runtime; stream: CandleStream },
+  steps: number,
+  after: (step: number) => void | Promise<void> = () => undefined,
+): Promise<void> {
+  for (let i = 0; i < steps; i++) {
+    sim.advance();
+    await waitFor(
+      () => processedAll(run, lastClosed(sim)),
+      10_000,
+      `candle step ${i}: ${JSON.stringify(run.runtime.snapshot.lastProcessed)} want ${lastClosed(sim)} ${run.stream.statusLine()} ${JSON.stringify(run.runtime.snapshot.decisions)}`,
+    );
+    await run.runtime.idle();
+    await after(i);
+  }
+}
+
+/** Waits until one Binance connection of the simulator carries `streams` subscriptions (warm-up done). */
+export async function waitSubscribed(sim: SimServer, streams: number, timeoutMs = 60_000): Promise<void> {
+  await waitFor(
+    () => sim.connections('binance').some((c) => c.subscriptions.size >= streams),
+    timeoutMs,
+    `${streams} stream subscriptions`,
   );
 }

@@ -5,14 +5,15 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Config } from '../../src/config/index.ts';
 import { silentLogger } from '../../src/core/logger.ts';
-import type { Candle, ClosedCandle, Forecast, ModelTimeframe, Signal } from '../../src/core/types.ts';
+import type { Candle, ClosedCandle, ModelTimeframe, Signal } from '../../src/core/types.ts';
 import { timeframeMs } from '../../src/core/types.ts';
 import { readCandles } from '../../src/exchange/index.ts';
-import type { Forecaster, ForecastInput } from '../../src/models/index.ts';
+import type { Forecaster } from '../../src/models/index.ts';
 import { DecisionRecorder, ModelSet, QuantileStrategy } from '../../src/strategy/index.ts';
 import type { AccountView, DecisionRecord, PositionInfo } from '../../src/strategy/index.ts';
 import {
   CANDLE_STORE,
+  RecordingForecaster,
   TRAINED_SYMBOLS,
   TRAINED_TIMEFRAMES,
   tinyTradingConfig,
@@ -32,40 +33,11 @@ beforeAll(async () => {
   );
   testStart = last - TEST_5M * timeframeMs('5m');
   trained = await trainTinyModels(config, testStart - 400 * timeframeMs('1h'));
-}, 60_000);
+}, 180_000);
 afterAll(() => {
   for (const m of Object.values(trained)) m.dispose();
   rmSync(work, { recursive: true, force: true });
 });
-
-/** Passes calls through to a trained model and records every forecast per symbol, in call order. */
-class Recording implements Forecaster {
-  calls = 0;
-  readonly bySymbol = new Map<string, Forecast[]>();
-  constructor(private readonly inner: Forecaster) {}
-  get version() {
-    return this.inner.version;
-  }
-  get timeframe() {
-    return this.inner.timeframe;
-  }
-  get horizon() {
-    return this.inner.horizon;
-  }
-  get featureNames() {
-    return this.inner.featureNames;
-  }
-  get window() {
-    return this.inner.window;
-  }
-  predictBatch(inputs: readonly ForecastInput[]): Forecast[] {
-    this.calls++;
-    const out = this.inner.predictBatch(inputs);
-    inputs.forEach((x, i) => this.bySymbol.set(x.symbol, [...(this.bySymbol.get(x.symbol) ?? []), out[i]]));
-    return out;
-  }
-  dispose(): void {} // the trained models outlive each run
-}
 
 /** Every symbol's 5m and 1h candles of the replay, grouped by close instant (1h before 5m, symbols in a fixed order). */
 function closeGroups(): ClosedCandle[][] {
@@ -93,10 +65,8 @@ function closeGroups(): ClosedCandle[][] {
 
 /** The strategy on the replay with a minimal host (fills at the signal price, TP/SL checked on each 5m candle). */
 async function replay(batched: boolean) {
-  const rec = Object.fromEntries(Object.entries(trained).map(([k, m]) => [k, new Recording(m)])) as Record<
-    string,
-    Recording
-  >;
+  const rec: Record<string, RecordingForecaster> = {};
+  for (const [k, m] of Object.entries(trained)) rec[k] = new RecordingForecaster(m);
   const positions = new Map<string, PositionInfo & { tp: number; sl: number }>();
   const account: AccountView = {
     equity: () => 10_000,
@@ -176,5 +146,5 @@ describe('batched inference per close instant (prepare) on trained models', () =
     expect(batch.signals).toEqual(one.signals);
     expect(batch.decided).toEqual(one.decided);
     expect(one.signals.filter((s) => s.action === 'open').length).toBeGreaterThan(0);
-  }, 60_000);
+  }, 180_000);
 });
