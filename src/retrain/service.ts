@@ -16,6 +16,7 @@ import { LiveMonitor } from './monitor.ts';
 import type { ForecastListener } from './monitored-model-set.ts';
 import { RollbackGuard } from './rollback-guard.ts';
 import type { RollbackOutcome } from './rollback-guard.ts';
+import { exchangeRefresher } from './refresh.ts';
 import { registryPath } from './registry-store.ts';
 import { startScheduler } from './scheduler.ts';
 import type { RetrainScheduler } from './scheduler.ts';
@@ -36,7 +37,11 @@ export interface RetrainServiceOptions {
   readonly logger: Logger;
   /** Default: a sink on the registry and alerts.webhookUrl. */
   readonly alerts?: AlertSink;
-  readonly refresh?: Refresher;
+  /**
+   * Brings the candle store up to date before each cycle. Default: the download logic against
+   * exchange.name / exchange.urls; false: the store is used as it is (tests, offline setups).
+   */
+  readonly refresh?: Refresher | false;
   readonly train?: Trainer;
   /** Start the node-schedule jobs (default retrain.enabled). */
   readonly schedule?: boolean;
@@ -111,12 +116,13 @@ export function startRetrainService(o: RetrainServiceOptions): RetrainService {
     }
   }
 
+  const refresher = o.refresh === undefined ? exchangeRefresher(config, clock, log) : null;
   const runner = createCycleRunner({
     config,
     clock,
     logger: o.logger,
     alerts,
-    refresh: o.refresh,
+    refresh: o.refresh === false ? undefined : (o.refresh ?? refresher?.refresh),
     train: o.train,
     onWorker: (h) => (worker = h),
   });
@@ -264,6 +270,7 @@ export function startRetrainService(o: RetrainServiceOptions): RetrainService {
       scheduler.stop();
       await worker?.terminate();
       await Promise.allSettled(running.values());
+      await refresher?.close();
       await alerts.flush();
     },
   };

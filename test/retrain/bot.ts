@@ -198,6 +198,8 @@ export async function startBot(
       stream: { checkIntervalMs: 20 },
       retrain: {
         alerts: o.alerts,
+        // The store is the repository's fixtures: nothing is downloaded into it.
+        refresh: false,
         train: o.trainer,
         schedule: o.schedule,
         onOutcome: (x) => outcomes.push(x),
