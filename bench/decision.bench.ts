@@ -153,6 +153,8 @@ async function run(mode: Mode, batched: boolean, src: readonly Candle[], measure
   const times = [...ticks.keys()].sort((a, b) => a - b);
   const lat: number[] = [];
   const cpu: number[] = [];
+  // CPU per close by how many models run at it (1 = 5m only; 2+ = a 1h / 12h / 1d close too).
+  const cpuByModels = new Map<number, number[]>();
   for (const t of times) {
     const batch = ticks.get(t) ?? [];
     const w0 = performance.now();
@@ -168,6 +170,8 @@ async function run(mode: Mode, batched: boolean, src: readonly Candle[], measure
     if (t > measureFrom) {
       lat.push(dw);
       cpu.push((dc.user + dc.system) / 1000);
+      const k = new Set(batch.map((c) => c.timeframe)).size;
+      cpuByModels.set(k, [...(cpuByModels.get(k) ?? []), (dc.user + dc.system) / 1000]);
     }
   }
   await plugin.dispose();
@@ -182,6 +186,14 @@ async function run(mode: Mode, batched: boolean, src: readonly Candle[], measure
     closes: lat.length,
     wallMs: { p50: pct(ls, 50), p99: pct(ls, 99), max: ls.at(-1) ?? NaN },
     cpuMs: { p50: pct(cs, 50), p99: pct(cs, 99), max: cs.at(-1) ?? NaN },
+    cpuMsByModelsRun: Object.fromEntries(
+      [...cpuByModels.entries()]
+        .sort(([a], [b]) => a - b)
+        .map(([k, xs]) => {
+          const sorted = [...xs].sort((a, b) => a - b);
+          return [k, { closes: xs.length, p50: pct(sorted, 50), max: sorted.at(-1) ?? NaN }];
+        }),
+    ),
     decisions: Object.fromEntries(Object.entries(counts).filter(([, v]) => v > 0)),
   };
 }
@@ -214,6 +226,10 @@ async function main(): Promise<void> {
   for (const r of results)
     table += `| ${r.mode} | ${r.closes} | ${f(r.wallMs.p50)} | ${f(r.wallMs.p99)} | ${f(r.wallMs.max)} | ${f(r.cpuMs.p50)} | ${f(r.cpuMs.p99)} | ${f(r.cpuMs.max)} |\n`;
   for (const r of results) table += `\n${r.mode} decisions: ${JSON.stringify(r.decisions)}`;
+  for (const r of results)
+    table += `\n${r.mode} cpu ms by models run at the close: ${Object.entries(r.cpuMsByModelsRun)
+      .map(([k, v]) => `${k}: n=${v.closes} p50 ${f(v.p50)} max ${f(v.max)}`)
+      .join('; ')}`;
   const load = (xs: readonly number[]) => xs.map((x) => x.toFixed(2)).join(' ');
   process.stdout.write(
     `${table}\n(ms; target p99 < 50 ms; load average ${load(loadAtStart)} at the start, ${load(out.loadAverage.end)} at the end, ${out.cores} cores)\n`,
