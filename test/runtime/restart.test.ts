@@ -5,8 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ClosedCandle } from '../../src/core/index.ts';
+import { SecretRedactor } from '../../src/core/index.ts';
 import { seriesId } from '../../src/exchange/index.ts';
-import type { OrderExecutor, RuntimeState } from '../../src/runtime/index.ts';
+import { StateFile, emptyState } from '../../src/runtime/index.ts';
+import type { OrderExecutor, PendingIntent, RuntimeState } from '../../src/runtime/index.ts';
 import { simUrls, startSimExchange } from '../../src/simulator/index.ts';
 import type { SimServer } from '../../src/simulator/index.ts';
 import { installBinanceOrders } from '../../src/simulator/orders-binance.ts';
@@ -280,4 +282,38 @@ describe('crash just before or just after an order reached the exchange', () => 
         expect(run.acct.balance(asset).free, what).toBeCloseTo(ref.acct.balance(asset).free, 9);
     }
   }, 120_000);
+});
+
+describe('StateFile in-flight save', () => {
+  it('writes the last committed state plus the candle intents, once each; nothing before a commit', () => {
+    const dir = tempDir();
+    const store = new StateFile(dir, new SecretRedactor([]));
+    const intent = (n: number): PendingIntent => ({
+      clientOrderId: `0x${String(n).padStart(32, '0')}`,
+      symbol: 'BTC/USDT',
+      side: 'buy',
+      amount: 0.01,
+      kind: 'open',
+      candleTime: 1_000,
+      series: 'binance|BTC/USDT|5m',
+    });
+    store.writeInFlight([intent(1)], 5);
+    expect(store.read()).toBeUndefined();
+    const base = emptyState(100);
+    base.lastProcessed['binance|BTC/USDT|5m'] = 700;
+    store.write(base);
+    // Changes after the commit are not part of an in-flight save.
+    base.cash = 1;
+    store.writeInFlight([intent(1)], 6);
+    store.writeInFlight([intent(1), intent(2)], 7);
+    const saved = store.read()!;
+    expect(saved.cash).toBe(100);
+    expect(saved.savedAt).toBe(7);
+    expect(saved.lastProcessed['binance|BTC/USDT|5m']).toBe(700);
+    expect(saved.inFlight?.map((p) => p.clientOrderId)).toEqual([
+      intent(1).clientOrderId,
+      intent(2).clientOrderId,
+    ]);
+    expect(saved.pending).toEqual([]);
+  });
 });
