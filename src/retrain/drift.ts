@@ -263,7 +263,9 @@ export class DriftDetector {
       severity: 'warning',
       code: 'FEATURE_DRIFT',
       timeframe: this.timeframe,
-      message: `${what}; early retrain requested`,
+      message: this.o.requestRetrain
+        ? `${what}; early retrain requested`
+        : `${what}; no early retrain (retraining is off)`,
     });
     this.request(report);
     return { action: 'retrain-requested', report };

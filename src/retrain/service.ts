@@ -12,6 +12,7 @@ import type { AlertSink } from './alerts.ts';
 import { createCycleRunner, modelStoreContext } from './cycle.ts';
 import type { CycleOutcome, Refresher, Trainer } from './cycle.ts';
 import { rollbackActive } from './model-ops.ts';
+import { DriftDetector, readFeatureEdges } from './drift.ts';
 import { LiveMonitor } from './monitor.ts';
 import type { ForecastListener } from './monitored-model-set.ts';
 import { RollbackGuard } from './rollback-guard.ts';
@@ -138,6 +139,8 @@ export function startRetrainService(o: RetrainServiceOptions): RetrainService {
     try {
       const out = await p;
       last.set(tf, out);
+      // Any retrain (scheduled or early) restarts the drift check's rate limit.
+      drift.get(tf)?.noteRetrain();
       o.onOutcome?.(out);
       return out;
     } finally {
@@ -174,6 +177,31 @@ export function startRetrainService(o: RetrainServiceOptions): RetrainService {
           logger: log,
         }),
       );
+  // Feature drift of the served inputs against the active model's training deciles; strong drift
+  // asks for an early retrain (only when retraining is enabled), rate-limited, with an alert.
+  const drift = new Map<ModelTimeframe, DriftDetector>();
+  const edgesOf = (tf: ModelTimeframe, v: string | undefined) =>
+    v === undefined ? null : readFeatureEdges(versionDir(modelsDir, tf, v), log);
+  for (const tf of monitors.keys())
+    drift.set(
+      tf,
+      new DriftDetector({
+        timeframe: tf,
+        edges: edgesOf(tf, loaded.get(tf)),
+        psiThreshold: config.retrain.drift.psiThreshold,
+        minHoursBetweenRetrains: config.retrain.drift.minHoursBetweenRetrains,
+        windowRows: config.retrain.drift.windowRows,
+        statistic: config.retrain.drift.statistic,
+        clock,
+        logger: log,
+        alerts,
+        requestRetrain: config.retrain.enabled
+          ? (t) => {
+              void scheduler.trigger(t, 'feature drift');
+            }
+          : undefined,
+      }),
+    );
   const guard = new RollbackGuard({
     store: modelStoreContext(config, clock, log),
     alerts,
@@ -182,7 +210,11 @@ export function startRetrainService(o: RetrainServiceOptions): RetrainService {
   /** The forecast each (timeframe, symbol) was last served, until its candle is recorded. */
   const served = new Map<string, Forecast>();
   models.observeForecasts?.((tf, inputs, out) => {
-    if (monitors.has(tf)) inputs.forEach((x, i) => served.set(`${tf}|${x.symbol}`, out[i]));
+    if (monitors.has(tf))
+      inputs.forEach((x, i) => {
+        served.set(`${tf}|${x.symbol}`, out[i]);
+        drift.get(tf)?.observeWindow(x.features);
+      });
   });
 
   async function load(tf: ModelTimeframe, version: string): Promise<void> {
@@ -192,6 +224,7 @@ export function startRetrainService(o: RetrainServiceOptions): RetrainService {
       // Staged: the ModelSet applies it at the next candle boundary and disposes the old model then.
       models.swap(tf, f);
       loaded.set(tf, version);
+      drift.get(tf)?.setEdges(edgesOf(tf, version));
       failed.delete(tf);
       alerts.raise({
         severity: 'info',
@@ -262,6 +295,7 @@ export function startRetrainService(o: RetrainServiceOptions): RetrainService {
         for (const x of monitors.values()) x.observeEquity(equity);
       const r = await guard.evaluate(m);
       if (r.action !== 'none') o.onRollback?.(r);
+      drift.get(tf)?.evaluate();
     },
     loaded: () => Object.fromEntries(loaded),
     async stop() {
