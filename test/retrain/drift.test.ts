@@ -213,6 +213,14 @@ describe('drift detector', () => {
     expect(lines.join('')).toContain('service stopped');
   });
 
+  it('without a retrain hook (retraining off) the alert says no retrain follows', () => {
+    const edges = fitFeatureEdges(NAMES, rows(2000, 1));
+    const { d, alerts } = detector(edges, { requestRetrain: undefined });
+    for (const r of rows(500, 8, 1)) d.observe(r);
+    expect(d.evaluate().action).toBe('retrain-requested');
+    expect(alerts[0].message).toMatch(/; no early retrain \(retraining is off\)$/);
+  });
+
   it('a model without edges: drift check off, with a log line', () => {
     const lines: string[] = [];
     const logger = createLogger({ destination: { write: (s: string) => lines.push(s) } });
