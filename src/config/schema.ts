@@ -223,14 +223,22 @@ export const retrainSchema = obj({
     hitRateTolerance: num(0, 1).default(0.02),
     /** The candidate's summed would-be trade log return after costs may trail the active model's by at most this. */
     pnlTolerance: num(0, 10).default(0),
-  }).default({
-    enabled: false,
-    hours: 24,
-    trafficSplit: 0,
-    minTrades: 20,
-    hitRateTolerance: 0.02,
-    pnlTolerance: 0,
-  }),
+  })
+    // The trial logic exists (src/retrain/shadow.ts) but the live bot does not run candidates beside
+    // the active model yet; accepting `enabled: true` would promote on the gate alone while the
+    // trader believes a no-money A/B comes first.
+    .refine((s) => !s.enabled, {
+      message: 'shadow mode is not available yet: the live bot does not run shadow trials (set it to false)',
+      path: ['enabled'],
+    })
+    .default({
+      enabled: false,
+      hours: 24,
+      trafficSplit: 0,
+      minTrades: 20,
+      hitRateTolerance: 0.02,
+      pnlTolerance: 0,
+    }),
   keepVersions: int(1, 100).default(3),
   rollback: obj({
     minHitRate: num(0, 1).default(0.4),
