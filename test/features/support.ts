@@ -5,6 +5,8 @@ import type { Candle } from '../../src/core/types.ts';
 import { featuresSchema } from '../../src/config/index.ts';
 import type { FeaturesConfig } from '../../src/config/index.ts';
 
+export { rng } from '../support/rng.ts';
+
 const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures');
 export const SHARED_DATA = '/work/shared/data/binance';
 
@@ -52,18 +54,6 @@ export const shortFeatures = (): FeaturesConfig =>
 /** Row i of a feature matrix as a plain array. */
 export function rowOf(rows: Float32Array, width: number, i: number): number[] {
   return Array.from(rows.subarray(i * width, (i + 1) * width));
-}
-
-/** Deterministic PRNG (mulberry32) for random cut points. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Bitwise equality of two float32 arrays (NaN equals NaN). */

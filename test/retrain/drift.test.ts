@@ -13,20 +13,11 @@ import { DriftDetector, psi, readFeatureEdges } from '../../src/retrain/index.ts
 import type { AlertInput, DriftDetectorOptions, DriftReport } from '../../src/retrain/index.ts';
 import { REPO_ROOT } from '../support/cli.ts';
 import { TINY_MODEL } from '../support/tiny-model.ts';
+import { rng } from '../support/rng.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'qg-drift-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 const gaussian = (r: () => number) => Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r());
 
 /** Rows of three features: a gaussian (moved by `shift`), a uniform, and a 0/1 flag set 30 % of the time. */

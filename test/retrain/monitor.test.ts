@@ -9,6 +9,7 @@ import {
   predictedRiskReward,
 } from '../../src/retrain/index.ts';
 import type { MonitorThresholds } from '../../src/retrain/index.ts';
+import { rng } from '../support/rng.ts';
 
 const H = 3_600_000;
 const T0 = Date.UTC(2026, 0, 1);
@@ -21,17 +22,6 @@ const thresholds: MonitorThresholds = {
   minSamples: 50,
   minRiskRewardRatio: 0,
 };
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 function gaussian(r: () => number): number {
   return Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r());
