@@ -5,12 +5,12 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Config } from '../../src/config/index.ts';
 import { silentLogger } from '../../src/core/logger.ts';
-import type { Candle, ClosedCandle, ModelTimeframe, Signal } from '../../src/core/types.ts';
+import type { Candle, ClosedCandle, ModelTimeframe } from '../../src/core/types.ts';
 import { timeframeMs } from '../../src/core/types.ts';
 import { readCandles } from '../../src/exchange/index.ts';
 import type { Forecaster } from '../../src/models/index.ts';
 import { DecisionRecorder, ModelSet, QuantileStrategy } from '../../src/strategy/index.ts';
-import type { AccountView, DecisionRecord, PositionInfo } from '../../src/strategy/index.ts';
+import type { DecisionRecord } from '../../src/strategy/index.ts';
 import {
   CANDLE_STORE,
   RecordingForecaster,
@@ -19,6 +19,7 @@ import {
   tinyTradingConfig,
   trainTinyModels,
 } from '../support/trained-models.ts';
+import { MiniHost } from './support.ts';
 
 const work = mkdtempSync(join(tmpdir(), 'qg-batched-'));
 let config: Config;
@@ -67,12 +68,8 @@ function closeGroups(): ClosedCandle[][] {
 async function replay(batched: boolean) {
   const rec: Record<string, RecordingForecaster> = {};
   for (const [k, m] of Object.entries(trained)) rec[k] = new RecordingForecaster(m);
-  const positions = new Map<string, PositionInfo & { tp: number; sl: number }>();
-  const account: AccountView = {
-    equity: () => 10_000,
-    position: (s) => positions.get(s) ?? null,
-    hasPending: () => false,
-  };
+  const host = new MiniHost();
+  const account = host.account;
   const decisions = new DecisionRecorder(silentLogger(), 1_000_000);
   const plugin = new QuantileStrategy(config);
   await plugin.init({
@@ -82,32 +79,13 @@ async function replay(batched: boolean) {
     account,
     decisions,
   });
-  const signals: Signal[] = [];
   for (const group of closeGroups()) {
     if (batched) await plugin.prepare(group);
-    for (const c of group) {
-      if (c.timeframe === '5m') {
-        const p = positions.get(c.symbol);
-        if (p && (c.low <= p.sl || c.high >= p.tp)) positions.delete(c.symbol);
-      }
-      const s = await plugin.onCandle(c);
-      if (!s) continue;
-      signals.push(s);
-      if (s.action === 'open')
-        positions.set(s.symbol, {
-          direction: s.direction,
-          quantity: s.size,
-          entryPrice: s.price,
-          entryTime: s.timestamp,
-          tp: s.takeProfit,
-          sl: s.stopLoss,
-        });
-      else positions.delete(s.symbol);
-    }
+    for (const c of group) await host.feed(plugin, c);
   }
   await plugin.dispose();
   const decided: readonly DecisionRecord[] = decisions.last();
-  return { rec, signals, decided };
+  return { rec, signals: host.signals, decided };
 }
 
 describe('batched inference per close instant (prepare) on trained models', () => {

@@ -1,12 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/index.ts';
 import { silentLogger } from '../../src/core/logger.ts';
-import type { Candle, ClosedCandle, Signal, Timeframe } from '../../src/core/types.ts';
+import type { Candle, ClosedCandle, Timeframe } from '../../src/core/types.ts';
 import { readCandles } from '../../src/exchange/index.ts';
 import { createIncrementalFeatures } from '../../src/features/index.ts';
 import { DecisionRecorder, ModelSet, QuantileStrategy } from '../../src/strategy/index.ts';
-import type { AccountView, PositionInfo } from '../../src/strategy/index.ts';
-import { FakeForecaster } from './support.ts';
+import { FakeForecaster, MiniHost } from './support.ts';
 
 const FIX = new URL('../fixtures/candles', import.meta.url).pathname;
 const readFixture = (tf: Timeframe, symbol: string): Candle[] =>
@@ -52,40 +51,19 @@ function merged(limit5m: number): ClosedCandle[] {
 
 /** A minimal host: entries fill at once at the signal price; exits on close signals or TP/SL touches. */
 async function run(candles: readonly ClosedCandle[]) {
-  const positions = new Map<string, PositionInfo & { tp: number; sl: number }>();
-  const account: AccountView = {
-    equity: () => 10_000,
-    position: (s) => positions.get(s) ?? null,
-    hasPending: () => false,
-  };
+  const host = new MiniHost();
+  const account = host.account;
   const decisions = new DecisionRecorder(silentLogger());
   const plugin = new QuantileStrategy(config);
   const models = new ModelSet(silentLogger(), { '5m': momentumModel('5m'), '1h': momentumModel('1h') });
   await plugin.init({ config, logger: silentLogger(), models, account, decisions });
-  const signals: Signal[] = [];
   let execCandles = 0;
   for (const c of candles) {
-    if (c.timeframe === '5m') {
-      execCandles++;
-      const p = positions.get(c.symbol);
-      if (p && (c.low <= p.sl || c.high >= p.tp)) positions.delete(c.symbol);
-    }
-    const s = await plugin.onCandle(c);
-    if (!s) continue;
-    signals.push(s);
-    if (s.action === 'open')
-      positions.set(s.symbol, {
-        direction: s.direction,
-        quantity: s.size,
-        entryPrice: s.price,
-        entryTime: s.timestamp,
-        tp: s.takeProfit,
-        sl: s.stopLoss,
-      });
-    else positions.delete(s.symbol);
+    if (c.timeframe === '5m') execCandles++;
+    await host.feed(plugin, c);
   }
   await plugin.dispose();
-  return { signals, counts: decisions.counts(), execCandles };
+  return { signals: host.signals, counts: decisions.counts(), execCandles };
 }
 
 describe('QuantileStrategy on real candles', () => {
