@@ -1,8 +1,11 @@
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 import { ManualClock } from '../../src/core/clock.ts';
 import { silentLogger } from '../../src/core/logger.ts';
 import type { ModelTimeframe } from '../../src/core/types.ts';
-import { createNetwork, saveArtifact } from '../../src/models/index.ts';
+import { createNetwork, initBackend, saveArtifact } from '../../src/models/index.ts';
 import type { ModelStoreContext } from '../../src/retrain/index.ts';
 import { registryPath } from '../../src/retrain/index.ts';
 import { tinySpec } from '../models/network-fixtures.ts';
@@ -49,5 +52,25 @@ export function storeContext(root: string, clock: ManualClock, keepVersions = 3)
     cooldownHours: 24,
     clock,
     logger: silentLogger(),
+  };
+}
+
+/**
+ * For a test file working on model stores: the tfjs backend set up, and `fresh()` giving an empty
+ * directory per test under one temp root removed after the file.
+ */
+export function storeRoots(prefix: string): { fresh: () => string } {
+  const root = mkdtempSync(join(tmpdir(), prefix));
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+  beforeAll(async () => {
+    await initBackend();
+  });
+  let n = 0;
+  return {
+    fresh: () => {
+      const r = join(root, `r${++n}`);
+      mkdirSync(r, { recursive: true });
+      return r;
+    },
   };
 }

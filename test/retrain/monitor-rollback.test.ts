@@ -1,11 +1,7 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/core/clock.ts';
 import { silentLogger } from '../../src/core/logger.ts';
 import type { ModelTimeframe } from '../../src/core/types.ts';
-import { initBackend } from '../../src/models/index.ts';
 import {
   LiveMonitor,
   RollbackGuard,
@@ -18,20 +14,9 @@ import {
   syncFromDisk,
 } from '../../src/retrain/index.ts';
 import type { AlertInput, AlertSink, ModelStoreContext } from '../../src/retrain/index.ts';
-import { saveTinyVersion, storeContext } from './fixtures.ts';
+import { saveTinyVersion, storeContext, storeRoots } from './fixtures.ts';
 
-const root = mkdtempSync(join(tmpdir(), 'qg-monitor-'));
-afterAll(() => rmSync(root, { recursive: true, force: true }));
-beforeAll(async () => {
-  await initBackend();
-});
-
-let n = 0;
-function freshRoot(): string {
-  const r = join(root, `r${++n}`);
-  mkdirSync(r, { recursive: true });
-  return r;
-}
+const { fresh: freshRoot } = storeRoots('qg-monitor-');
 
 const H = 3_600_000;
 const T0 = Date.UTC(2026, 0, 1);

@@ -1,18 +1,8 @@
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  truncateSync,
-  writeFileSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/core/clock.ts';
 import { QuantgateError } from '../../src/core/errors.ts';
-import { initBackend } from '../../src/models/index.ts';
 import {
   activeVersion,
   addAlert,
@@ -25,20 +15,9 @@ import {
   updateRegistry,
   versionsOf,
 } from '../../src/retrain/index.ts';
-import { saveTinyVersion, storeContext } from './fixtures.ts';
+import { saveTinyVersion, storeContext, storeRoots } from './fixtures.ts';
 
-const root = mkdtempSync(join(tmpdir(), 'qg-registry-'));
-afterAll(() => rmSync(root, { recursive: true, force: true }));
-beforeAll(async () => {
-  await initBackend();
-});
-
-let n = 0;
-function freshRoot(): string {
-  const r = join(root, `r${++n}`);
-  mkdirSync(r, { recursive: true });
-  return r;
-}
+const { fresh: freshRoot } = storeRoots('qg-registry-');
 
 async function failure(p: Promise<unknown>): Promise<QuantgateError> {
   try {
