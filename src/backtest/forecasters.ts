@@ -3,7 +3,7 @@ import type { Forecast, ModelTimeframe, Timeframe } from '../core/types.ts';
 import { timeframeMs } from '../core/types.ts';
 import type { FeatureMatrix } from '../features/types.ts';
 import type { ForecastInput, Forecaster } from '../models/forecaster.ts';
-import { RollingQuantileForecaster } from '../models/index.ts';
+import { ForwardingForecaster, RollingQuantileForecaster } from '../models/index.ts';
 import { CachedForecaster } from './forecast-cache.ts';
 
 export type ModelMap = Partial<Record<ModelTimeframe, Forecaster>>;
@@ -12,34 +12,9 @@ export type ModelMap = Partial<Record<ModelTimeframe, Forecaster>>;
  * Delegates to whichever model the current walk-forward window trained, so one plugin, one risk
  * manager and one paper account run through all windows (equity carries over, as it would live).
  */
-export class SwitchingForecaster implements Forecaster {
-  constructor(private current: Forecaster) {}
-  get version(): string {
-    return this.current.version;
-  }
-  get timeframe(): Timeframe {
-    return this.current.timeframe;
-  }
-  get horizon(): number {
-    return this.current.horizon;
-  }
-  get featureNames(): readonly string[] {
-    return this.current.featureNames;
-  }
-  get window(): number {
-    return this.current.window;
-  }
+export class SwitchingForecaster extends ForwardingForecaster {
   swap(next: Forecaster): void {
-    this.current = next;
-  }
-  get unwrapped(): Forecaster {
-    return this.current;
-  }
-  predictBatch(inputs: readonly ForecastInput[]): Forecast[] {
-    return this.current.predictBatch(inputs);
-  }
-  dispose(): void {
-    this.current.dispose();
+    this.inner = next;
   }
 }
 
@@ -47,33 +22,16 @@ export class SwitchingForecaster implements Forecaster {
  * Records every forecast the plugin was served, keyed by symbol and the open time of the candle it
  * was made on (the clock stands at that candle's close): calibration scores exactly what traded.
  */
-export class RecordingForecaster implements Forecaster {
+export class RecordingForecaster extends ForwardingForecaster {
   readonly served = new Map<string, Map<number, Forecast>>();
   constructor(
-    private readonly inner: Forecaster,
+    inner: Forecaster,
     private readonly clock: ManualClock,
     private readonly tfMs: number,
-  ) {}
-  get version(): string {
-    return this.inner.version;
+  ) {
+    super(inner);
   }
-  get timeframe(): Timeframe {
-    return this.inner.timeframe;
-  }
-  get horizon(): number {
-    return this.inner.horizon;
-  }
-  get featureNames(): readonly string[] {
-    return this.inner.featureNames;
-  }
-  get window(): number {
-    return this.inner.window;
-  }
-  /** The wrapped model (the baseline feeder needs to reach it). */
-  get unwrapped(): Forecaster {
-    return this.inner;
-  }
-  predictBatch(inputs: readonly ForecastInput[]): Forecast[] {
+  override predictBatch(inputs: readonly ForecastInput[]): Forecast[] {
     const out = this.inner.predictBatch(inputs);
     const at = this.clock.now() - this.tfMs;
     inputs.forEach((x, i) => {
@@ -82,9 +40,6 @@ export class RecordingForecaster implements Forecaster {
       m.set(at, out[i]);
     });
     return out;
-  }
-  dispose(): void {
-    this.inner.dispose();
   }
 }
 

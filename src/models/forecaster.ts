@@ -23,3 +23,36 @@ export interface Forecaster {
   /** Frees tensors; the forecaster must not be used afterwards. */
   dispose(): void;
 }
+
+/**
+ * Wraps another forecaster and passes everything through; a subclass overrides only what it adds
+ * (recording what was served, switching models between walk-forward windows, …).
+ */
+export class ForwardingForecaster implements Forecaster {
+  constructor(protected inner: Forecaster) {}
+  get version(): string {
+    return this.inner.version;
+  }
+  get timeframe(): Timeframe {
+    return this.inner.timeframe;
+  }
+  get horizon(): number {
+    return this.inner.horizon;
+  }
+  get featureNames(): readonly string[] {
+    return this.inner.featureNames;
+  }
+  get window(): number {
+    return this.inner.window;
+  }
+  /** The wrapped model. */
+  get unwrapped(): Forecaster {
+    return this.inner;
+  }
+  predictBatch(inputs: readonly ForecastInput[]): Forecast[] {
+    return this.inner.predictBatch(inputs);
+  }
+  dispose(): void {
+    this.inner.dispose();
+  }
+}

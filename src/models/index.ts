@@ -1,4 +1,5 @@
 export type { Forecaster, ForecastInput } from './forecaster.ts';
+export { ForwardingForecaster } from './forecaster.ts';
 
 // D1: networks, training loop, artifacts, backend.
 export type { BackendInfo, BackendName, BackendOptions } from './backend.ts';

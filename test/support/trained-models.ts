@@ -3,7 +3,7 @@ import { configSchema } from '../../src/config/index.ts';
 import type { Config } from '../../src/config/index.ts';
 import { silentLogger } from '../../src/core/logger.ts';
 import type { Forecast, ModelTimeframe } from '../../src/core/types.ts';
-import { initBackend, loadForecaster, trainModel } from '../../src/models/index.ts';
+import { ForwardingForecaster, initBackend, loadForecaster, trainModel } from '../../src/models/index.ts';
 import type { Forecaster, ForecastInput } from '../../src/models/index.ts';
 import { demoConfig } from '../../src/runtime/index.ts';
 import { REPO_ROOT } from './cli.ts';
@@ -46,26 +46,10 @@ export async function trainTinyModels(
 }
 
 /** Passes calls through to a model and records every forecast per symbol, in call order. */
-export class RecordingForecaster implements Forecaster {
+export class RecordingForecaster extends ForwardingForecaster {
   calls = 0;
   readonly bySymbol = new Map<string, Forecast[]>();
-  constructor(private readonly inner: Forecaster) {}
-  get version(): string {
-    return this.inner.version;
-  }
-  get timeframe(): Forecaster['timeframe'] {
-    return this.inner.timeframe;
-  }
-  get horizon(): number {
-    return this.inner.horizon;
-  }
-  get featureNames(): readonly string[] {
-    return this.inner.featureNames;
-  }
-  get window(): number {
-    return this.inner.window;
-  }
-  predictBatch(inputs: readonly ForecastInput[]): Forecast[] {
+  override predictBatch(inputs: readonly ForecastInput[]): Forecast[] {
     this.calls++;
     const out = this.inner.predictBatch(inputs);
     inputs.forEach((x, i) => {
@@ -76,5 +60,5 @@ export class RecordingForecaster implements Forecaster {
     return out;
   }
   /** The wrapped model is the caller's to dispose (it may outlive one run). */
-  dispose(): void {}
+  override dispose(): void {}
 }
