@@ -6,8 +6,6 @@ import {
   openSync,
   readFileSync,
   renameSync,
-  rmSync,
-  writeSync,
 } from 'node:fs';
 import { copyFile, open, readFile, rename } from 'node:fs/promises';
 import { dirname } from 'node:path';
@@ -15,6 +13,7 @@ import { Low } from 'lowdb';
 import type { Adapter } from 'lowdb';
 import type { z } from 'zod';
 import { QuantgateError, describeError } from './errors.ts';
+import { releasePidLock, tryPidLock } from './pid-lock.ts';
 
 /** Where the store syncs; injectable so a test can see that every write reaches the disk. */
 export type SyncFn = (fd: number, what: 'file' | 'backup' | 'dir', path: string) => void;
@@ -161,33 +160,18 @@ export class DurableJson<T> {
   }
 
   private lock(): void {
-    for (let attempt = 0; attempt < 2; attempt++) {
-      try {
-        const fd = openSync(this.lockPath, 'wx');
-        try {
-          writeSync(fd, String(process.pid));
-          fsyncSync(fd);
-        } finally {
-          closeSync(fd);
-        }
-        return;
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-        const pid = Number(readFileSync(this.lockPath, 'utf8').trim());
-        if (Number.isInteger(pid) && pid > 0 && isAlive(pid))
-          throw new QuantgateError(
-            'STATE_CORRUPT',
-            `${this.path}: already opened for writing by process ${pid} (lock file ${this.lockPath}); stop that process first`,
-            { path: this.path, pid },
-          );
-        rmSync(this.lockPath, { force: true }); // stale lock of a dead process
-      }
-    }
-    throw new QuantgateError('INTERNAL', `${this.lockPath}: could not take the writer lock`);
+    const r = tryPidLock(this.lockPath);
+    if (r.taken) return;
+    const who = r.pid === null ? 'another process (taking the lock right now)' : `process ${r.pid}`;
+    throw new QuantgateError(
+      'STATE_CORRUPT',
+      `${this.path}: already opened for writing by ${who} (lock file ${this.lockPath}); stop that process first`,
+      { path: this.path, pid: r.pid ?? 0 },
+    );
   }
 
   private unlock(): void {
-    rmSync(this.lockPath, { force: true });
+    releasePidLock(this.lockPath);
   }
 }
 
@@ -225,15 +209,5 @@ async function writeSynced(path: string, text: string, sync: (fd: number) => voi
     sync(fh.fd);
   } finally {
     await fh.close();
-  }
-}
-
-function isAlive(pid: number): boolean {
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

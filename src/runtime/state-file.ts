@@ -6,12 +6,12 @@ import {
   openSync,
   readFileSync,
   renameSync,
-  rmSync,
   writeSync,
   mkdirSync,
 } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { QuantgateError, describeError } from '../core/errors.ts';
+import { releasePidLock, tryPidLock } from '../core/pid-lock.ts';
 import type { SecretRedactor } from '../core/secrets.ts';
 import type { PendingIntent, RuntimeState } from './state.ts';
 import { stateProblem } from './state.ts';
@@ -42,30 +42,21 @@ export class StateFile {
 
   /** Takes the single-writer lock; a lock left by a dead process is taken over. */
   lock(): void {
-    for (let i = 0; i < 2; i++) {
-      try {
-        const fd = openSync(this.lockPath, 'wx');
-        writeSync(fd, String(process.pid));
-        fsyncSync(fd);
-        closeSync(fd);
-        this.locked = true;
-        return;
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-        const pid = Number(readFileSync(this.lockPath, 'utf8').trim());
-        if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid))
-          throw new QuantgateError(
-            'STATE_CORRUPT',
-            `${this.path}: another quantgate process (pid ${pid}) is running on this state directory; stop it first (lock file ${this.lockPath})`,
-          );
-        rmSync(this.lockPath, { force: true });
-      }
+    // Our own PID counts as stale: a runtime restarted inside the same process takes its lock back.
+    const r = tryPidLock(this.lockPath, { ownPidIsStale: true });
+    if (r.taken) {
+      this.locked = true;
+      return;
     }
-    throw new QuantgateError('INTERNAL', `${this.lockPath}: could not take the state lock`);
+    const who = r.pid === null ? 'another quantgate process' : `another quantgate process (pid ${r.pid})`;
+    throw new QuantgateError(
+      'STATE_CORRUPT',
+      `${this.path}: ${who} is running on this state directory; stop it first (lock file ${this.lockPath})`,
+    );
   }
 
   unlock(): void {
-    if (this.locked) rmSync(this.lockPath, { force: true });
+    if (this.locked) releasePidLock(this.lockPath);
     this.locked = false;
   }
 
@@ -159,14 +150,5 @@ export class StateFile {
     } finally {
       closeSync(dfd);
     }
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
