@@ -152,6 +152,9 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
       credentials: { apiKey: 'demo-local-exchange', secret: 'demo-local-exchange' },
       models,
       stream: { checkIntervalMs: 20 },
+      // The retrain service runs as in live trading (a drift retrain may fire during the replay),
+      // but never downloads: the store here is the bundled sample candles, not ours to append to.
+      retrain: { refresh: false },
       onTrade: (t) => {
         trades.push(t);
         out(
