@@ -224,13 +224,8 @@ export const retrainSchema = obj({
     /** The candidate's summed would-be trade log return after costs may trail the active model's by at most this. */
     pnlTolerance: num(0, 10).default(0),
   })
-    // The trial logic exists (src/retrain/shadow.ts) but the live bot does not run candidates beside
-    // the active model yet; accepting `enabled: true` would promote on the gate alone while the
-    // trader believes a no-money A/B comes first.
-    .refine((s) => !s.enabled, {
-      message: 'shadow mode is not available yet: the live bot does not run shadow trials (set it to false)',
-      path: ['enabled'],
-    })
+    // Run by the live bot's retrain service (src/retrain/service.ts): a candidate that passed the
+    // gate forecasts beside the active model for `hours`, then is promoted or rejected.
     .default({
       enabled: false,
       hours: 24,

@@ -14,9 +14,10 @@ import { judge } from './gate.ts';
 import type { Holdout, HoldoutFigures } from './holdout-eval.ts';
 import { promoteVersion } from './model-ops.ts';
 import type { ModelStoreContext } from './model-ops.ts';
-import { activeVersion, addVersion, findVersion, recordGate } from './registry-ops.ts';
+import { activeVersion, addVersion, findVersion, recordGate, versionsOf } from './registry-ops.ts';
 import type { AlertSeverity, GateVerdict } from './registry-schema.ts';
 import { readRegistry, registryPath, updateRegistry } from './registry-store.ts';
+import { beginShadow } from './shadow.ts';
 import { trainInWorker } from './train-in-worker.ts';
 import type { WorkerHandle, WorkerLimits } from './train-in-worker.ts';
 import type { WorkerTrainRequest } from './worker.ts';
@@ -24,9 +25,10 @@ import type { WorkerTrainRequest } from './worker.ts';
 /** What a cycle needs of an alert sink. */
 export type AlertRaiser = Pick<AlertSink, 'raise'>;
 
-export type CycleStatus = 'promoted' | 'rejected' | 'skipped' | 'failed';
+/** 'shadow': passed the gate, now in its shadow trial beside the active model (retrain.shadow). */
+export type CycleStatus = 'promoted' | 'shadow' | 'rejected' | 'skipped' | 'failed';
 export type CycleStage =
-  'registry' | 'cooldown' | 'refresh' | 'data-quality' | 'train' | 'evaluate' | 'gate' | 'promote';
+  'registry' | 'cooldown' | 'shadow' | 'refresh' | 'data-quality' | 'train' | 'evaluate' | 'gate' | 'promote';
 
 /** One timeframe's cycle, as the CLI prints it (--json) and the log records it. */
 export interface CycleOutcome {
@@ -164,7 +166,7 @@ export function createCycleRunner(o: CycleOptions): CycleRunner {
           seconds: (performance.now() - t0) / 1000,
         };
         if (severity !== null) o.alerts.raise({ severity, code, message, timeframe: tf });
-        log[status === 'failed' ? 'error' : status === 'promoted' ? 'info' : 'warn'](
+        log[status === 'failed' ? 'error' : status === 'promoted' || status === 'shadow' ? 'info' : 'warn'](
           { ...out, quality: quality?.ok ?? null },
           `retrain ${tf}: ${status} at ${stage}`,
         );
@@ -183,6 +185,18 @@ export function createCycleRunner(o: CycleOptions): CycleRunner {
             `retrain ${tf} skipped: in the cool-down after a rollback until ${until} (retrain.rollback.cooldownHours)`,
             'info',
             'RETRAIN_COOLDOWN',
+          );
+        // One trial at a time: a second candidate would be judged against a moving baseline.
+        const trial = config.retrain.shadow.enabled
+          ? versionsOf(reg, tf).find((v) => v.status === 'shadow')
+          : undefined;
+        if (trial !== undefined)
+          return end(
+            'skipped',
+            'shadow',
+            `retrain ${tf} skipped: candidate ${trial.version} is still in its shadow trial (retrain.shadow.hours)`,
+            'info',
+            'RETRAIN_SHADOW_RUNNING',
           );
       } catch (e) {
         return end(
@@ -370,6 +384,30 @@ export function createCycleRunner(o: CycleOptions): CycleRunner {
           'warning',
           'RETRAIN_GATE_REJECTED',
         );
+
+      // 7a. Shadow mode: the running bot's retrain service runs the candidate beside the active model
+      // and promotes or rejects it after retrain.shadow.hours. With no active model there is
+      // nothing to compare against: promoted on the gate.
+      if (config.retrain.shadow.enabled && previous !== null) {
+        try {
+          await timed('shadow', () => beginShadow(store, tf, r.version));
+        } catch (e) {
+          return end(
+            'failed',
+            'registry',
+            `retrain ${tf}: candidate ${r.version} passed the gate but its shadow trial could not be started (${describeError(e)}); ${previous} stays active`,
+            'critical',
+            'RETRAIN_REGISTRY_UNUSABLE',
+          );
+        }
+        return end(
+          'shadow',
+          'shadow',
+          `retrain ${tf}: ${r.version} passed the gate; shadow trial beside ${previous} for ${config.retrain.shadow.hours} h before promotion`,
+          'info',
+          'RETRAIN_SHADOW_STARTED',
+        );
+      }
 
       // 7. Promote: registry, then the ACTIVE pointer (the running bot swaps on its next candle).
       try {

@@ -2,11 +2,15 @@ import type { Forecast, ModelTimeframe } from '../core/types.ts';
 import type { ForecastInput } from '../models/index.ts';
 import { ModelSet } from '../strategy/index.ts';
 
+/**
+ * Sees the inputs and the active model's forecasts of one predict call; may return the forecasts to
+ * serve instead (same order and length: a shadow trial's traffic split), or nothing to serve `out`.
+ */
 export type ForecastListener = (
   tf: ModelTimeframe,
   inputs: readonly ForecastInput[],
-  out: Forecast[],
-) => void;
+  out: readonly Forecast[],
+) => readonly Forecast[] | undefined;
 
 /**
  * The strategy's ModelSet, telling a listener every forecast it serves, so the live monitor sees
@@ -21,7 +25,8 @@ export class MonitoredModelSet extends ModelSet {
 
   override predict(tf: ModelTimeframe, inputs: readonly ForecastInput[]): Forecast[] | null {
     const out = super.predict(tf, inputs);
-    if (out !== null && this.listener !== null) this.listener(tf, inputs, out);
-    return out;
+    if (out === null || this.listener === null) return out;
+    const served = this.listener(tf, inputs, out);
+    return served === undefined || served.length !== out.length ? out : [...served];
   }
 }

@@ -5,7 +5,7 @@ import { describeError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import type { ClosedCandle, Forecast, ModelTimeframe } from '../core/types.ts';
 import { loadForecaster, versionDir } from '../models/index.ts';
-import type { Forecaster } from '../models/index.ts';
+import type { Forecaster, ForecastInput } from '../models/index.ts';
 import { readActivePointer } from './active-pointer.ts';
 import { createAlertSink } from './alerts.ts';
 import type { AlertSink } from './alerts.ts';
@@ -18,7 +18,10 @@ import type { ForecastListener } from './monitored-model-set.ts';
 import { RollbackGuard } from './rollback-guard.ts';
 import type { RollbackOutcome } from './rollback-guard.ts';
 import { exchangeRefresher } from './refresh.ts';
-import { registryPath } from './registry-store.ts';
+import { versionsOf } from './registry-ops.ts';
+import type { ModelVersion } from './registry-schema.ts';
+import { readRegistry, registryPath } from './registry-store.ts';
+import { ShadowTrial, finishShadow, rejectShadow, routesToCandidate, shadowStartedAt } from './shadow.ts';
 import { startScheduler } from './scheduler.ts';
 import type { RetrainScheduler } from './scheduler.ts';
 import type { WorkerHandle } from './train-in-worker.ts';
@@ -29,6 +32,13 @@ export interface SwappableModels {
   versions(): Partial<Record<ModelTimeframe, string>>;
   /** Present on MonitoredModelSet: feeds the live monitor with every forecast served. */
   observeForecasts?(l: ForecastListener | null): void;
+}
+
+interface Shadow {
+  readonly trial: ShadowTrial;
+  /** The candidate's own loaded copy, disposed when the trial ends. */
+  readonly model: Forecaster;
+  readonly version: string;
 }
 
 export interface RetrainServiceOptions {
@@ -75,6 +85,10 @@ export interface RetrainService {
   rollback(tf: ModelTimeframe, reason: string): Promise<{ from: string; to: string } | null>;
   /** The version each timeframe runs (or is about to run, once staged). */
   loaded(): Partial<Record<ModelTimeframe, string>>;
+  /** Running shadow trials (retrain.shadow), one per timeframe at most. */
+  readonly shadows: ReadonlyMap<ModelTimeframe, ShadowTrial>;
+  /** The version whose forecast was last served to the strategy for (timeframe, symbol). */
+  servedBy(tf: ModelTimeframe, symbol: string): string | undefined;
   /** Stops the schedule, stops a running training worker, waits for the cycle, flushes alerts. */
   stop(): Promise<void>;
 }
@@ -207,15 +221,172 @@ export function startRetrainService(o: RetrainServiceOptions): RetrainService {
     alerts,
     onRolledBack: (tf, to) => load(tf, to),
   });
-  /** The forecast each (timeframe, symbol) was last served, until its candle is recorded. */
+  /** The active model's forecast for each (timeframe, symbol), until its candle is recorded. */
   const served = new Map<string, Forecast>();
+  const servedBy = new Map<string, string>();
+  const shadows = new Map<ModelTimeframe, Shadow>();
+  /** The candidate's forecast for each (timeframe, symbol) during a trial, until its candle is recorded. */
+  const shadowServed = new Map<string, Forecast>();
+  /** `tf|version` trials that ended or could not start in this process: never reopened. */
+  const shadowDone = new Set<string>();
+  const shadowCfg = config.retrain.shadow;
+  const store = modelStoreContext(config, clock, log);
+  const serviceStart = clock.now();
   models.observeForecasts?.((tf, inputs, out) => {
-    if (monitors.has(tf))
-      inputs.forEach((x, i) => {
-        served.set(`${tf}|${x.symbol}`, out[i]);
-        drift.get(tf)?.observeWindow(x.features);
-      });
+    inputs.forEach((x, i) => {
+      served.set(`${tf}|${x.symbol}`, out[i]);
+      drift.get(tf)?.observeWindow(x.features);
+    });
+    const s = shadows.get(tf);
+    const cand = s === undefined ? null : shadowForecasts(tf, s, inputs);
+    const res = inputs.map((x, i) => {
+      const key = `${tf}|${x.symbol}`;
+      if (cand !== null) shadowServed.set(key, cand[i]);
+      // Traffic split: these symbols trade on the candidate for the whole trial.
+      const f =
+        cand !== null && s !== undefined && routesToCandidate(x.symbol, s.version, shadowCfg.trafficSplit)
+          ? cand[i]
+          : out[i];
+      servedBy.set(key, f.modelVersion);
+      return f;
+    });
+    return cand === null ? undefined : res;
   });
+
+  /** The candidate's forecasts on the active model's inputs; a candidate that cannot forecast ends its trial. */
+  function shadowForecasts(
+    tf: ModelTimeframe,
+    s: Shadow,
+    inputs: readonly ForecastInput[],
+  ): Forecast[] | null {
+    const want = s.model.window * s.model.featureNames.length;
+    const bad = inputs.find((x) => x.features.length !== want);
+    if (bad !== undefined) {
+      void endShadow(
+        tf,
+        s,
+        `its input is ${s.model.window} rows × ${s.model.featureNames.length} features = ${want} values, the active model's is ${bad.features.length}`,
+      );
+      return null;
+    }
+    try {
+      const f = s.model.predictBatch(inputs);
+      if (f.length === inputs.length) return f;
+      throw new Error(`${f.length} forecasts for ${inputs.length} inputs`);
+    } catch (e) {
+      void endShadow(tf, s, `it failed to forecast (${describeError(e)})`);
+      return null;
+    }
+  }
+
+  function dropShadow(tf: ModelTimeframe, s: Shadow): void {
+    if (shadows.get(tf) !== s) return;
+    shadows.delete(tf);
+    shadowDone.add(`${tf}|${s.version}`);
+    for (const k of [...shadowServed.keys()]) if (k.startsWith(`${tf}|`)) shadowServed.delete(k);
+    s.model.dispose();
+  }
+
+  /** A trial that cannot go on: rejected, alerted, the active model alone decides again. */
+  async function endShadow(tf: ModelTimeframe, s: Shadow, why: string): Promise<void> {
+    dropShadow(tf, s);
+    await failShadow(tf, s.version, why);
+  }
+
+  async function failShadow(tf: ModelTimeframe, version: string, why: string): Promise<void> {
+    shadowDone.add(`${tf}|${version}`);
+    const reason = `shadow trial ended: ${why}`;
+    try {
+      await rejectShadow(store, tf, version, reason);
+    } catch (e) {
+      log.error(
+        { timeframe: tf, version, err: describeError(e) },
+        'could not mark the shadow candidate rejected',
+      );
+    }
+    alerts.raise({
+      severity: 'warning',
+      code: 'SHADOW_REJECTED',
+      timeframe: tf,
+      message: `${tf} candidate ${version} not promoted: ${reason}; ${loaded.get(tf) ?? 'no model'} keeps trading`,
+    });
+  }
+
+  /** Starts (or, after a restart, resumes) the trial of a version the registry has in status 'shadow'. */
+  async function openShadow(tf: ModelTimeframe, v: ModelVersion): Promise<void> {
+    const active = loaded.get(tf);
+    const startedAt = shadowStartedAt(v) ?? clock.now();
+    if (active === undefined || active === v.version)
+      return failShadow(
+        tf,
+        v.version,
+        `no other active model to compare it with (active: ${active ?? 'none'})`,
+      );
+    let model: Forecaster;
+    try {
+      model = await loadForecaster(versionDir(modelsDir, tf, v.version), { timeframe: tf });
+    } catch (e) {
+      return failShadow(tf, v.version, `the candidate does not load (${describeError(e)})`);
+    }
+    const trial = new ShadowTrial({
+      timeframe: tf,
+      horizon: horizonFor(config, tf),
+      activeVersion: active,
+      candidateVersion: v.version,
+      shadow: shadowCfg,
+      rollback: config.retrain.rollback,
+      roundTripCost: 2 * (config.exchange.takerFee + config.paper.slippageBps / 10_000),
+      startedAt,
+      clock,
+      logger: log,
+    });
+    shadows.set(tf, { trial, model, version: v.version });
+    // Resumed after a restart: the period still ends at its original time, but the would-be trades
+    // before the restart were in memory only; too few left → minTrades rejects it.
+    const resumed = startedAt < serviceStart;
+    alerts.raise({
+      severity: 'info',
+      code: resumed ? 'SHADOW_RESUMED' : 'SHADOW_STARTED',
+      timeframe: tf,
+      message:
+        `${tf} candidate ${v.version} ${resumed ? 'resumes its shadow trial' : 'runs in shadow'} beside ${active} ` +
+        `until ${new Date(trial.endsAt).toISOString()}; symbols it trades: ${config.exchange.symbols.filter((x) => routesToCandidate(x, v.version, shadowCfg.trafficSplit)).join(', ') || 'none'}` +
+        (resumed ? ' (after a restart: would-be trades before it are not counted)' : ''),
+    });
+  }
+
+  /** Each candle: follows the registry's 'shadow' versions and ends trials whose period is over. */
+  async function syncShadows(): Promise<void> {
+    if (!shadowCfg.enabled) return;
+    let inShadow: Map<ModelTimeframe, ModelVersion>;
+    try {
+      const reg = readRegistry(store.registryPath);
+      inShadow = new Map();
+      for (const tf of timeframes) {
+        const v = versionsOf(reg, tf).find((x) => x.status === 'shadow');
+        if (v !== undefined) inShadow.set(tf, v);
+      }
+    } catch (e) {
+      log.warn({ err: describeError(e) }, 'shadow trials: could not read the registry');
+      return;
+    }
+    for (const tf of timeframes) {
+      const v = inShadow.get(tf);
+      const s = shadows.get(tf);
+      // Ended elsewhere (e.g. `quantgate models` by hand): stop running it.
+      if (s !== undefined && s.version !== v?.version) dropShadow(tf, s);
+      if (v !== undefined && !shadows.has(tf) && !shadowDone.has(`${tf}|${v.version}`))
+        await openShadow(tf, v);
+    }
+    for (const [tf, s] of [...shadows]) {
+      const verdict = s.trial.verdict();
+      if (verdict.status === 'running') continue;
+      const out = await finishShadow(store, alerts, s.version, verdict);
+      log.info({ timeframe: tf, version: s.version, outcome: out, verdict }, 'shadow trial finished');
+      // Held by a rollback cool-down: the trial keeps running and is judged again next candle.
+      if (out !== 'held-cooldown') dropShadow(tf, s);
+    }
+  }
 
   async function load(tf: ModelTimeframe, version: string): Promise<void> {
     const old = loaded.get(tf) ?? 'none';
@@ -248,6 +419,8 @@ export function startRetrainService(o: RetrainServiceOptions): RetrainService {
     scheduler,
     async beforeCandle() {
       if (stopped) return;
+      // First, so a promotion after the shadow period is loaded by the pointer check below.
+      await syncShadows();
       for (const tf of timeframes) {
         const p = safePointer(tf);
         if (p === null || p === loaded.get(tf) || p === failed.get(tf)) continue;
@@ -285,6 +458,15 @@ export function startRetrainService(o: RetrainServiceOptions): RetrainService {
       const key = `${tf}|${c.symbol}`;
       const f = served.get(key);
       served.delete(key);
+      const sf = shadowServed.get(key);
+      shadowServed.delete(key);
+      const s = shadows.get(tf);
+      if (s !== undefined && !warmup && !stopped) {
+        const at = { symbol: c.symbol, timestamp: c.timestamp, price: c.close };
+        if (f !== undefined) s.trial.recordActive({ ...at, forecast: f });
+        if (sf !== undefined) s.trial.recordCandidate({ ...at, forecast: sf });
+        s.trial.observe(c);
+      }
       const m = monitors.get(tf);
       if (m === undefined || stopped) return;
       if (f !== undefined && !warmup)
@@ -298,6 +480,10 @@ export function startRetrainService(o: RetrainServiceOptions): RetrainService {
       drift.get(tf)?.evaluate();
     },
     loaded: () => Object.fromEntries(loaded),
+    get shadows() {
+      return new Map([...shadows].map(([tf, s]) => [tf, s.trial]));
+    },
+    servedBy: (tf, symbol) => servedBy.get(`${tf}|${symbol}`),
     async stop() {
       if (stopped) return;
       stopped = true;
@@ -305,6 +491,7 @@ export function startRetrainService(o: RetrainServiceOptions): RetrainService {
       await worker?.terminate();
       await Promise.allSettled(running.values());
       await refresher?.close();
+      for (const [tf, s] of [...shadows]) dropShadow(tf, s);
       await alerts.flush();
     },
   };

@@ -83,11 +83,6 @@ describe('config loading', () => {
       'exchange:\n  name: binance\n  symbols: [btcusdt]\n',
       'exchange.symbols.0: expected a symbol like "BTC/USDT"',
     ],
-    [
-      'shadow mode switched on (not run by the bot yet)',
-      `${base}retrain:\n  shadow: { enabled: true }\n`,
-      'retrain.shadow.enabled: shadow mode is not available yet',
-    ],
     ['missing section', 'logging:\n  level: info\n', 'exchange: missing required key'],
     [
       'integer expected',

@@ -66,6 +66,7 @@ interface Sim {
   readonly activeAccuracy: number;
   readonly candidateAccuracy: number;
   readonly candidateBand?: number;
+  readonly activeBand?: number;
   /** Share of hours the candidate makes a call. */
   readonly candidateCalls?: number;
 }
@@ -84,7 +85,7 @@ function run(trial: ShadowTrial, clock: ManualClock, s: Sim, seed = 3): void {
         symbol: sym,
         timestamp: t,
         price,
-        forecast: fc('A'),
+        forecast: fc('A', s.activeBand ?? 1),
         call: call(s.activeAccuracy),
       });
       const calls = r() < (s.candidateCalls ?? 1);
@@ -228,6 +229,22 @@ describe('shadow trial', () => {
     expect(v.reasons.length).toBeGreaterThan(0);
     for (const r of v.reasons)
       expect(r).toMatch(/^would be rolled back: q(10|90) exceeded .*retrain\.rollback\.exceedancePValue/);
+  });
+
+  it('a rollback rule the active model fails on the same candles too is no reason against the candidate', () => {
+    const clock = new ManualClock(T0);
+    const both = trial(clock, { pnlTolerance: 10, hitRateTolerance: 1 });
+    run(both, clock, {
+      hours: 100,
+      activeAccuracy: 0.5,
+      candidateAccuracy: 0.6,
+      candidateBand: 0.3,
+      activeBand: 0.3,
+    });
+    const v = both.verdict();
+    expect(v.active.degradation.length).toBeGreaterThan(0);
+    expect(v.candidate.degradation.length).toBeGreaterThan(0);
+    expect(v).toMatchObject({ status: 'passed', reasons: [] });
   });
 });
 
