@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { configSchema } from '../../src/config/index.ts';
 import type { Config } from '../../src/config/index.ts';
-import { SecretRedactor, silentLogger, timeframeMs } from '../../src/core/index.ts';
+import { ManualClock, SecretRedactor, silentLogger, timeframeMs } from '../../src/core/index.ts';
 import type { Candle } from '../../src/core/index.ts';
 import { CSV_HEADER, readCandleFile } from '../../src/exchange/index.ts';
-import { createAlertSink, registryPath, trainInWorker } from '../../src/retrain/index.ts';
+import { createAlertSink, createCycleRunner, registryPath, trainInWorker } from '../../src/retrain/index.ts';
 import type { AlertInput, AlertSink, CycleOutcome, Trainer, WorkerOutcome } from '../../src/retrain/index.ts';
 import { startLive } from '../../src/runtime/index.ts';
 import type { LiveHandle } from '../../src/runtime/index.ts';
@@ -242,4 +242,18 @@ export async function startBot(
     },
   };
   return bot;
+}
+
+/** The first model, through the same cycle (no active model yet: the absolute thresholds only). */
+export async function bootstrapVersion(config: Config, alerts: AlertSink, trainer: Trainer): Promise<string> {
+  const boot = await createCycleRunner({
+    config,
+    clock: new ManualClock(T0),
+    logger: silentLogger(),
+    alerts,
+    train: trainer,
+  }).run('5m', 'bootstrap');
+  if (boot.status !== 'promoted' || boot.previous !== null || boot.active === null)
+    throw new Error(`bootstrap cycle did not promote a first model: ${boot.status} (${boot.message})`);
+  return boot.active;
 }

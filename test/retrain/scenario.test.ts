@@ -1,7 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { ManualClock, silentLogger } from '../../src/core/index.ts';
+import { silentLogger } from '../../src/core/index.ts';
 import {
-  createCycleRunner,
   findVersion,
   modelStoreContext,
   promoteVersion,
@@ -9,7 +8,15 @@ import {
   readRegistry,
   registryPath,
 } from '../../src/retrain/index.ts';
-import { T0, capturingSink, scaledStore, scenarioConfig, startBot, tempRoot, trainerControl } from './bot.ts';
+import {
+  bootstrapVersion,
+  capturingSink,
+  scaledStore,
+  scenarioConfig,
+  startBot,
+  tempRoot,
+  trainerControl,
+} from './bot.ts';
 
 const FIVE_MIN = 300_000;
 /** Sunday 00:00 UTC: when retrain.cron "0 0 * * 0" fires. */
@@ -29,15 +36,7 @@ describe('retraining end to end: live paper bot on the local exchange', () => {
     const codes = () => alerts.raised.map((a) => a.code);
 
     // The first model, through the same cycle (no active model: absolute thresholds only).
-    const boot = await createCycleRunner({
-      config,
-      clock: new ManualClock(T0),
-      logger: silentLogger(),
-      alerts,
-      train: ctl.trainer,
-    }).run('5m', 'bootstrap');
-    expect(boot).toMatchObject({ status: 'promoted', previous: null });
-    const v0 = boot.active as string;
+    const v0 = await bootstrapVersion(config, alerts, ctl.trainer);
 
     // node-schedule reads the wall clock: put it 8 s before Sunday 00:00 UTC (fake Date only,
     // advancing with real time, so the sockets and the worker keep their real timers).

@@ -1,7 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ManualClock, silentLogger } from '../../src/core/index.ts';
 import {
-  createCycleRunner,
   findVersion,
   readActivePointer,
   readRegistry,
@@ -11,7 +9,7 @@ import {
 import type { RetrainService } from '../../src/retrain/index.ts';
 import {
   SYMBOLS,
-  T0,
+  bootstrapVersion,
   capturingSink,
   scaledStore,
   scenarioConfig,
@@ -96,15 +94,7 @@ describe('shadow mode in the live paper bot', () => {
     const regPath = registryPath(config.data.stateDir);
     const codes = () => alerts.raised.map((a) => a.code);
     // No active model yet: nothing to compare with, so the first one is promoted on the gate.
-    const boot = await createCycleRunner({
-      config,
-      clock: new ManualClock(T0),
-      logger: silentLogger(),
-      alerts,
-      train: ctl.trainer,
-    }).run('5m', 'bootstrap');
-    expect(boot).toMatchObject({ status: 'promoted', previous: null });
-    const v0 = boot.active as string;
+    const v0 = await bootstrapVersion(config, alerts, ctl.trainer);
     const bot = await startBot(config, { alerts, trainer: ctl.trainer, schedule: false });
     try {
       await bot.step();

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/core/clock.ts';
 import type { Direction, Forecast } from '../../src/core/types.ts';
 import { initBackend } from '../../src/models/index.ts';
+import { rng } from '../support/rng.ts';
 import {
   ShadowTrial,
   activeVersion,
@@ -35,16 +36,6 @@ const rollback = {
   minRiskRewardRatio: 0,
 };
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 const gaussian = (r: () => number) => Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r());
 
 function fc(version: string, band = 1): Forecast {
