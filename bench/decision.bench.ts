@@ -10,7 +10,7 @@
  * Prices: real BTC/USDT 5m OHLCV (/work/shared/data when present, else the fixture) re-stamped on
  * each timeframe's grid and scaled per symbol — realistic values, synthetic timing.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,6 +28,7 @@ import {
   zScoreNormaliser,
 } from '../src/models/index.ts';
 import { DecisionRecorder, ModelSet, QuantileStrategy } from '../src/strategy/index.ts';
+import { readCandleFile } from '../src/exchange/index.ts';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const SHARED = '/work/shared/data/binance/5m/BTCUSDT.csv';
@@ -65,14 +66,7 @@ class ConstantForecaster implements Forecaster {
 }
 
 function loadCandles(): Candle[] {
-  return readFileSync(existsSync(SHARED) ? SHARED : FIXTURE, 'utf8')
-    .trim()
-    .split('\n')
-    .slice(1)
-    .map((l) => {
-      const [timestamp, open, high, low, close, volume] = l.split(',').map(Number);
-      return { timestamp, open, high, low, close, volume };
-    });
+  return readCandleFile(existsSync(SHARED) ? SHARED : FIXTURE).candles;
 }
 
 /** Every symbol's candles closing at each 5m close, in the order hosts deliver them (higher tf first). */

@@ -3,7 +3,7 @@
  * selection and batch filling. Reads /work/shared/data/binance/5m when present, else the bundled
  * fixtures. Writes bench/results/features.json and prints a markdown table.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { featuresSchema } from '../src/config/index.ts';
@@ -17,6 +17,7 @@ import {
   makeLabels,
   selectWindows,
 } from '../src/features/index.ts';
+import { readCandleFile } from '../src/exchange/index.ts';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const SHARED = '/work/shared/data/binance/5m';
@@ -27,14 +28,7 @@ const FIXTURE_DIRS = [
 const dir = existsSync(SHARED) ? SHARED : (FIXTURE_DIRS.find((d) => existsSync(d)) ?? FIXTURE_DIRS[0]);
 
 function load(symbol: string): Candle[] {
-  return readFileSync(join(dir, `${symbol}.csv`), 'utf8')
-    .trim()
-    .split('\n')
-    .slice(1)
-    .map((l) => {
-      const [timestamp, open, high, low, close, volume] = l.split(',').map(Number);
-      return { timestamp, open, high, low, close, volume };
-    });
+  return readCandleFile(join(dir, `${symbol}.csv`)).candles;
 }
 
 /**

@@ -4,7 +4,7 @@
  * bundled candles (12h / 1d need more history than the fixtures hold; they stay neutral).
  * Run: npx tsx bench/runtime.bench.ts
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -14,6 +14,7 @@ import { initBackend, loadForecaster, trainModel } from '../src/models/index.ts'
 import type { Forecaster } from '../src/models/index.ts';
 import { DecisionRecorder, ModelSet, QuantileStrategy } from '../src/strategy/index.ts';
 import { PaperExecutor, Runtime, StateFile, demoConfig, equityOf } from '../src/runtime/index.ts';
+import { readCandleFile } from '../src/exchange/index.ts';
 
 const SYMBOLS = 20;
 const STEPS = Number(process.env.QG_BENCH_STEPS ?? 150);
@@ -22,14 +23,7 @@ const logger = silentLogger();
 const work = mkdtempSync(join(tmpdir(), 'qg-bench-'));
 
 function readCsv(path: string): Candle[] {
-  return readFileSync(path, 'utf8')
-    .trim()
-    .split('\n')
-    .slice(1)
-    .map((l) => {
-      const [t, o, h, lo, c, v] = l.split(',').map(Number);
-      return { timestamp: t, open: o, high: h, low: lo, close: c, volume: v };
-    });
+  return readCandleFile(path).candles;
 }
 
 const pct = (xs: number[], p: number) =>

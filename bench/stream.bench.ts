@@ -9,14 +9,15 @@
  *
  * Reads /work/shared/data (../shared/data) when present, else the small test fixtures.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import v8 from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type { Candle, ExchangeId, Timeframe } from '../src/core/index.ts';
 import { createLogger, silentLogger, timeframeMs } from '../src/core/index.ts';
 import { startSimExchange, simUrls } from '../src/simulator/index.ts';
 import type { SimSeriesInput } from '../src/simulator/index.ts';
-import { CandleBufferSet, CandleStream, createCcxtExchange } from '../src/exchange/index.ts';
+import { CandleBufferSet, CandleStream, createCcxtExchange, readCandleFile } from '../src/exchange/index.ts';
+import { fileURLToPath } from 'node:url';
 
 const SHARED = new URL('../../shared/data/binance/', import.meta.url);
 const FIXTURES = new URL('../test/fixtures/messages/candles/', import.meta.url);
@@ -25,15 +26,7 @@ const STEMS = ['BTCUSDT', 'ETHUSDT', 'SOLUSDT'];
 const START = Date.UTC(2021, 0, 2);
 
 function load(tf: Timeframe, stem: string): Candle[] {
-  const text = readFileSync(new URL(`${tf}/${stem}.csv`, useShared ? SHARED : FIXTURES), 'utf8');
-  return text
-    .trim()
-    .split('\n')
-    .slice(1)
-    .map((l) => {
-      const [t, o, h, lo, c, v] = l.split(',').map(Number);
-      return { timestamp: t, open: o, high: h, low: lo, close: c, volume: v };
-    });
+  return readCandleFile(fileURLToPath(new URL(`${tf}/${stem}.csv`, useShared ? SHARED : FIXTURES))).candles;
 }
 
 const rssMb = () => process.memoryUsage().rss / 2 ** 20;
