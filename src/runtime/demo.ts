@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { configSchema } from '../config/index.ts';
@@ -10,6 +10,7 @@ import type { Candle, ModelTimeframe } from '../core/types.ts';
 import { timeframeMs } from '../core/types.ts';
 import { initBackend, loadForecaster, trainModel } from '../models/index.ts';
 import type { Forecaster } from '../models/index.ts';
+import { readCandles } from '../exchange/index.ts';
 import { simUrls, startSimExchange } from '../simulator/index.ts';
 import { installBinanceOrders } from '../simulator/orders-binance.ts';
 import { startLive } from './live.ts';
@@ -68,24 +69,15 @@ export function demoConfig(dataDir: string, work: string, epochs: number): Confi
   return configSchema.parse(raw);
 }
 
-function readCsv(path: string): Candle[] {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch {
+/** The bundled sample series, validated like any store read. */
+function bundled(dataDir: string, timeframe: ModelTimeframe, symbol: string): Candle[] {
+  const r = readCandles(dataDir, 'binance', timeframe, symbol);
+  if (r === null)
     throw new QuantgateError(
       'DATA_MISSING',
-      `demo: bundled candles ${path} not found (expected the test/fixtures/candles store)`,
+      `demo: bundled ${symbol} ${timeframe} candles not found under ${dataDir} (expected the test/fixtures/candles store)`,
     );
-  }
-  return text
-    .trim()
-    .split('\n')
-    .slice(1)
-    .map((l) => {
-      const [t, o, h, lo, c, v] = l.split(',').map(Number);
-      return { timestamp: t, open: o, high: h, low: lo, close: c, volume: v };
-    });
+  return r.candles;
 }
 
 /**
@@ -103,7 +95,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
         exchange: 'binance' as const,
         symbol,
         timeframe,
-        candles: readCsv(join(opts.dataDir, 'binance', timeframe, `${symbol.replace('/', '')}.csv`)),
+        candles: bundled(opts.dataDir, timeframe, symbol),
       })),
     );
     const last5m = Math.min(
