@@ -39,8 +39,8 @@ function configFor(tf: ModelTimeframe) {
       maxTrainSamples: 20_000,
     },
     strategy: { timeframes: [tf], executionTimeframe: tf, fusion: { weights: { [tf]: 1 } } },
-    // The shared 1h files have holes every few weeks and 1d has < 2000 candles.
-    retrain: { dataQuality: { minCandles: 500, maxGapRatio: 0.05 } },
+    // The shared 1h files have holes every few weeks.
+    retrain: { dataQuality: { maxGapRatio: 0.05 } },
     logging: { level: 'silent' },
   });
 }

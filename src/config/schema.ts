@@ -10,6 +10,12 @@ import { bool, int, modelTimeframe, num, obj, oneOf, overridesOf, str, symbol } 
 const perTimeframe = <T extends z.ZodType>(value: T) =>
   obj({ '5m': value.optional(), '1h': value.optional(), '12h': value.optional(), '1d': value.optional() });
 
+/** Per-timeframe defaults of retrain.dataQuality (also what a partial map falls back to). */
+export const DATA_QUALITY_DEFAULTS = {
+  minCandles: { '5m': 2000, '1h': 2000, '12h': 500, '1d': 500 },
+  maxAbsReturn: { '5m': 0.5, '1h': 0.5, '12h': 0.75, '1d': 1 },
+} as const;
+
 export const exchangeSchema = obj({
   name: oneOf(EXCHANGES),
   /** spot or perpetual swaps (Hyperliquid perps are USDC-settled swaps). */
@@ -270,12 +276,22 @@ export const retrainSchema = obj({
     windowRows: 500,
     statistic: 'median',
   }),
+  /**
+   * minCandles and maxAbsReturn take one number for every timeframe or a per-timeframe map: a
+   * crash day (−39 % on 2020-03-12, |log return| 0.5) is real on 1d and an outlier on 5m, and 1d
+   * stores hold far fewer candles. Timeframes missing from a map take the default's value.
+   */
   dataQuality: obj({
-    minCandles: int(10).default(2000),
+    minCandles: z.union([int(10), perTimeframe(int(10))]).default(DATA_QUALITY_DEFAULTS.minCandles),
     maxGapRatio: num(0, 1).default(0.02),
     maxStalenessCandles: int(0).default(3),
-    maxAbsReturn: num(0, 10).default(0.5),
-  }).default({ minCandles: 2000, maxGapRatio: 0.02, maxStalenessCandles: 3, maxAbsReturn: 0.5 }),
+    maxAbsReturn: z.union([num(0, 10), perTimeframe(num(0, 10))]).default(DATA_QUALITY_DEFAULTS.maxAbsReturn),
+  }).default({
+    minCandles: DATA_QUALITY_DEFAULTS.minCandles,
+    maxGapRatio: 0.02,
+    maxStalenessCandles: 3,
+    maxAbsReturn: DATA_QUALITY_DEFAULTS.maxAbsReturn,
+  }),
   /**
    * Fraction of the stored history (the latest part) held out of a retrain's training: candidate
    * and active model are both judged on it by the gate. (retrain cycle owner)

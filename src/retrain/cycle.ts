@@ -1,14 +1,13 @@
-import { createHash } from 'node:crypto';
 import type { Config } from '../config/index.ts';
 import type { Clock } from '../core/clock.ts';
 import { describeError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import type { ModelTimeframe } from '../core/types.ts';
-import { timeframeMs } from '../core/types.ts';
-import { loadSeries } from '../exchange/index.ts';
 import { versionDir } from '../models/index.ts';
-import { checkDataQuality } from './data-quality.ts';
-import type { QualityReport, QualitySeries } from './data-quality.ts';
+import type { CycleData, CycleDataRequest } from './cycle-data.ts';
+import type { QualityReport } from './data-quality.ts';
+import { inspectInWorker } from './inspect-in-worker.ts';
+import type { InspectLimits } from './inspect-in-worker.ts';
 import type { AlertSink } from './alerts.ts';
 import { judge } from './gate.ts';
 import type { Holdout, HoldoutFigures } from './holdout-eval.ts';
@@ -54,6 +53,7 @@ export interface CycleOutcome {
 /** Downloads new closed candles of `symbols` into the store (the exchange refresher, or a test's). */
 export type Refresher = (tf: ModelTimeframe, symbols: readonly string[]) => Promise<void>;
 export type Trainer = (req: WorkerTrainRequest, limits: WorkerLimits) => WorkerHandle;
+export type Inspector = (req: CycleDataRequest, limits: InspectLimits) => Promise<CycleData>;
 
 export interface CycleOptions {
   readonly config: Config;
@@ -64,6 +64,8 @@ export interface CycleOptions {
   readonly refresh?: Refresher;
   /** Default trainInWorker (tests wrap it to kill or corrupt). */
   readonly train?: Trainer;
+  /** The data step; default inspectInWorker (off the trading thread). */
+  readonly inspect?: Inspector;
   /** Told about each running training worker (to stop it on shutdown). */
   readonly onWorker?: (h: WorkerHandle | null) => void;
 }
@@ -85,33 +87,6 @@ export function modelStoreContext(config: Config, clock: Clock, logger: Logger):
 
 function iso(ms: number): string {
   return new Date(ms).toISOString();
-}
-
-/** Short hash of what the candidate trained on (symbols, candle counts and end points). */
-function dataHash(series: readonly QualitySeries[], to: number): string {
-  const desc = series.map((s) => {
-    const c = s.candles.filter((x) => x.timestamp < to);
-    return [
-      s.symbol,
-      c.length,
-      c[0]?.timestamp ?? null,
-      c[c.length - 1]?.timestamp ?? null,
-      c[c.length - 1]?.close ?? null,
-    ];
-  });
-  return createHash('sha256').update(JSON.stringify(desc)).digest('hex').slice(0, 16);
-}
-
-/** [from, to): the last `fraction` of the span all symbols share, on candle boundaries. */
-export function holdoutOf(
-  series: readonly QualitySeries[],
-  tf: ModelTimeframe,
-  to: number,
-  fraction: number,
-): Holdout {
-  const ms = timeframeMs(tf);
-  const start = Math.max(...series.map((s) => s.candles[0]?.timestamp ?? to));
-  return { from: Math.floor((to - (to - start) * fraction) / ms) * ms, to };
 }
 
 /**
@@ -224,18 +199,29 @@ export function createCycleRunner(o: CycleOptions): CycleRunner {
         }
       }
 
-      // 3. Data quality on exactly the candles a cycle may use: those closed by now.
-      const ms = timeframeMs(tf);
-      const to = Math.floor(clock.now() / ms) * ms;
-      let series: QualitySeries[];
+      // 3. Data quality on exactly the candles a cycle may use: those closed by now. Read in a
+      // worker: parsing years of CSV on this thread stalled trading for up to 0.7 s.
+      const limits = {
+        memoryMb: config.retrain.worker.memoryMb,
+        timeoutMs: config.retrain.worker.timeoutMinutes * 60_000,
+      };
+      let data: CycleData;
       try {
-        series = await timed('data-quality', () =>
-          symbols.map((symbol) => ({
-            symbol,
-            candles: loadSeries(config.data.dir, config.exchange.name, tf, symbol, {
+        const inspect = o.inspect ?? inspectInWorker;
+        data = await timed('data-quality', () =>
+          inspect(
+            {
+              dataDir: config.data.dir,
+              exchange: config.exchange.name,
+              timeframe: tf,
+              symbols,
               skipBadRows: config.data.skipBadRows,
-            }).candles.filter((c) => c.timestamp < to),
-          })),
+              now: clock.now(),
+              dataQuality: config.retrain.dataQuality,
+              holdoutFraction: config.retrain.holdoutFraction,
+            },
+            limits,
+          ),
         );
       } catch (e) {
         return end(
@@ -246,8 +232,8 @@ export function createCycleRunner(o: CycleOptions): CycleRunner {
           'RETRAIN_DATA_MISSING',
         );
       }
-      quality = checkDataQuality(series, tf, clock.now(), config.retrain.dataQuality);
-      if (!quality.ok)
+      quality = data.quality;
+      if (!quality.ok || data.holdout === null)
         return end(
           'skipped',
           'data-quality',
@@ -255,7 +241,7 @@ export function createCycleRunner(o: CycleOptions): CycleRunner {
           'warning',
           'RETRAIN_DATA_QUALITY',
         );
-      holdout = holdoutOf(series, tf, to, config.retrain.holdoutFraction);
+      holdout = data.holdout;
 
       // 4. Train in a worker on candles before the hold-out only.
       const train = o.train ?? trainInWorker;
@@ -273,11 +259,7 @@ export function createCycleRunner(o: CycleOptions): CycleRunner {
             activeDir: previous === null ? null : versionDir(config.data.modelsDir, tf, previous),
           },
         },
-        {
-          memoryMb: config.retrain.worker.memoryMb,
-          timeoutMs: config.retrain.worker.timeoutMinutes * 60_000,
-          logger: log,
-        },
+        { ...limits, logger: log },
       );
       o.onWorker?.(handle);
       const trained = await timed('train', () => handle.outcome).finally(() => o.onWorker?.(null));
@@ -301,7 +283,7 @@ export function createCycleRunner(o: CycleOptions): CycleRunner {
               timeframe: tf,
               parent: previous,
               trainingWindow: r.trainingWindow,
-              dataHash: dataHash(series, holdout?.from ?? to),
+              dataHash: data.dataHash ?? 'unknown',
               seed: config.model.seed,
               metrics: { test: r.metrics, training: r.training, samples: r.samples, why },
             },

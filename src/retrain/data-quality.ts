@@ -1,5 +1,6 @@
+import { DATA_QUALITY_DEFAULTS } from '../config/index.ts';
 import type { RetrainConfig } from '../config/index.ts';
-import type { Candle, Timeframe } from '../core/types.ts';
+import type { Candle, ModelTimeframe, Timeframe } from '../core/types.ts';
 import { timeframeMs } from '../core/types.ts';
 
 /** One symbol's candles as a retrain cycle would train on them (already cut at the last closed candle). */
@@ -27,6 +28,18 @@ export interface QualityReport {
 }
 
 type QualityConfig = RetrainConfig['dataQuality'];
+type PerTimeframe = number | Readonly<Partial<Record<ModelTimeframe, number>>>;
+
+/** One timeframe's value of a number-or-map setting, falling back to the per-timeframe default. */
+function forTimeframe(
+  v: PerTimeframe,
+  tf: Timeframe,
+  fallback: Readonly<Record<ModelTimeframe, number>>,
+): number {
+  if (typeof v === 'number') return v;
+  const key = tf as ModelTimeframe;
+  return v[key] ?? fallback[key] ?? Math.max(...Object.values(fallback));
+}
 
 export function seriesQuality(s: QualitySeries, tf: Timeframe, now: number): SeriesQuality {
   const ms = timeframeMs(tf);
@@ -49,6 +62,17 @@ export function seriesQuality(s: QualitySeries, tf: Timeframe, now: number): Ser
   };
 }
 
+/** retrain.dataQuality's per-timeframe settings resolved for one timeframe. */
+export function qualityLimits(
+  q: QualityConfig,
+  tf: Timeframe,
+): { readonly minCandles: number; readonly maxAbsReturn: number } {
+  return {
+    minCandles: forTimeframe(q.minCandles, tf, DATA_QUALITY_DEFAULTS.minCandles),
+    maxAbsReturn: forTimeframe(q.maxAbsReturn, tf, DATA_QUALITY_DEFAULTS.maxAbsReturn),
+  };
+}
+
 /**
  * The check before a retrain: enough candles, few gaps, recent data, no absurd price jumps.
  * A failing series fails the cycle (a model trained on broken data must not even reach the gate).
@@ -60,11 +84,12 @@ export function checkDataQuality(
   q: QualityConfig,
 ): QualityReport {
   const stats = series.map((s) => seriesQuality(s, tf, now));
+  const { minCandles, maxAbsReturn } = qualityLimits(q, tf);
   const problems: string[] = [];
   for (const s of stats) {
     const p = `${s.symbol} ${tf}:`;
-    if (s.candles < q.minCandles)
-      problems.push(`${p} ${s.candles} candles < retrain.dataQuality.minCandles ${q.minCandles}`);
+    if (s.candles < minCandles)
+      problems.push(`${p} ${s.candles} candles < retrain.dataQuality.minCandles ${minCandles}`);
     if (s.candles === 0) continue;
     if (s.gapRatio > q.maxGapRatio)
       problems.push(
@@ -74,9 +99,9 @@ export function checkDataQuality(
       problems.push(
         `${p} last candle is ${s.staleCandles} candles old > retrain.dataQuality.maxStalenessCandles ${q.maxStalenessCandles}`,
       );
-    if (s.maxAbsReturn > q.maxAbsReturn)
+    if (s.maxAbsReturn > maxAbsReturn)
       problems.push(
-        `${p} a one-candle move of ${s.maxAbsReturn.toFixed(3)} (|log return|) > retrain.dataQuality.maxAbsReturn ${q.maxAbsReturn}`,
+        `${p} a one-candle move of ${s.maxAbsReturn.toFixed(3)} (|log return|) > retrain.dataQuality.maxAbsReturn ${maxAbsReturn}`,
       );
   }
   if (series.length === 0) problems.push(`${tf}: no symbols to check`);

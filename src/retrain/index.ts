@@ -19,3 +19,5 @@ export * from './refresh.ts';
 export * from './drift.ts';
 export * from './monitored-model-set.ts';
 export * from './shadow.ts';
+export * from './cycle-data.ts';
+export * from './inspect-in-worker.ts';

@@ -5,6 +5,7 @@ import { timeframeMs } from '../core/types.ts';
 import { createCcxtExchange, downloadSeries } from '../exchange/index.ts';
 import type { OhlcvSource } from '../exchange/index.ts';
 import type { Refresher } from './cycle.ts';
+import { qualityLimits } from './data-quality.ts';
 
 export interface ExchangeRefresher {
   readonly refresh: Refresher;
@@ -37,7 +38,8 @@ export function exchangeRefresher(
   return {
     async refresh(tf, symbols) {
       const ex = await get();
-      const since = clock.now() - 2 * config.retrain.dataQuality.minCandles * timeframeMs(tf);
+      const since =
+        clock.now() - 2 * qualityLimits(config.retrain.dataQuality, tf).minCandles * timeframeMs(tf);
       for (const symbol of symbols) {
         const r = await downloadSeries({
           exchange: ex,

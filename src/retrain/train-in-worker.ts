@@ -1,7 +1,7 @@
-import { Worker } from 'node:worker_threads';
 import type { Logger } from '../core/logger.ts';
 import type { TrainModelResult } from '../models/index.ts';
 import type { WorkerEvaluation, WorkerMessage, WorkerTrainRequest } from './worker.ts';
+import { startTsWorker } from './ts-worker.ts';
 
 export type WorkerFailure = 'error' | 'crash' | 'timeout' | 'oom';
 
@@ -37,19 +37,11 @@ export interface WorkerHandle {
   terminate(): Promise<void>;
 }
 
-// A worker does not inherit tsx's loader: register it, then import the TypeScript entry.
-const ENTRY = new URL('./worker.ts', import.meta.url).href;
-const BOOT = `import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(ENTRY)}); });`;
-
 /** Runs one training in a worker thread with a memory cap and a time budget. */
 export function trainInWorker(req: WorkerTrainRequest, limits: WorkerLimits): WorkerHandle {
   const t0 = performance.now();
   const secs = (): number => (performance.now() - t0) / 1000;
-  const worker = new Worker(BOOT, {
-    eval: true,
-    workerData: req,
-    resourceLimits: { maxOldGenerationSizeMb: limits.memoryMb },
-  });
+  const worker = startTsWorker(new URL('./worker.ts', import.meta.url), req, limits.memoryMb);
   let settled = false;
   let timedOut = false;
   const outcome = new Promise<WorkerOutcome>((resolve) => {

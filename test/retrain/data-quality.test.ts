@@ -8,6 +8,8 @@ import { ManualClock } from '../../src/core/index.ts';
 import {
   checkDataQuality,
   holdoutOf,
+  inspectCycleData,
+  inspectInWorker,
   readRegistry,
   registryPath,
   seriesQuality,
@@ -75,6 +77,81 @@ describe('data-quality check before a retrain', () => {
     );
     expect(h).toEqual({ from: 800 * M5, to: 1000 * M5 });
   });
+});
+
+describe('per-timeframe data-quality limits', () => {
+  const D1 = 86_400_000;
+  const crash = (tf: '5m' | '1d') => {
+    const ms = tf === '5m' ? M5 : D1;
+    // A −40 % candle (|log return| 0.51, about BTC on 2020-03-12): real on 1d, an outlier on 5m.
+    const c = candles(2500, 0, (i) => (i < 1200 ? 100 : 60)).map((x, i) => ({ ...x, timestamp: i * ms }));
+    return checkDataQuality([{ symbol: 'BTC/USDT', candles: c }], tf, 2500 * ms, q);
+  };
+
+  it('defaults: a crash day passes on 1d and is an outlier on 5m; 1d needs fewer candles', () => {
+    expect(q.maxAbsReturn).toEqual({ '5m': 0.5, '1h': 0.5, '12h': 0.75, '1d': 1 });
+    expect(crash('1d').ok).toBe(true);
+    expect(crash('5m').problems.join()).toMatch(/maxAbsReturn 0\.5/);
+    const c = candles(600).map((x, i) => ({ ...x, timestamp: i * D1 }));
+    expect(checkDataQuality([{ symbol: 'A', candles: c }], '1d', 600 * D1, q).ok).toBe(true);
+    expect(
+      checkDataQuality([{ symbol: 'A', candles: candles(600) }], '5m', 600 * M5, q).problems.join(),
+    ).toMatch(/600 candles < retrain\.dataQuality\.minCandles 2000/);
+  });
+
+  it('one number applies to every timeframe; a partial map falls back to the defaults', () => {
+    const one = retrainSchema.parse({ dataQuality: { maxAbsReturn: 0.3, minCandles: 100 } }).dataQuality;
+    const c = candles(600).map((x, i) => ({ ...x, timestamp: i * D1 }));
+    expect(checkDataQuality([{ symbol: 'A', candles: c }], '1d', 600 * D1, one).ok).toBe(true);
+    const crashDay = candles(600, 0, (i) => (i < 300 ? 100 : 60)).map((x, i) => ({
+      ...x,
+      timestamp: i * D1,
+    }));
+    expect(
+      checkDataQuality([{ symbol: 'A', candles: crashDay }], '1d', 600 * D1, one).problems.join(),
+    ).toMatch(/maxAbsReturn 0\.3/);
+    const partial = retrainSchema.parse({ dataQuality: { maxAbsReturn: { '5m': 0.2 } } }).dataQuality;
+    expect(checkDataQuality([{ symbol: 'A', candles: crashDay }], '1d', 600 * D1, partial).ok).toBe(true);
+    expect(() => retrainSchema.parse({ dataQuality: { maxAbsReturn: { '2h': 1 } } })).toThrow(/2h/);
+    expect(() => retrainSchema.parse({ dataQuality: { minCandles: { '1d': 'many' } } })).toThrow();
+  });
+});
+
+describe('the data step in a worker thread', () => {
+  const req = {
+    dataDir: FIXTURES,
+    exchange: 'binance' as const,
+    timeframe: '5m' as const,
+    symbols: SYMBOLS,
+    skipBadRows: false,
+    now: Date.UTC(2021, 6, 18),
+    dataQuality: { ...q, minCandles: 100, maxStalenessCandles: 100_000 },
+    holdoutFraction: 0.2,
+  };
+  const limits = { memoryMb: 512, timeoutMs: 60_000 };
+
+  it('gives what the same step gives in-process: report, hold-out and data hash', async () => {
+    const here = inspectCycleData(req);
+    expect(here.quality.ok).toBe(true);
+    expect(here.holdout).not.toBeNull();
+    expect(here.dataHash).toMatch(/^[0-9a-f]{16}$/);
+    expect(await inspectInWorker(req, limits)).toEqual(here);
+  }, 60_000);
+
+  it('a store that cannot be read rejects with the store error (naming the file), not a crash', async () => {
+    const missing = { ...req, symbols: ['DOGE/USDT'] };
+    const e = await inspectInWorker(missing, limits).then(
+      () => null,
+      (x: unknown) => x as Error & { code?: string },
+    );
+    expect(e?.message).toMatch(/DOGEUSDT\.csv/);
+    expect(e?.code).toBe('DATA_MISSING');
+    const slow = await inspectInWorker(req, { ...limits, timeoutMs: 1 }).then(
+      () => null,
+      (x: unknown) => x as Error,
+    );
+    expect(slow?.message).toMatch(/retrain\.worker\.timeoutMinutes/);
+  }, 60_000);
 });
 
 describe('quantgate retrain --once', () => {
