@@ -1,5 +1,5 @@
 import type { ExchangeId, Candle, Timeframe } from '../core/types.ts';
-import { candlePath, readCandles, resampleCandles as resampleStore } from '../exchange/index.ts';
+import { candlePath, readCandles } from '../exchange/index.ts';
 import type { CandleSource } from './data.ts';
 
 /** The backtest's view of the CSV store (validated reads; a missing file is `null`). */
@@ -14,9 +14,4 @@ export function csvSource(dataDir: string, exchange: ExchangeId, skipBadRows = f
       return cache.get(path) ?? null;
     },
   };
-}
-
-/** The store's resampler: UTC-aligned whole buckets; a bucket with a missing hour is dropped (it shows up as a gap). */
-export function resampleCandles(candles: readonly Candle[], from: Timeframe, to: Timeframe): Candle[] {
-  return resampleStore(candles, from, to).candles;
 }

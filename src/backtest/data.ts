@@ -1,4 +1,5 @@
 import { QuantgateError } from '../core/errors.ts';
+import { resampleMerged, resampleSourcesFor } from '../exchange/index.ts';
 import { timeframeMs } from '../core/types.ts';
 import type { Candle, Timeframe } from '../core/types.ts';
 import { isoDate } from './dates.ts';
@@ -11,9 +12,6 @@ export interface CandleSource {
   load(symbol: string, timeframe: Timeframe): Candle[] | null;
 }
 
-/** Builds a higher timeframe (12h, 1d) from 1h candles (the CSV store's resampler). */
-export type Resampler = (candles: readonly Candle[], from: Timeframe, to: Timeframe) => Candle[];
-
 export interface LoadedData {
   /** All stored candles per symbol and timeframe (history before `from` included, nothing at or after `to`). */
   readonly series: Record<string, Partial<Record<Timeframe, Candle[]>>>;
@@ -24,13 +22,12 @@ export interface LoadedData {
 const RESAMPLABLE: readonly Timeframe[] = ['12h', '1d'];
 
 /**
- * Loads every (symbol, timeframe) the strategy needs, resampling 12h/24h from 1h when the store
- * lacks them, and checks that the execution timeframe has candles inside [from, to). Missing
+ * Loads every (symbol, timeframe) the strategy needs, resampling 12h/24h from the 1h and 4h files
+ * when the store lacks them (as training does: exchange/load-series.ts), and checks that the execution timeframe has candles inside [from, to). Missing
  * symbols, timeframes and empty ranges are errors that say what the store does hold.
  */
 export function loadBacktestData(
   source: CandleSource,
-  resample: Resampler,
   symbols: readonly string[],
   timeframes: readonly Timeframe[],
   executionTimeframe: Timeframe,
@@ -47,10 +44,15 @@ export function loadBacktestData(
     for (const tf of timeframes) {
       let candles = source.load(symbol, tf);
       if (candles === null && RESAMPLABLE.includes(tf)) {
-        const hourly = source.load(symbol, '1h');
-        if (hourly !== null) {
-          candles = resample(hourly, '1h', tf);
-          warnings.push(`${symbol} ${tf}: not in the store, resampled from 1h`);
+        const found = resampleSourcesFor(tf).flatMap((s) => {
+          const c = source.load(symbol, s);
+          return c === null ? [] : [{ timeframe: s, candles: c }];
+        });
+        if (found.length > 0) {
+          candles = resampleMerged(found, tf).candles;
+          warnings.push(
+            `${symbol} ${tf}: not in the store, resampled from ${found.map((f) => f.timeframe).join(' + ')}`,
+          );
         }
       }
       if (candles === null)
@@ -58,7 +60,7 @@ export function loadBacktestData(
           'DATA_MISSING',
           tf === executionTimeframe
             ? `symbol ${symbol} is not in the candle store ${source.describe} (no ${tf} file); download it first (quantgate download)`
-            : `${symbol}: timeframe ${tf} is missing from ${source.describe}${RESAMPLABLE.includes(tf) ? ' and there is no 1h file to resample it from' : ''}`,
+            : `${symbol}: timeframe ${tf} is missing from ${source.describe}${RESAMPLABLE.includes(tf) ? ' and there is no 1h or 4h file to resample it from' : ''}`,
           { symbol, timeframe: tf },
         );
       // Candles that close after `to` are not part of the backtest.

@@ -60,15 +60,7 @@ export async function runLookaheadAnalysis(
   deps: BacktestDeps,
 ): Promise<LookaheadResult> {
   const tfs = [...new Set<Timeframe>([...req.timeframes, req.executionTimeframe])];
-  const data = loadBacktestData(
-    deps.source,
-    deps.resample,
-    req.symbols,
-    tfs,
-    req.executionTimeframe,
-    req.from,
-    req.to,
-  );
+  const data = loadBacktestData(deps.source, req.symbols, tfs, req.executionTimeframe, req.from, req.to);
   const series: SeriesFinding[] = [];
   for (const symbol of req.symbols)
     for (const tf of req.timeframes) {

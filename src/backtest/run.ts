@@ -9,7 +9,7 @@ import type { PricePoint } from './buy-and-hold.ts';
 import { scoreForecasts } from './calibration.ts';
 import type { LabelRule } from './calibration.ts';
 import { loadBacktestData } from './data.ts';
-import type { CandleSource, Resampler } from './data.ts';
+import type { CandleSource } from './data.ts';
 import { feedWarmup, runReplay } from './engine.ts';
 import type { ReplayOutput, ReplayTarget } from './engine.ts';
 import type { CachedForecaster } from './forecast-cache.ts';
@@ -31,7 +31,6 @@ export type { ModelMap } from './forecasters.ts';
 /** Everything the backtest drives; each is the same code the live bot uses (wired in wiring.ts). */
 export interface BacktestDeps {
   readonly source: CandleSource;
-  readonly resample: Resampler;
   /** Batch features of one series (the feature pipeline; equal to the incremental one). */
   computeFeatures(candles: readonly Candle[], timeframe: Timeframe): FeatureMatrix;
   /** The deployed models (ACTIVE versions in the models directory). */
@@ -112,15 +111,7 @@ export async function runBacktest(req: BacktestRequest, deps: BacktestDeps): Pro
   const t0 = performance.now();
   const log = deps.logger;
   const tfs: Timeframe[] = [...new Set<Timeframe>([...req.timeframes, req.executionTimeframe])];
-  const data = loadBacktestData(
-    deps.source,
-    deps.resample,
-    req.symbols,
-    tfs,
-    req.executionTimeframe,
-    req.from,
-    req.to,
-  );
+  const data = loadBacktestData(deps.source, req.symbols, tfs, req.executionTimeframe, req.from, req.to);
   for (const w of data.warnings) log.warn(w);
 
   // Only the warm-up before `from` is replayed; older history is for walk-forward training.

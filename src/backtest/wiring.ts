@@ -18,7 +18,7 @@ import {
 import { baselineModels, feedBaselineOutcomes } from './baseline.ts';
 import type { BaselineSpec } from './baseline.ts';
 import type { LabelRule } from './calibration.ts';
-import { csvSource, resampleCandles } from './csv-source.ts';
+import { csvSource } from './csv-source.ts';
 import type { ReplayTarget } from './engine.ts';
 import type { BacktestDeps, ModelMap, TargetContext } from './run.ts';
 
@@ -56,7 +56,6 @@ export async function createBacktestDeps(
 
   return {
     source,
-    resample: resampleCandles,
     computeFeatures: (candles, tf) => computeFeatures(candles, tf, config.features),
     async loadModels(): Promise<ModelMap> {
       const out: ModelMap = {};

@@ -40,8 +40,8 @@ export {
   rowProblem,
 } from './csv-store.ts';
 export type { Gap, ReadOptions, ReadResult } from './csv-store.ts';
-export { resampleCandles } from './resample.ts';
-export type { ResampleResult } from './resample.ts';
+export { resampleCandles, resampleMerged, resampleSourcesFor } from './resample.ts';
+export type { MergedResample, ResampleResult } from './resample.ts';
 export {
   DEFAULT_LIMIT,
   downloadSeries,

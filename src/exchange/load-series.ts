@@ -1,7 +1,7 @@
 import { QuantgateError } from '../core/errors.ts';
 import type { Candle, ExchangeId, Timeframe } from '../core/types.ts';
 import { candlePath, readCandles } from './csv-store.ts';
-import { resampleCandles } from './resample.ts';
+import { resampleMerged, resampleSourcesFor } from './resample.ts';
 
 export interface LoadedSeries {
   readonly candles: Candle[];
@@ -10,12 +10,10 @@ export interface LoadedSeries {
   readonly skipped: number;
 }
 
-/** Timeframes the store can build from 1h candles when it has no file of their own. */
-const RESAMPLABLE: readonly Timeframe[] = ['4h', '12h', '1d'];
-
 /**
- * One series from the store, or, for 12h/24h (and 4h) with no file of their own, resampled from the
- * 1h file (whole UTC buckets only). Missing both → DATA_MISSING naming the paths tried.
+ * One series from the store, or, for 4h/12h/24h with no file of their own, resampled from the 1h
+ * and 4h files (whole UTC buckets only, each from the finest file that holds it whole). Missing
+ * all → DATA_MISSING naming the paths tried.
  */
 export function loadSeries(
   dataDir: string,
@@ -32,17 +30,18 @@ export function loadSeries(
       skipped: own.skipped,
     };
   const tried = [candlePath(dataDir, exchange, timeframe, symbol)];
-  if (RESAMPLABLE.includes(timeframe)) {
-    const hourly = readCandles(dataDir, exchange, '1h', symbol, opts);
-    const hPath = candlePath(dataDir, exchange, '1h', symbol);
-    if (hourly)
-      return {
-        candles: resampleCandles(hourly.candles, '1h', timeframe).candles,
-        source: `resampled from ${hPath}`,
-        skipped: hourly.skipped,
-      };
-    tried.push(hPath);
+  const found: { timeframe: Timeframe; candles: Candle[]; skipped: number }[] = [];
+  for (const tf of resampleSourcesFor(timeframe)) {
+    const r = readCandles(dataDir, exchange, tf, symbol, opts);
+    tried.push(candlePath(dataDir, exchange, tf, symbol));
+    if (r) found.push({ timeframe: tf, candles: r.candles, skipped: r.skipped });
   }
+  if (found.length > 0)
+    return {
+      candles: resampleMerged(found, timeframe).candles,
+      source: `resampled from ${found.map((f) => candlePath(dataDir, exchange, f.timeframe, symbol)).join(' + ')}`,
+      skipped: found.reduce((a, f) => a + f.skipped, 0),
+    };
   throw new QuantgateError(
     'DATA_MISSING',
     `no ${timeframe} candles for ${symbol} on ${exchange}: none of ${tried.join(', ')} exists (run \`quantgate download\` first)`,

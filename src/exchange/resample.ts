@@ -54,3 +54,40 @@ export function resampleCandles(
   }
   return { candles: out, incomplete };
 }
+
+/** Stored timeframes a missing 4h / 12h / 1d series can be built from, finest first. */
+export function resampleSourcesFor(to: Timeframe): Timeframe[] {
+  const tm = timeframeMs(to);
+  return (['1h', '4h'] as const).filter((s) => timeframeMs(s) < tm && tm % timeframeMs(s) === 0);
+}
+
+export interface MergedResample {
+  readonly candles: Candle[];
+  /** Per source timeframe, how many buckets it supplied. */
+  readonly used: Readonly<Partial<Record<Timeframe, number>>>;
+}
+
+/**
+ * Builds `to` from several stored timeframes: each bucket from the finest source that holds it
+ * whole. The shared Binance 1h files miss an hour every few weeks; the 4h files usually hold that
+ * hour, so the 12h bucket survives (same trades, identical OHLC). Nothing is invented: a bucket no
+ * source holds whole stays a gap.
+ */
+export function resampleMerged(
+  sources: readonly { readonly timeframe: Timeframe; readonly candles: readonly Candle[] }[],
+  to: Timeframe,
+): MergedResample {
+  const byTime = new Map<number, Candle>();
+  const used: Partial<Record<Timeframe, number>> = {};
+  const finestFirst = [...sources].sort((a, b) => timeframeMs(a.timeframe) - timeframeMs(b.timeframe));
+  for (const s of finestFirst) {
+    let n = 0;
+    for (const c of resampleCandles(s.candles, s.timeframe, to).candles)
+      if (!byTime.has(c.timestamp)) {
+        byTime.set(c.timestamp, c);
+        n++;
+      }
+    used[s.timeframe] = n;
+  }
+  return { candles: [...byTime.values()].sort((a, b) => a.timestamp - b.timestamp), used };
+}

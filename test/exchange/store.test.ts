@@ -3,12 +3,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { QuantgateError } from '../../src/core/errors.ts';
+import type { Candle } from '../../src/core/types.ts';
 import {
   appendCandles,
   candlePath,
   readCandleFile,
   readCandles,
+  loadSeries,
   resampleCandles,
+  resampleMerged,
 } from '../../src/exchange/index.ts';
 
 const FIX = new URL('../fixtures/candles', import.meta.url).pathname;
@@ -116,6 +119,56 @@ describe('resampling 1h → 12h / 24h', () => {
     const full = resampleCandles(hours, '1h', '1d');
     expect(r.incomplete.length).toBe(full.incomplete.length + 1);
     expect(r.candles.length).toBe(full.candles.length - 1);
+  });
+
+  /** OHLC exactly; volume to 1e-9 relative (a sum of 4h sums rounds differently from a sum of 1h). */
+  function expectSameCandles(a: readonly Candle[], b: readonly Candle[]): void {
+    expect(a.map(({ volume: _, ...c }) => c)).toEqual(b.map(({ volume: _, ...c }) => c));
+    for (const [i, c] of a.entries())
+      expect(Math.abs(c.volume - b[i].volume)).toBeLessThan(1e-9 * b[i].volume);
+  }
+
+  it('fills a bucket with a missing hour from the 4h file (finest whole source wins, nothing invented)', () => {
+    const holed = hours.filter((_, i) => i !== 30);
+    const fourHours = resampleCandles(hours, '1h', '4h').candles;
+    const full = resampleCandles(hours, '1h', '1d').candles;
+    const merged = resampleMerged(
+      [
+        { timeframe: '4h', candles: fourHours },
+        { timeframe: '1h', candles: holed },
+      ],
+      '1d',
+    );
+    expectSameCandles(merged.candles, full);
+    expect(merged.used).toEqual({ '1h': full.length - 1, '4h': 1 });
+    // A bucket no source holds whole stays a gap.
+    const holed4 = fourHours.filter(
+      (c) => c.timestamp !== Math.floor(hours[30].timestamp / 14_400_000) * 14_400_000,
+    );
+    const both = resampleMerged(
+      [
+        { timeframe: '1h', candles: holed },
+        { timeframe: '4h', candles: holed4 },
+      ],
+      '1d',
+    );
+    expect(both.candles.length).toBe(full.length - 1);
+  });
+
+  it('loadSeries builds 12h from the 1h and 4h files when the store has no 12h file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'qg-merge-'));
+    try {
+      const holed = hours.filter((_, i) => i !== 30);
+      appendCandles(candlePath(dir, 'binance', '1h', 'BTC/USDT'), holed);
+      const only1h = loadSeries(dir, 'binance', '12h', 'BTC/USDT');
+      appendCandles(candlePath(dir, 'binance', '4h', 'BTC/USDT'), resampleCandles(hours, '1h', '4h').candles);
+      const merged = loadSeries(dir, 'binance', '12h', 'BTC/USDT');
+      expectSameCandles(merged.candles, resampleCandles(hours, '1h', '12h').candles);
+      expect(merged.candles.length).toBe(only1h.candles.length + 1);
+      expect(merged.source).toMatch(/1h[/\\]BTCUSDT\.csv \+ .*4h[/\\]BTCUSDT\.csv/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   function compareWithDaily(

@@ -217,9 +217,6 @@ export function toyDeps(
 ): BacktestDeps {
   return {
     source: { describe: 'memory', load: (s, tf) => store[s]?.[tf] ?? null },
-    resample: () => {
-      throw new Error('not used');
-    },
     computeFeatures: (c) => returnFeatures(c),
     loadModels: async () => ({ '5m': new MomentumForecaster('5m', 6) }),
     trainModels: async (_d, slot) => ({
