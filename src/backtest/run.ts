@@ -35,11 +35,15 @@ export interface BacktestDeps {
   computeFeatures(candles: readonly Candle[], timeframe: Timeframe): FeatureMatrix;
   /** The deployed models (ACTIVE versions in the models directory). */
   loadModels(): Promise<ModelMap>;
-  /** Walk-forward: trains models in-process on candles that closed before `slot.trainTo`. */
+  /** Walk-forward: the models trained on candles that closed before `slot.trainTo`. */
   trainModels?(
     data: Record<string, Partial<Record<Timeframe, Candle[]>>>,
     slot: WalkForwardSlot,
   ): Promise<ModelMap>;
+  /** Walk-forward: every window is known up front; start training them in the background. */
+  planTraining?(slots: readonly WalkForwardSlot[]): void;
+  /** Walk-forward done or failed: stop background trainings. */
+  stopTraining?(): Promise<void>;
   /** The rolling-quantile baseline forecasters (reference run). */
   baselineModels(): ModelMap;
   /** The plugin + risk manager + paper broker behind the shared per-candle step. */

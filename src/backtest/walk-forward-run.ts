@@ -57,11 +57,12 @@ interface WalkForwardInput {
 }
 
 /**
- * Expanding-window walk-forward, one window at a time: train on what closed before the window,
- * predict the window's candles in batches, replay it, report it — then the next. One plugin, one
- * risk manager and one paper account run through all windows (equity carries over, as it would
- * live). Training the next window only after replaying this one changes no result (a window's
- * models see only candles before its start) and lets a run of many hours report as it goes.
+ * Expanding-window walk-forward, one window at a time: take the models trained on what closed
+ * before the window, predict the window's candles in batches, replay it, report it — then the
+ * next. One plugin, one risk manager and one paper account run through all windows (equity carries
+ * over, as it would live). Trainings of later windows run in the background meanwhile; that
+ * changes no result (a window's models see only candles before its start) and a run of many hours
+ * reports as it goes.
  */
 export async function runWalkForward(x: WalkForwardInput): Promise<WalkForwardOutcome> {
   const { req, deps, data, events, clock } = x;
@@ -89,89 +90,95 @@ export async function runWalkForward(x: WalkForwardInput): Promise<WalkForwardOu
   const firstReplayed = events.findIndex((e) => e.closeTime > req.from);
   const replayTotal = firstReplayed < 0 ? 0 : events.length - firstReplayed;
 
-  for (const [k, slot] of slots.entries()) {
-    const tw = performance.now();
-    req.onProgress?.('train', k, slots.length);
-    log.info(
-      { window: k + 1, of: slots.length, trainTo: new Date(slot.trainTo).toISOString() },
-      'walk-forward: training',
-    );
-    const models = await deps.trainModels!(data.series, slot);
-    const tp = performance.now();
-    // Only the candles this window's models will see (its test range, one candle of slack).
-    const pre = precomputeAll(models, x.features, (tf, sym) => {
-      const c = x.replaySeries.find((s) => s.symbol === sym && s.timeframe === tf)!.candles;
-      const ms = timeframeMs(tf);
-      return { from: lowerBound(c, slot.testFrom - 2 * ms), to: lowerBound(c, slot.testTo) };
-    });
-    for (const tf of req.timeframes) {
-      let m = pre.models[tf];
-      if (!m) {
-        m = pre.models[tf] = new AbsentForecaster(tf, 'not trained: too little history');
-        const text = `walk-forward window ${k + 1} (retrain ${new Date(slot.trainTo).toISOString()}): no ${tf} model could be trained; the strategy ran without ${tf} forecasts in this window`;
-        log.warn(text);
-        warnings.push(text);
+  // All windows are known now: their trainings start in the background (backtest.trainWorkers).
+  deps.planTraining?.(slots);
+  try {
+    for (const [k, slot] of slots.entries()) {
+      const tw = performance.now();
+      req.onProgress?.('train', k, slots.length);
+      log.info(
+        { window: k + 1, of: slots.length, trainTo: new Date(slot.trainTo).toISOString() },
+        'walk-forward: training',
+      );
+      const models = await deps.trainModels!(data.series, slot);
+      const tp = performance.now();
+      // Only the candles this window's models will see (its test range, one candle of slack).
+      const pre = precomputeAll(models, x.features, (tf, sym) => {
+        const c = x.replaySeries.find((s) => s.symbol === sym && s.timeframe === tf)!.candles;
+        const ms = timeframeMs(tf);
+        return { from: lowerBound(c, slot.testFrom - 2 * ms), to: lowerBound(c, slot.testTo) };
+      });
+      for (const tf of req.timeframes) {
+        let m = pre.models[tf];
+        if (!m) {
+          m = pre.models[tf] = new AbsentForecaster(tf, 'not trained: too little history');
+          const text = `walk-forward window ${k + 1} (retrain ${new Date(slot.trainTo).toISOString()}): no ${tf} model could be trained; the strategy ran without ${tf} forecasts in this window`;
+          log.warn(text);
+          warnings.push(text);
+        }
+        if (switching[tf]) switching[tf].swap(m);
+        else switching[tf] = new SwitchingForecaster(m);
       }
-      if (switching[tf]) switching[tf].swap(m);
-      else switching[tf] = new SwitchingForecaster(m);
-    }
-    if (!target) {
-      recorders = recording(switching, clock);
-      target = await deps.createTarget({ clock, models: recorders, source: deps.source });
-      next = await feedWarmup(events, req.from, target, clock);
-    }
-    // A candle closing at t belongs to the window whose test range holds t (testFrom < t ≤ testTo).
-    const last = k + 1 < slots.length ? slots[k + 1].testFrom : Infinity;
-    let end = next;
-    while (end < events.length && events[end].closeTime <= last) end++;
-    const done = out.candles;
-    const part = await runReplay(events.slice(next, end), target, clock, {
-      executionTimeframe: req.executionTimeframe,
-      onProgress: (d) => req.onProgress?.('replay', done + d, replayTotal),
-    });
-    next = end;
-    for (const p of part.curve) curve.push(p);
-    for (const s of part.signals) out.signals.push(s);
-    for (const f of part.fills) out.fills.push(f);
-    out.candles += part.candles;
-    replayMs += performance.now() - tp;
-    // The previous window's models are no longer reachable: free them (tfjs memory is not GC'd).
-    for (const c of caches) {
-      cacheMisses += c.stats.misses;
-      c.dispose();
-    }
-    caches = pre.caches;
+      if (!target) {
+        recorders = recording(switching, clock);
+        target = await deps.createTarget({ clock, models: recorders, source: deps.source });
+        next = await feedWarmup(events, req.from, target, clock);
+      }
+      // A candle closing at t belongs to the window whose test range holds t (testFrom < t ≤ testTo).
+      const last = k + 1 < slots.length ? slots[k + 1].testFrom : Infinity;
+      let end = next;
+      while (end < events.length && events[end].closeTime <= last) end++;
+      const done = out.candles;
+      const part = await runReplay(events.slice(next, end), target, clock, {
+        executionTimeframe: req.executionTimeframe,
+        onProgress: (d) => req.onProgress?.('replay', done + d, replayTotal),
+      });
+      next = end;
+      for (const p of part.curve) curve.push(p);
+      for (const s of part.signals) out.signals.push(s);
+      for (const f of part.fills) out.fills.push(f);
+      out.candles += part.candles;
+      replayMs += performance.now() - tp;
+      // The previous window's models are no longer reachable: free them (tfjs memory is not GC'd).
+      for (const c of caches) {
+        cacheMisses += c.stats.misses;
+        c.dispose();
+      }
+      caches = pre.caches;
 
-    const window = windowResult(slot, pre.models, curve, target, req.riskFreeRate);
-    windows.push(window);
-    const equity = curve.length > 0 ? curve[curve.length - 1].equity : req.startingBalance;
-    const t = curve.length > 0 ? curve[curve.length - 1].t : slot.testTo;
-    const bh = buyAndHoldCurve(x.prices, [t], req.startingBalance, req.fee, req.slippage)[0].equity;
-    const progress: WindowProgress = {
-      index: k + 1,
-      of: slots.length,
-      window,
-      equity,
-      cumulativeReturn: equity / req.startingBalance - 1,
-      buyAndHoldReturn: bh / req.startingBalance - 1,
-      seconds: (performance.now() - tw) / 1000,
-    };
-    log.info(
-      {
-        window: progress.index,
-        of: progress.of,
-        test: [new Date(slot.testFrom).toISOString(), new Date(slot.testTo).toISOString()],
-        return: window.metrics.totalReturn,
-        sharpe: window.metrics.sharpe,
-        maxDrawdown: window.metrics.maxDrawdown,
-        trades: window.metrics.trades,
-        cumulativeReturn: progress.cumulativeReturn,
-        buyAndHoldReturn: progress.buyAndHoldReturn,
-        seconds: Math.round(progress.seconds),
-      },
-      'walk-forward: window done',
-    );
-    req.onWindow?.(progress);
+      const window = windowResult(slot, pre.models, curve, target, req.riskFreeRate);
+      windows.push(window);
+      const equity = curve.length > 0 ? curve[curve.length - 1].equity : req.startingBalance;
+      const t = curve.length > 0 ? curve[curve.length - 1].t : slot.testTo;
+      const bh = buyAndHoldCurve(x.prices, [t], req.startingBalance, req.fee, req.slippage)[0].equity;
+      const progress: WindowProgress = {
+        index: k + 1,
+        of: slots.length,
+        window,
+        equity,
+        cumulativeReturn: equity / req.startingBalance - 1,
+        buyAndHoldReturn: bh / req.startingBalance - 1,
+        seconds: (performance.now() - tw) / 1000,
+      };
+      log.info(
+        {
+          window: progress.index,
+          of: progress.of,
+          test: [new Date(slot.testFrom).toISOString(), new Date(slot.testTo).toISOString()],
+          return: window.metrics.totalReturn,
+          sharpe: window.metrics.sharpe,
+          maxDrawdown: window.metrics.maxDrawdown,
+          trades: window.metrics.trades,
+          cumulativeReturn: progress.cumulativeReturn,
+          buyAndHoldReturn: progress.buyAndHoldReturn,
+          seconds: Math.round(progress.seconds),
+        },
+        'walk-forward: window done',
+      );
+      req.onWindow?.(progress);
+    }
+  } finally {
+    await deps.stopTraining?.();
   }
   req.onProgress?.('train', slots.length, slots.length);
   if (!target) throw new QuantgateError('INTERNAL', 'walk-forward: no window in the range');

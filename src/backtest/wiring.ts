@@ -2,25 +2,18 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Config } from '../config/index.ts';
-import { systemClock } from '../core/clock.ts';
 import type { Logger } from '../core/logger.ts';
-import { isQuantgateError } from '../core/errors.ts';
-import { timeframeMs } from '../core/types.ts';
-import type { Candle, ModelTimeframe } from '../core/types.ts';
+import type { ModelTimeframe } from '../core/types.ts';
 import { computeFeatures, labelParamsFor, makeLabels } from '../features/index.ts';
-import {
-  BASELINE_LOOKBACK,
-  activeVersionDir,
-  initBackend,
-  loadForecaster,
-  trainModel,
-} from '../models/index.ts';
+import { BASELINE_LOOKBACK, activeVersionDir, initBackend, loadForecaster } from '../models/index.ts';
 import { baselineModels, feedBaselineOutcomes } from './baseline.ts';
 import type { BaselineSpec } from './baseline.ts';
 import type { LabelRule } from './calibration.ts';
 import { csvSource } from './csv-source.ts';
 import type { ReplayTarget } from './engine.ts';
 import type { BacktestDeps, ModelMap, TargetContext } from './run.ts';
+import { createWindowTrainer, trainingKey } from './window-models.ts';
+import type { WindowTrainer } from './window-models.ts';
 
 /** Builds the plugin + risk manager + paper broker behind the shared per-candle step. */
 export type TargetBuilder = (config: Config, ctx: TargetContext, logger: Logger) => Promise<ReplayTarget>;
@@ -36,10 +29,19 @@ function labelRule(config: Config): LabelRule {
   };
 }
 
+export interface BacktestDepsOptions {
+  /**
+   * --model-cache: keep walk-forward window models under `<dir>/<training key>/` and reuse them
+   * (default: a temporary directory removed at exit).
+   */
+  readonly modelCache?: string;
+}
+
 export async function createBacktestDeps(
   config: Config,
   logger: Logger,
   buildTarget: TargetBuilder,
+  opts: BacktestDepsOptions = {},
 ): Promise<BacktestDeps> {
   await initBackend({ logger });
   const exchange = config.exchange.name;
@@ -51,8 +53,20 @@ export async function createBacktestDeps(
   >;
   const lp = labelParamsFor(config, '5m');
   const spec: BaselineSpec = { horizons, k: lp.k, volWindow: lp.volWindow, lookback: BASELINE_LOOKBACK };
-  const wfDir = mkdtempSync(join(tmpdir(), 'quantgate-wf-'));
-  process.once('exit', () => rmSync(wfDir, { recursive: true, force: true }));
+  let trainer: WindowTrainer | undefined;
+  // Created on the first walk-forward only (hold-out evaluations build these deps too).
+  const windowTrainer = (): WindowTrainer => {
+    if (trainer) return trainer;
+    let root: string;
+    if (opts.modelCache) root = join(opts.modelCache, trainingKey(config));
+    else {
+      const tmp = mkdtempSync(join(tmpdir(), 'quantgate-wf-'));
+      process.once('exit', () => rmSync(tmp, { recursive: true, force: true }));
+      root = tmp;
+    }
+    logger.info({ dir: root, workers: config.backtest.trainWorkers }, 'walk-forward models');
+    return (trainer = createWindowTrainer({ config, logger, root, workers: config.backtest.trainWorkers }));
+  };
 
   return {
     source,
@@ -67,32 +81,9 @@ export async function createBacktestDeps(
       }
       return out;
     },
-    async trainModels(_data: Record<string, Partial<Record<string, Candle[]>>>, slot): Promise<ModelMap> {
-      const out: ModelMap = {};
-      for (const tf of tfs) {
-        // Candles that closed by the retrain point: open time ≤ trainTo − one candle.
-        const r = await trainModel({
-          config,
-          timeframe: tf,
-          symbols: config.exchange.symbols,
-          exchange,
-          dataDir: config.data.dir,
-          outDir: join(wfDir, tf, String(slot.trainTo)),
-          to: slot.trainTo - timeframeMs(tf) + 1,
-          clock: systemClock,
-          logger,
-        }).catch((e: unknown) => {
-          // Too little gap-free history for this timeframe yet: the window runs without it (reported).
-          if (isQuantgateError(e) && e.code === 'INSUFFICIENT_HISTORY') {
-            logger.warn({ timeframe: tf, err: e.message }, 'walk-forward: timeframe not trained');
-            return null;
-          }
-          throw e;
-        });
-        if (r) out[tf] = await loadForecaster(r.modelDir, { timeframe: tf });
-      }
-      return out;
-    },
+    trainModels: (_data, slot) => windowTrainer().models(slot),
+    planTraining: (slots) => windowTrainer().plan(slots),
+    stopTraining: async () => trainer?.stop(),
     baselineModels: () => baselineModels(tfs, spec),
     createTarget: async (ctx) =>
       feedBaselineOutcomes(await buildTarget(config, ctx, logger), ctx.models, spec),

@@ -184,6 +184,11 @@ export const paperSchema = obj({
 
 export const backtestSchema = obj({
   walkForwardDays: num(0.01, 3650).default(7),
+  /**
+   * Walk-forward window trainings run at once, each in a worker thread (tfjs on wasm trains on
+   * one core). 0 = one at a time on the main thread.
+   */
+  trainWorkers: int(0, 64).default(2),
   /** Funding rate per 8 hours charged on perp positions (Hyperliquid) when no recorded rates exist. */
   fundingRatePer8h: num(-0.01, 0.01).default(0.0001),
   riskFreeRate: num(-1, 1).default(0),

@@ -32,6 +32,7 @@ export interface BacktestCliOptions {
   report?: string;
   baseline?: boolean;
   windows?: string;
+  modelCache?: string;
 }
 
 /** Validates the command line against the config and builds the request (no I/O). */
@@ -140,6 +141,10 @@ export function registerBacktest(program: Command): void {
     .option('--json', 'print metrics as JSON on stdout')
     .option('--report <file.html>', 'write a self-contained HTML report')
     .option(
+      '--model-cache <dir>',
+      "walk-forward: keep each window's trained models here and reuse them on the next run with the same training inputs (an interrupted run resumes)",
+    )
+    .option(
       '--windows <file.jsonl>',
       'walk-forward: append one JSON line per window as it finishes (metrics, running return vs buy-and-hold)',
     )
@@ -153,7 +158,9 @@ export function registerBacktest(program: Command): void {
         const req = backtestRequest(config, opts);
         const logger = createLogger({ level: config.logging.level });
         const bar = progress(logger, process.stderr.isTTY === true);
-        const deps = await createBacktestDeps(config, logger, strategyTarget);
+        const deps = await createBacktestDeps(config, logger, strategyTarget, {
+          modelCache: opts.modelCache,
+        });
         if (opts.windows) writeFileSync(opts.windows, '');
         const onWindow = opts.windows
           ? (w: WindowProgress) => appendFileSync(opts.windows!, `${JSON.stringify(windowLine(w))}\n`)
