@@ -57,6 +57,11 @@ const rssMb = (): number => {
   gc?.();
   return process.memoryUsage().rss / 2 ** 20;
 };
+const heapMb = (): number => {
+  gc?.();
+  const m = process.memoryUsage();
+  return (m.heapUsed + m.external) / 2 ** 20;
+};
 
 interface Row {
   timeframe: ModelTimeframe;
@@ -69,11 +74,15 @@ interface Row {
   lagP99ms: number;
   lagMaxMs: number;
   rssMb: number;
+  /** Main isolate's heap + external (ArrayBuffers, tfjs) after gc: what a leak in our code grows. */
+  heapMb: number;
   message: string;
 }
 const rows: Row[] = [];
 let rssBefore: number | undefined;
 let rssAfter: number | undefined;
+let heapBefore: number | undefined;
+let heapAfter: number | undefined;
 try {
   const runners = new Map(
     timeframes.map((tf) => [
@@ -102,14 +111,17 @@ try {
       lagP99ms: h.percentile(99) / 1e6,
       lagMaxMs: h.max / 1e6,
       rssMb: rssMb(),
+      heapMb: heapMb(),
       message: o.status === 'promoted' ? '' : o.message.slice(0, 200),
     });
     process.stderr.write(`${tf} cycle ${cycle}: ${o.status} at ${o.stage} in ${o.seconds.toFixed(1)} s\n`);
   };
   for (const tf of ['5m', '12h', '1d'] as const) await run(tf, 0);
   rssBefore = rssMb();
+  heapBefore = heapMb();
   for (let c = 0; c < cycles; c++) await run('1h', c);
   rssAfter = rssMb();
+  heapAfter = heapMb();
 } finally {
   rmSync(tmp, { recursive: true, force: true });
 }
@@ -121,18 +133,20 @@ const result = {
   cycles1h: cycles,
   rssBeforeMb: rssBefore ?? null,
   rssAfterMb: rssAfter ?? null,
+  heapBeforeMb: heapBefore ?? null,
+  heapAfterMb: heapAfter ?? null,
   rows,
 };
 mkdirSync(new URL('results', import.meta.url), { recursive: true });
 writeFileSync(new URL('results/retrain.json', import.meta.url), `${JSON.stringify(result, null, 2)}\n`);
 const f1 = (x: number | undefined): string => (x === undefined ? '-' : x.toFixed(1));
 process.stdout.write(
-  '| tf | cycle | status | s total | s train (worker) | s evaluate (worker) | lag p50 ms | lag p99 ms | lag max ms | RSS MB |\n|---|---|---|---|---|---|---|---|---|---|\n',
+  '| tf | cycle | status | s total | s train (worker) | s evaluate (worker) | lag p50 ms | lag p99 ms | lag max ms | RSS MB | heap+external MB |\n|---|---|---|---|---|---|---|---|---|---|---|\n',
 );
 for (const r of rows)
   process.stdout.write(
-    `| ${r.timeframe} | ${r.cycle} | ${r.status} at ${r.stage} | ${f1(r.seconds)} | ${f1(r.timings.train)} | ${f1(r.timings.evaluate)} | ${f1(r.lagP50ms)} | ${f1(r.lagP99ms)} | ${f1(r.lagMaxMs)} | ${r.rssMb.toFixed(0)} |\n`,
+    `| ${r.timeframe} | ${r.cycle} | ${r.status} at ${r.stage} | ${f1(r.seconds)} | ${f1(r.timings.train)} | ${f1(r.timings.evaluate)} | ${f1(r.lagP50ms)} | ${f1(r.lagP99ms)} | ${f1(r.lagMaxMs)} | ${r.rssMb.toFixed(0)} | ${r.heapMb.toFixed(1)} |\n`,
   );
 process.stdout.write(
-  `RSS main (after gc${gc ? '' : ' — NOT exposed, run with --expose-gc'}): ${rssBefore?.toFixed(0)} MB before, ${rssAfter?.toFixed(0)} MB after ${cycles} cycles of 1h\n`,
+  `After gc${gc ? '' : ' (NOT exposed, run with --expose-gc)'}: RSS ${rssBefore?.toFixed(0)} MB before, ${rssAfter?.toFixed(0)} MB after ${cycles} cycles of 1h; main heap + external ${heapBefore?.toFixed(1)} → ${heapAfter?.toFixed(1)} MB (RSS includes the freed worker threads' malloc arenas, which glibc keeps)\n`,
 );

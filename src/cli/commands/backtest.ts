@@ -154,6 +154,9 @@ export function registerBacktest(program: Command): void {
           if (opts.dataDir || opts.modelsDir) raw.data = { ...(raw.data ?? {}) };
           if (opts.dataDir && raw.data) raw.data.dir = opts.dataDir;
           if (opts.modelsDir && raw.data) raw.data.modelsDir = opts.modelsDir;
+          // Walk-forward windows train on the symbols they trade.
+          if (opts.symbols && raw.exchange)
+            raw.exchange = { ...raw.exchange, symbols: splitList(opts.symbols) };
         });
         const req = backtestRequest(config, opts);
         const logger = createLogger({ level: config.logging.level });
