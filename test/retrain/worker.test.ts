@@ -4,11 +4,13 @@ import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { afterAll, describe, expect, it } from 'vitest';
 import { configSchema } from '../../src/config/index.ts';
+import { ManualClock } from '../../src/core/clock.ts';
 import { silentLogger } from '../../src/core/logger.ts';
 import type { WorkerTrainRequest } from '../../src/retrain/index.ts';
-import { trainInWorker } from '../../src/retrain/index.ts';
+import { createCycleRunner, trainInWorker } from '../../src/retrain/index.ts';
 import { REPO_ROOT } from '../support/cli.ts';
 import { TINY_MODEL } from '../support/tiny-model.ts';
+import { T0, scenarioConfig } from './bot.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'qg-retrain-worker-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -48,6 +50,26 @@ describe('training in a worker thread', () => {
     const p99 = h.percentile(99) / 1e6;
     expect(p99).toBeLessThan(50);
   }, 120_000);
+
+  it('a whole cycle — data check, training, hold-out backtests, gate, promotion — keeps the lag too', async () => {
+    const runner = createCycleRunner({
+      config: scenarioConfig(join(tmp, 'cycle')),
+      clock: new ManualClock(T0),
+      logger: silentLogger(),
+      alerts: { raise: () => undefined },
+    });
+    const h = monitorEventLoopDelay({ resolution: 5 });
+    h.enable();
+    const first = await runner.run('5m', 'lag test');
+    const second = await runner.run('5m', 'lag test, against the active model');
+    h.disable();
+    expect(first.status).toBe('promoted');
+    expect(['promoted', 'rejected']).toContain(second.status);
+    expect(second.verdict?.figures).toHaveProperty('activeVersion', first.active);
+    for (const o of [first, second])
+      expect(Object.keys(o.timings)).toEqual(expect.arrayContaining(['data-quality', 'train', 'evaluate']));
+    expect(h.percentile(99) / 1e6).toBeLessThan(50);
+  }, 180_000);
 
   it('a killed worker, a timeout and an out-of-memory worker are outcomes, never a throw', async () => {
     const killed = trainInWorker(request(join(tmp, 'killed')), limits);
