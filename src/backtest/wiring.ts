@@ -18,14 +18,11 @@ import type { WindowTrainer } from './window-models.ts';
 /** Builds the plugin + risk manager + paper broker behind the shared per-candle step. */
 export type TargetBuilder = (config: Config, ctx: TargetContext, logger: Logger) => Promise<ReplayTarget>;
 
-/** The same BUY/SELL/HOLD rule as training (features' makeLabels), applied at one candle. */
+/** The same BUY/SELL/HOLD rule as training (features' makeLabels), over a whole series. */
 function labelRule(config: Config): LabelRule {
-  return (tf, candles, i, horizon) => {
+  return (tf, candles, horizon) => {
     const p = labelParamsFor(config, tf as ModelTimeframe);
-    const lo = Math.max(0, i - p.volWindow - 1);
-    const slice = candles.slice(lo, Math.min(candles.length, i + horizon + 1));
-    const code = makeLabels(slice, horizon, p.k, p.volWindow, tf).classes[i - lo];
-    return code >= 0 ? code : null;
+    return makeLabels(candles, horizon, p.k, p.volWindow, tf).classes;
   };
 }
 

@@ -87,6 +87,19 @@ describe('makeLabels', () => {
     expect(hold).toBeGreaterThan(buy);
   });
 
+  it('the label at i reads only candles i − volWindow … i + horizon (the backtest labels whole series once)', () => {
+    const c = fixtureCandles('5m', 'BTCUSDT').slice(0, 3000);
+    const whole = makeLabels(c, 12, 1.5, 24, '5m').classes;
+    let labelled = 0;
+    for (let i = 0; i < c.length; i += 7) {
+      const lo = Math.max(0, i - 24);
+      const own = makeLabels(c.slice(lo, i + 13), 12, 1.5, 24, '5m').classes[i - lo];
+      expect(own).toBe(whole[i]);
+      if (own >= 0) labelled++;
+    }
+    expect(labelled).toBeGreaterThan(350);
+  });
+
   it('rejects bad arguments and unordered candles with a clear error', () => {
     const c = series([100, 101, 102, 103]);
     expect(() => makeLabels(c, 0, 1, 2, '5m')).toThrow(/horizon is 0/);

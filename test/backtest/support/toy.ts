@@ -228,8 +228,16 @@ export function toyDeps(
       targets.push(t);
       return t;
     },
-    label: (_tf, c, i, h) =>
-      c[i + h].close > c[i].close * 1.002 ? 0 : c[i + h].close < c[i].close * 0.998 ? 1 : 2,
+    label: (_tf, c, h) =>
+      c.map((x, i) =>
+        i + h >= c.length
+          ? -1
+          : c[i + h].close > x.close * 1.002
+            ? 0
+            : c[i + h].close < x.close * 0.998
+              ? 1
+              : 2,
+      ),
     logger: silentLogger(),
   };
 }
