@@ -63,6 +63,22 @@ describe('wasm kernel replacements', () => {
         [1, 1, 2, 1],
         [2, 3, 2, 1],
       ],
+      // Strided with runs of 63, 64 and 100 elements (the short-run loop and the block copy).
+      [
+        [3, 4, 100],
+        [1, 1, 37],
+        [2, 2, 63],
+      ],
+      [
+        [3, 4, 100],
+        [0, 2, 10],
+        [3, 2, 64],
+      ],
+      [
+        [3, 4, 100],
+        [1, 1, 0],
+        [2, 3, 100],
+      ],
     ];
     for (const [shape, begin, size] of cases) {
       const x = iota(shape);
