@@ -31,6 +31,8 @@ export interface WindowProgress {
   readonly buyAndHoldReturn: number;
   /** Seconds this window took: training, inference, replay. */
   readonly seconds: number;
+  /** The gate's counters since `from` (signals removed by each rule): why a window did not trade. */
+  readonly gate: Readonly<Record<string, number>>;
 }
 
 export interface WalkForwardOutcome {
@@ -159,6 +161,7 @@ export async function runWalkForward(x: WalkForwardInput): Promise<WalkForwardOu
         cumulativeReturn: equity / req.startingBalance - 1,
         buyAndHoldReturn: bh / req.startingBalance - 1,
         seconds: (performance.now() - tw) / 1000,
+        gate: target.gateCounters(),
       };
       log.info(
         {

@@ -111,6 +111,7 @@ describe('runBacktest (orchestration on a toy target)', () => {
     ]);
     expect(progress.map((p) => p.window)).toEqual(r.windows);
     expect(progress[2].equity).toBe(r.curve[r.curve.length - 1].equity);
+    expect(progress[2].gate).toEqual(r.gate);
     expect(progress[2].cumulativeReturn).toBeCloseTo(r.curve[r.curve.length - 1].equity / 1000 - 1, 12);
     expect(progress[2].buyAndHoldReturn).toBeCloseTo(
       r.buyAndHoldCurve[r.buyAndHoldCurve.length - 1].equity / 1000 - 1,
