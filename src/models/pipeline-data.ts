@@ -70,6 +70,6 @@ export async function loadDatasetSeries(
   return { series, warmup: featureWarmup(o.timeframe, o.features) };
 }
 
-/** The CSV store (12h/24h resampled from 1h when the store has no file for them). */
+/** The CSV store (12h/24h resampled from the 1h and 4h files when the store has no file for them). */
 const defaultLoader: CandleLoader = async ({ dataDir, exchange, timeframe, symbol }) =>
   loadSeries(dataDir, exchange, timeframe, symbol).candles;
