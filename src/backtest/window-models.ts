@@ -3,7 +3,7 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Config } from '../config/index.ts';
 import { systemClock } from '../core/clock.ts';
-import { QuantgateError, isQuantgateError } from '../core/errors.ts';
+import { ERROR_CODES, QuantgateError, isQuantgateError } from '../core/errors.ts';
 import type { ErrorCode } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import { timeframeMs } from '../core/types.ts';
@@ -105,8 +105,10 @@ export function createWindowTrainer(o: WindowTrainerOptions): WindowTrainer {
     const out = await handle.outcome.finally(() => stops.delete(handle.terminate));
     if (out.ok) return dir;
     if (out.code === 'INSUFFICIENT_HISTORY') return tooLittle(tf, out.message);
+    const code: ErrorCode =
+      out.code !== null && out.code in ERROR_CODES ? (out.code as ErrorCode) : 'INTERNAL';
     throw new QuantgateError(
-      (out.code ?? 'INTERNAL') as ErrorCode,
+      code,
       `walk-forward window ${new Date(slot.trainTo).toISOString()}: ${out.message}`,
     );
   };
