@@ -100,6 +100,8 @@ export class Runtime {
   private candleIntents: PendingIntent[] = [];
   /** Candles queued and not yet processed, in queue order (what `prepare` may group). */
   private readonly waiting: Array<{ readonly c: ClosedCandle; readonly warmup: boolean }> = [];
+  /** History candles processed since the last save (saved with the next decided candle or when the queue drains). */
+  private unsaved = false;
   /** `series@openTime` of queued candles already handed to the plugin's `prepare`. */
   private readonly prepared = new Set<string>();
   /** Wakes a `prepareGroup` waiting for more candles of its instant. */
@@ -254,6 +256,8 @@ export class Runtime {
     }
     const history = warmup && (last === undefined || this.freshSeries.has(id));
     if (history) this.freshSeries.add(id);
+    // A decided candle's orders are saved on top of the state it started from: that must be on disk.
+    else if (this.unsaved) this.save();
     this.candleIntents = [];
     const exec = c.timeframe === this.opts.executionTimeframe;
     if (exec && !history) {
@@ -288,7 +292,11 @@ export class Runtime {
     this.state.lastProcessed[id] = c.timestamp;
     this.state.plugin = this.opts.plugin.snapshot();
     if (this.opts.risk) this.state.risk = this.opts.risk.snapshot();
-    this.save();
+    // History of a series with no saved state is fetched again after a crash: while more is queued
+    // there is nothing to lose, and an fsync per warm-up candle (20 symbols × 4 timeframes × 500)
+    // made start-up take minutes on a real disk.
+    if (history && this.waiting.length > 0) this.unsaved = true;
+    else this.save();
   }
 
   /**
@@ -603,6 +611,7 @@ export class Runtime {
   }
 
   private save(): void {
+    this.unsaved = false;
     this.state.savedAt = this.opts.clock.now();
     if (this.opts.executor.snapshot) this.state.executor = this.opts.executor.snapshot();
     this.opts.store.write(this.state);

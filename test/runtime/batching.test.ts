@@ -131,3 +131,67 @@ describe('runtime batching hook (prepare)', () => {
     expect(plugin.log.filter((l) => l.startsWith('decide'))).toHaveLength(8);
   });
 });
+
+/** Counts full-state writes (each one is an fsync). */
+class CountingStateFile extends StateFile {
+  writes = 0;
+  override write(...args: Parameters<StateFile['write']>): void {
+    this.writes++;
+    super.write(...args);
+  }
+}
+
+describe('warm-up history and state writes', () => {
+  it('writes the state once per queued warm-up batch, not once per history candle, and before a decided candle', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'qg-warm-writes-'));
+    dirs.push(dir);
+    const store = new CountingStateFile(dir, new SecretRedactor([]));
+    const plugin = new Recorder();
+    const runtime = new Runtime({
+      exchange: 'binance',
+      executionTimeframe: '5m',
+      plugin,
+      executor: new PaperExecutor(0.001, 0),
+      store,
+      clock: new ManualClock(T0),
+      logger: silentLogger(),
+      startingCash: 1000,
+      batchWaitMs: 0,
+    });
+    await runtime.start();
+    const afterStart = store.writes;
+    // A REST warm-up delivers hundreds of candles per series at once.
+    for (let i = 0; i < 200; i++)
+      for (const s of ['A/USDT', 'B/USDT']) void runtime.onCandle(candle(s, i), { warmup: true });
+    void runtime.onCandle(candle('A/USDT', 200));
+    await runtime.idle();
+    // One write when the decided candle starts (the state it started from), one after it.
+    expect(store.writes - afterStart).toBe(2);
+    expect(plugin.log.filter((l) => l.startsWith('warm'))).toHaveLength(400);
+    // What is on disk is complete: every series' last candle, as a restart would read it.
+    const onDisk = new StateFile(dir, new SecretRedactor([])).read();
+    expect(Object.keys(onDisk?.lastProcessed ?? {})).toHaveLength(2);
+    await runtime.stop();
+
+    // Candles fed one at a time (nothing else queued) are each saved at once, as before.
+    const dir2 = mkdtempSync(join(tmpdir(), 'qg-warm-writes-'));
+    dirs.push(dir2);
+    const one = new CountingStateFile(dir2, new SecretRedactor([]));
+    const r2 = new Runtime({
+      exchange: 'binance',
+      executionTimeframe: '5m',
+      plugin: new Recorder(),
+      executor: new PaperExecutor(0.001, 0),
+      store: one,
+      clock: new ManualClock(T0),
+      logger: silentLogger(),
+      startingCash: 1000,
+      batchWaitMs: 0,
+    });
+    await r2.start();
+    const base = one.writes;
+    for (let i = 0; i < 5; i++) await r2.onCandle(candle('A/USDT', i), { warmup: true });
+    expect(one.writes - base).toBe(5);
+    await r2.stop();
+  });
+});
