@@ -3,6 +3,7 @@
  * batched inference over the whole replay, the live Runtime + QuantileStrategy per candle), and
  * the replay alone once inference is precomputed. Reads ../shared/data when present (3 symbols,
  * 5m + 1h), else test/fixtures. Models: TFT-lite trained briefly (1 epoch) on data before the range.
+ * Inference uses backtest.inferenceWorkers (default 1) worker threads beside the main thread.
  * Writes bench/results/backtest.json.
  */
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -64,6 +65,7 @@ try {
     slippage: 0.0002,
     riskFreeRate: 0,
     skipBaseline: true,
+    inferenceWorkers: config.backtest.inferenceWorkers,
   };
   // CPU seconds as well as wall seconds: on a shared box the wall figure mostly measures the load.
   // The replay's CPU is taken from its first progress report (10,000 candles in, after warm-up) to its last.
@@ -103,6 +105,7 @@ try {
     precomputedCandlesPerCpuSecond: replayCpu.candles / replayCpu.seconds,
     trades: r.metrics.trades,
     cacheMisses: misses,
+    inferenceWorkers: config.backtest.inferenceWorkers,
     targets: { endToEnd: 20_000, precomputed: 200_000 },
     // Throughput on a shared 2-core box depends on what else runs: record the 1-minute load.
     loadAverage1m: loadavg()[0],

@@ -91,6 +91,38 @@ interface SeriesTable {
   lastHit: number;
 }
 
+/** One series' rows to precompute (plain data: half of it may go to an inference worker). */
+export interface PrecomputePlan {
+  readonly symbol: string;
+  /** Row-major `length × width` feature values in the model's column order. */
+  readonly packed: Float32Array;
+  readonly width: number;
+  readonly window: number;
+  /** Row indices whose window ends there, ascending. */
+  readonly rows: readonly number[];
+  /** Rows in the series. */
+  readonly length: number;
+}
+
+/** Forecasts of the windows ending at `rows`, predicted in batches of `batchSize`. */
+export function predictRows(
+  model: Forecaster,
+  plan: Pick<PrecomputePlan, 'symbol' | 'packed' | 'width' | 'window'>,
+  rows: readonly number[],
+  batchSize = 1024,
+): Forecast[] {
+  const { symbol, packed, width, window } = plan;
+  const out: Forecast[] = [];
+  for (let b = 0; b < rows.length; b += batchSize) {
+    const inputs: ForecastInput[] = rows.slice(b, b + batchSize).map((i) => ({
+      symbol,
+      features: packed.subarray((i - window + 1) * width, (i + 1) * width),
+    }));
+    for (const f of model.predictBatch(inputs)) out.push(f);
+  }
+  return out;
+}
+
 export interface CacheStats {
   hits: number;
   misses: number;
@@ -114,45 +146,52 @@ export class CachedForecaster implements Forecaster {
   }
 
   /**
-   * Predicts every complete window of one series (rows from firstValid on, within `rows` — a
-   * walk-forward model only needs its own test range) in batches and stores
-   * the forecasts. Returns the forecast per row index (undefined before the first full window).
+   * Which rows of one series a precompute predicts: every complete window (rows from firstValid
+   * on, within `rows` — a walk-forward model only needs its own test range), with the series'
+   * feature columns packed in the model's order.
    */
-  precompute(
+  plan(
     symbol: string,
     m: FeatureMatrix,
     rows: { readonly from: number; readonly to: number } = { from: 0, to: Infinity },
-    batchSize = 1024,
-  ): Array<Forecast | undefined> {
+  ): PrecomputePlan {
     const cols = columnIndex(m.names, this.featureNames, `${symbol} ${this.timeframe} (${this.version})`);
     const packed = packColumns(m, cols);
-    const width = cols.length;
     const first = m.firstValid + this.window - 1;
-    const out: Array<Forecast | undefined> = new Array<Forecast | undefined>(m.length);
-    const byPrint = new Map<number, number[]>();
     const last = Math.min(m.length, rows.to);
     // Rows after a data gap are NaN until the indicators re-warm; the plugin makes no forecast
     // there, so only windows of complete rows are predicted.
     const run = completeRun(m, cols);
     const valid: number[] = [];
     for (let i = Math.max(first, 0, rows.from); i < last; i++) if (run[i] >= this.window) valid.push(i);
-    for (let b = 0; b < valid.length; b += batchSize) {
-      const idx = valid.slice(b, b + batchSize);
-      const inputs: ForecastInput[] = idx.map((i) => ({
-        symbol,
-        features: packed.subarray((i - this.window + 1) * width, (i + 1) * width),
-      }));
-      const fs = this.inner.predictBatch(inputs);
-      for (let k = 0; k < fs.length; k++) {
-        out[idx[k]] = fs[k];
-        const h = fingerprint(inputs[k].features, width);
-        const list = byPrint.get(h);
-        if (list) list.push(idx[k]);
-        else byPrint.set(h, [idx[k]]);
-      }
-    }
-    this.table.set(symbol, { packed, forecasts: out, byPrint, lastHit: -2 });
+    return { symbol, packed, width: cols.length, window: this.window, rows: valid, length: m.length };
+  }
+
+  /** Stores the forecasts of `plan.rows` (in that order); returns the forecast per row index. */
+  store(plan: PrecomputePlan, forecasts: readonly Forecast[]): Array<Forecast | undefined> {
+    const out: Array<Forecast | undefined> = new Array<Forecast | undefined>(plan.length);
+    const byPrint = new Map<number, number[]>();
+    const { packed, width, window } = plan;
+    plan.rows.forEach((i, k) => {
+      out[i] = forecasts[k];
+      const h = fingerprint(packed.subarray((i - window + 1) * width, (i + 1) * width), width);
+      const list = byPrint.get(h);
+      if (list) list.push(i);
+      else byPrint.set(h, [i]);
+    });
+    this.table.set(plan.symbol, { packed, forecasts: out, byPrint, lastHit: -2 });
     return out;
+  }
+
+  /** plan → predict in batches on this thread → store. */
+  precompute(
+    symbol: string,
+    m: FeatureMatrix,
+    rows: { readonly from: number; readonly to: number } = { from: 0, to: Infinity },
+    batchSize = 1024,
+  ): Array<Forecast | undefined> {
+    const p = this.plan(symbol, m, rows);
+    return this.store(p, predictRows(this.inner, p, p.rows, batchSize));
   }
 
   private lookup(input: ForecastInput): Forecast | undefined {

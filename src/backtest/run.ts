@@ -21,7 +21,8 @@ import type { BacktestResult, CalibrationReport, TradeRecord, WalkForwardWindow 
 import type { WalkForwardSlot } from './walk-forward.ts';
 import { runWalkForward } from './walk-forward-run.ts';
 import type { WindowProgress } from './walk-forward-run.ts';
-import { precomputeAll, recording } from './forecasters.ts';
+import { recording } from './forecasters.ts';
+import { precomputeAllParallel } from './parallel-precompute.ts';
 import type { RecordingForecaster } from './forecasters.ts';
 
 import type { ModelMap } from './forecasters.ts';
@@ -77,6 +78,8 @@ export interface BacktestRequest {
   readonly riskFreeRate: number;
   /** Skip the reference run with the baseline forecaster (it is a full second replay). */
   readonly skipBaseline?: boolean;
+  /** backtest.inferenceWorkers: worker threads predicting beside the main thread (default 0). */
+  readonly inferenceWorkers?: number;
   readonly onProgress?: (phase: string, done: number, total: number) => void;
   /** Walk-forward: called as each window finishes, so a run of many hours reports as it goes. */
   readonly onWindow?: (w: WindowProgress) => void;
@@ -157,7 +160,10 @@ export async function runBacktest(req: BacktestRequest, deps: BacktestDeps): Pro
         'MODEL_MISSING',
         `no model for timeframe(s) ${missing.join(', ')} in the models directory; train first (quantgate train) or use --walk-forward`,
       );
-    const pre = precomputeAll(models, features);
+    const pre = await precomputeAllParallel(models, features, () => ({ from: 0, to: Infinity }), {
+      workers: req.inferenceWorkers ?? 0,
+      logger: log,
+    });
     caches.push(...pre.caches);
     recorders = recording(pre.models, clock);
     const target = await deps.createTarget({ clock, models: recorders, source: deps.source });

@@ -189,6 +189,11 @@ export const backtestSchema = obj({
    * one core). 0 = one at a time on the main thread.
    */
   trainWorkers: int(0, 64).default(2),
+  /**
+   * Worker threads that predict beside the main thread when a backtest precomputes a model's
+   * forecasts (each loads its own copy of the model). 0 = main thread only.
+   */
+  inferenceWorkers: int(0, 64).default(1),
   /** Funding rate per 8 hours charged on perp positions (Hyperliquid) when no recorded rates exist. */
   fundingRatePer8h: num(-0.01, 0.01).default(0.0001),
   riskFreeRate: num(-1, 1).default(0),

@@ -517,5 +517,6 @@ export async function loadForecaster(
     version: a.model.version,
     normaliser: norm,
     calibration: a.calibration,
+    dir,
   });
 }

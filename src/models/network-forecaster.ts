@@ -18,6 +18,8 @@ export interface NetworkForecasterOptions {
   readonly calibration?: CalibrationParams;
   /** Whether dispose() frees the network (default true). */
   readonly ownsNetwork?: boolean;
+  /** The model directory it was loaded from (a backtest loads it again in an inference worker). */
+  readonly dir?: string;
 }
 
 function checkCalibration(c: CalibrationParams): void {
@@ -43,6 +45,7 @@ export class NetworkForecaster implements Forecaster {
   readonly featureNames: readonly string[];
   readonly window: number;
   readonly calibration: CalibrationParams;
+  readonly dir: string | undefined;
   private readonly net: Network;
   private readonly normaliser: FeatureNormaliser;
   private readonly owns: boolean;
@@ -64,6 +67,7 @@ export class NetworkForecaster implements Forecaster {
     this.featureNames = o.featureNames;
     this.window = o.network.spec.window;
     this.owns = o.ownsNetwork ?? true;
+    this.dir = o.dir;
   }
 
   get network(): Network {

@@ -67,6 +67,7 @@ export function backtestRequest(config: Config, opts: BacktestCliOptions): Backt
     slippage: config.paper.slippageBps / 10_000,
     riskFreeRate: config.backtest.riskFreeRate,
     skipBaseline: opts.baseline === false,
+    inferenceWorkers: config.backtest.inferenceWorkers,
   };
 }
 
