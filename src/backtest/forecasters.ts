@@ -1,10 +1,9 @@
 import type { ManualClock } from '../core/clock.ts';
 import type { Forecast, ModelTimeframe, Timeframe } from '../core/types.ts';
 import { timeframeMs } from '../core/types.ts';
-import type { FeatureMatrix } from '../features/types.ts';
 import type { ForecastInput, Forecaster } from '../models/forecaster.ts';
 import { ForwardingForecaster, RollingQuantileForecaster } from '../models/index.ts';
-import { CachedForecaster } from './forecast-cache.ts';
+import type { CachedForecaster } from './forecast-cache.ts';
 
 export type ModelMap = Partial<Record<ModelTimeframe, Forecaster>>;
 
@@ -51,29 +50,6 @@ export function isStateful(m: Forecaster): boolean {
 export interface PrecomputedSet {
   readonly models: ModelMap;
   readonly caches: CachedForecaster[];
-}
-
-export function precomputeAll(
-  models: ModelMap,
-  features: Partial<Record<ModelTimeframe, Record<string, FeatureMatrix>>>,
-  rowRange: (tf: ModelTimeframe, symbol: string) => { from: number; to: number } = () => ({
-    from: 0,
-    to: Infinity,
-  }),
-): PrecomputedSet {
-  const out: ModelMap = {};
-  const caches: CachedForecaster[] = [];
-  for (const [tf, m] of Object.entries(models) as Array<[ModelTimeframe, Forecaster]>) {
-    if (isStateful(m)) {
-      out[tf] = m;
-      continue;
-    }
-    const c = new CachedForecaster(m);
-    for (const [sym, fm] of Object.entries(features[tf] ?? {})) c.precompute(sym, fm, rowRange(tf, sym));
-    out[tf] = c;
-    caches.push(c);
-  }
-  return { models: out, caches };
 }
 
 export function recording(

@@ -8,7 +8,8 @@ import type { PricePoint } from './buy-and-hold.ts';
 import { feedWarmup, runReplay } from './engine.ts';
 import type { ReplayOutput, ReplayTarget } from './engine.ts';
 import type { CachedForecaster } from './forecast-cache.ts';
-import { AbsentForecaster, SwitchingForecaster, precomputeAll, recording } from './forecasters.ts';
+import { AbsentForecaster, SwitchingForecaster, recording } from './forecasters.ts';
+import { precomputeAllParallel } from './parallel-precompute.ts';
 import type { RecordingForecaster } from './forecasters.ts';
 import type { LoadedData } from './data.ts';
 import { performanceMetrics } from './metrics.ts';
@@ -104,12 +105,14 @@ export async function runWalkForward(x: WalkForwardInput): Promise<WalkForwardOu
       );
       const models = await deps.trainModels!(data.series, slot);
       const tp = performance.now();
-      // Only the candles this window's models will see (its test range, one candle of slack).
-      const pre = precomputeAll(models, x.features, (tf, sym) => {
+      // Only the candles this window's models will see (its test range, one candle of slack). On
+      // this thread: the window trainings already keep the other cores busy.
+      const testRows = (tf: ModelTimeframe, sym: string): { from: number; to: number } => {
         const c = x.replaySeries.find((s) => s.symbol === sym && s.timeframe === tf)!.candles;
         const ms = timeframeMs(tf);
         return { from: lowerBound(c, slot.testFrom - 2 * ms), to: lowerBound(c, slot.testTo) };
-      });
+      };
+      const pre = await precomputeAllParallel(models, x.features, testRows, { workers: 0, logger: log });
       for (const tf of req.timeframes) {
         let m = pre.models[tf];
         if (!m) {

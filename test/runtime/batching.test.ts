@@ -56,15 +56,23 @@ class Recorder implements RuntimePlugin {
   async dispose(): Promise<void> {}
 }
 
-function runtimeWith(plugin: Recorder, batchWaitMs = 0): Runtime {
+function tempDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'qg-batching-'));
   dirs.push(dir);
+  return dir;
+}
+
+function runtimeWith(
+  plugin: Recorder,
+  batchWaitMs = 0,
+  store = new StateFile(tempDir(), new SecretRedactor([])),
+): Runtime {
   return new Runtime({
     exchange: 'binance',
     executionTimeframe: '5m',
     plugin,
     executor: new PaperExecutor(0.001, 0),
-    store: new StateFile(dir, new SecretRedactor([])),
+    store,
     clock: new ManualClock(T0),
     logger: silentLogger(),
     startingCash: 1000,
@@ -143,21 +151,10 @@ class CountingStateFile extends StateFile {
 
 describe('warm-up history and state writes', () => {
   it('writes the state once per queued warm-up batch, not once per history candle, and before a decided candle', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'qg-warm-writes-'));
-    dirs.push(dir);
+    const dir = tempDir();
     const store = new CountingStateFile(dir, new SecretRedactor([]));
     const plugin = new Recorder();
-    const runtime = new Runtime({
-      exchange: 'binance',
-      executionTimeframe: '5m',
-      plugin,
-      executor: new PaperExecutor(0.001, 0),
-      store,
-      clock: new ManualClock(T0),
-      logger: silentLogger(),
-      startingCash: 1000,
-      batchWaitMs: 0,
-    });
+    const runtime = runtimeWith(plugin, 0, store);
     await runtime.start();
     const afterStart = store.writes;
     // A REST warm-up delivers hundreds of candles per series at once.
@@ -174,20 +171,8 @@ describe('warm-up history and state writes', () => {
     await runtime.stop();
 
     // Candles fed one at a time (nothing else queued) are each saved at once, as before.
-    const dir2 = mkdtempSync(join(tmpdir(), 'qg-warm-writes-'));
-    dirs.push(dir2);
-    const one = new CountingStateFile(dir2, new SecretRedactor([]));
-    const r2 = new Runtime({
-      exchange: 'binance',
-      executionTimeframe: '5m',
-      plugin: new Recorder(),
-      executor: new PaperExecutor(0.001, 0),
-      store: one,
-      clock: new ManualClock(T0),
-      logger: silentLogger(),
-      startingCash: 1000,
-      batchWaitMs: 0,
-    });
+    const one = new CountingStateFile(tempDir(), new SecretRedactor([]));
+    const r2 = runtimeWith(new Recorder(), 0, one);
     await r2.start();
     const base = one.writes;
     for (let i = 0; i < 5; i++) await r2.onCandle(candle('A/USDT', i), { warmup: true });
