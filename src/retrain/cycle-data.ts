@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { RetrainConfig } from '../config/index.ts';
 import type { ExchangeId, ModelTimeframe } from '../core/types.ts';
 import { timeframeMs } from '../core/types.ts';
-import { loadSeries } from '../exchange/index.ts';
+import { loadSeries } from '../exchange/load-series.ts';
 import { checkDataQuality } from './data-quality.ts';
 import type { QualityReport, QualitySeries } from './data-quality.ts';
 import type { Holdout } from './holdout-eval.ts';
