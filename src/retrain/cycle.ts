@@ -4,10 +4,9 @@ import { describeError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import type { ModelTimeframe } from '../core/types.ts';
 import { versionDir } from '../models/index.ts';
-import type { CycleData, CycleDataRequest } from './cycle-data.ts';
+import type { CycleData } from './cycle-data.ts';
 import type { QualityReport } from './data-quality.ts';
 import { inspectInWorker } from './inspect-in-worker.ts';
-import type { InspectLimits } from './inspect-in-worker.ts';
 import type { AlertSink } from './alerts.ts';
 import { judge } from './gate.ts';
 import type { Holdout, HoldoutFigures } from './holdout-eval.ts';
@@ -53,7 +52,6 @@ export interface CycleOutcome {
 /** Downloads new closed candles of `symbols` into the store (the exchange refresher, or a test's). */
 export type Refresher = (tf: ModelTimeframe, symbols: readonly string[]) => Promise<void>;
 export type Trainer = (req: WorkerTrainRequest, limits: WorkerLimits) => WorkerHandle;
-export type Inspector = (req: CycleDataRequest, limits: InspectLimits) => Promise<CycleData>;
 
 export interface CycleOptions {
   readonly config: Config;
@@ -64,8 +62,6 @@ export interface CycleOptions {
   readonly refresh?: Refresher;
   /** Default trainInWorker (tests wrap it to kill or corrupt). */
   readonly train?: Trainer;
-  /** The data step; default inspectInWorker (off the trading thread). */
-  readonly inspect?: Inspector;
   /** Told about each running training worker (to stop it on shutdown). */
   readonly onWorker?: (h: WorkerHandle | null) => void;
 }
@@ -207,9 +203,8 @@ export function createCycleRunner(o: CycleOptions): CycleRunner {
       };
       let data: CycleData;
       try {
-        const inspect = o.inspect ?? inspectInWorker;
         data = await timed('data-quality', () =>
-          inspect(
+          inspectInWorker(
             {
               dataDir: config.data.dir,
               exchange: config.exchange.name,
