@@ -21,6 +21,7 @@ export function resultJson(r: BacktestResult): Record<string, unknown> {
       test: [new Date(w.testFrom).toISOString(), new Date(w.testTo).toISOString()],
       modelVersions: w.modelVersions,
       metrics: w.metrics,
+      gate: w.gate,
     })),
     gaps: r.gaps.map((g) => ({
       ...g,

@@ -1,6 +1,7 @@
 import * as vega from 'vega';
 import { compile } from 'vega-lite';
 import type { TopLevelSpec } from 'vega-lite';
+import { CLASS_ORDER } from '../models/metrics.ts';
 import { drawdowns, monthlyReturns } from './metrics.ts';
 import type { BacktestResult, EquityPoint, PerformanceMetrics } from './types.ts';
 
@@ -259,6 +260,16 @@ function groupTable(title: string, groups: BacktestResult['perSymbol']): string 
   return `<h3>${title}</h3><table><tr><th></th><th>trades</th><th>P&amp;L</th><th>fees</th><th>win rate</th><th>profit factor</th><th>avg R</th></tr>${rows}</table>`;
 }
 
+/** The three most frequent gate outcomes of a window, e.g. "low_confidence 3,212 · short_not_allowed 2,801". */
+function topReasons(gate: Readonly<Record<string, number>>): string {
+  return Object.entries(gate)
+    .filter(([, v]) => v > 0)
+    .sort(([, a], [, b]) => b - a)
+    .slice(0, 3)
+    .map(([k, v]) => `${k} ${v.toLocaleString('en')}`)
+    .join(' · ');
+}
+
 function isoDay(t: number): string {
   return new Date(t).toISOString().slice(0, 16).replace('T', ' ');
 }
@@ -277,10 +288,16 @@ export async function renderReportHtml(r: BacktestResult): Promise<string> {
         `<tr><td>${c.timeframe}</td><td>${c.samples}</td><td>${fmt(c.exceedance.q10, 'pct')}</td><td>${fmt(c.exceedance.q50, 'pct')}</td><td>${fmt(c.exceedance.q90, 'pct')}</td><td>${fmt(c.bandCoverage, 'pct')}</td><td>${fmt(c.ece)}</td></tr>`,
     )
     .join('');
+  const classRows = r.calibration
+    .map(
+      (c) =>
+        `<tr><td>${c.timeframe}</td>${CLASS_ORDER.map((k) => `<td>${fmt(c.classes[k].meanProbability, 'pct')} / ${fmt(c.classes[k].frequency, 'pct')}</td><td>${fmt(c.classes[k].maxProbability, 'pct')}</td>`).join('')}</tr>`,
+    )
+    .join('');
   const windows = r.windows
     .map(
       (w) =>
-        `<tr><td>${isoDay(w.trainFrom)} → ${isoDay(w.trainTo)}</td><td>${isoDay(w.testFrom)} → ${isoDay(w.testTo)}</td><td>${fmt(w.metrics.totalReturn, 'pct')}</td><td>${fmt(w.metrics.sharpe)}</td><td>${fmt(w.metrics.maxDrawdown, 'pct')}</td><td>${w.metrics.trades}</td><td>${esc(Object.values(w.modelVersions).join(', '))}</td></tr>`,
+        `<tr><td>${isoDay(w.trainFrom)} → ${isoDay(w.trainTo)}</td><td>${isoDay(w.testFrom)} → ${isoDay(w.testTo)}</td><td>${fmt(w.metrics.totalReturn, 'pct')}</td><td>${fmt(w.metrics.sharpe)}</td><td>${fmt(w.metrics.maxDrawdown, 'pct')}</td><td>${w.metrics.trades}</td><td>${esc(topReasons(w.gate))}</td><td>${esc(Object.values(w.modelVersions).join(', '))}</td></tr>`,
     )
     .join('\n');
   const gaps = r.gaps
@@ -310,9 +327,11 @@ ${svgs
   .join('\n')}
 <h2>Forecast calibration over the backtested period</h2>
 <table><tr><th>timeframe</th><th>samples</th><th>below q10 (10 %)</th><th>below q50 (50 %)</th><th>above q90 (10 %)</th><th>q10–q90 coverage (80 %)</th><th>ECE</th></tr>${calibRows}</table>
+<p class="note">Per class: the mean predicted probability / how often the class happened, and the highest probability any forecast gave it. A confidence threshold above the highest P(buy) could not have been reached.</p>
+<table><tr><th>timeframe</th>${CLASS_ORDER.map((k) => `<th>${k} mean / observed</th><th>${k} max</th>`).join('')}</tr>${classRows}</table>
 <div class="row">${calib.map((s) => `<div class="svg">${s}</div>`).join('')}</div>
 <h2>Gate: signals removed by each rule</h2><table><tr><th>rule</th><th>removed</th></tr>${gate}</table>
-${r.windows.length > 0 ? `<h2>Walk-forward windows</h2><table><tr><th>train</th><th>test</th><th>return</th><th>Sharpe</th><th>max DD</th><th>trades</th><th>models</th></tr>${windows}</table>` : ''}
+${r.windows.length > 0 ? `<h2>Walk-forward windows</h2><table><tr><th>train</th><th>test</th><th>return</th><th>Sharpe</th><th>max DD</th><th>trades</th><th>main gate reasons</th><th>models</th></tr>${windows}</table>` : ''}
 <h2>Data gaps</h2>${r.gaps.length > 0 ? `<p class="note">Positions open across a gap are marked at the first candle after it.</p><table><tr><th>symbol</th><th>timeframe</th><th>last candle before</th><th>first candle after</th><th>missing</th></tr>${gaps}</table>` : '<p>none</p>'}
 ${warnings ? `<h2>Warnings</h2><ul>${warnings}</ul>` : ''}
 </body></html>

@@ -1,6 +1,13 @@
 import type { Forecast, Timeframe } from '../core/types.ts';
 import { CLASS_ORDER, computeMetrics, EXCEEDANCE_TARGET } from '../models/index.ts';
-import type { CalibrationReport, ReliabilityBin, TradeGroupMetrics, TradeRecord } from './types.ts';
+import type { ClassLabel } from '../core/types.ts';
+import type {
+  CalibrationReport,
+  ClassCalibration,
+  ReliabilityBin,
+  TradeGroupMetrics,
+  TradeRecord,
+} from './types.ts';
 import { tradeStats } from './metrics.ts';
 
 export function groupTrades(
@@ -70,6 +77,31 @@ export function reliabilityBins(
   }));
 }
 
+/** Mean and highest predicted probability of each class next to its observed frequency. */
+export function classCalibration(
+  probs: ReadonlyArray<readonly [number, number, number]>,
+  labels: readonly number[],
+): Record<ClassLabel, ClassCalibration> {
+  const n = probs.length;
+  const out = {} as Record<ClassLabel, ClassCalibration>;
+  CLASS_ORDER.forEach((name, k) => {
+    let sum = 0;
+    let max = n > 0 ? -Infinity : NaN;
+    let hits = 0;
+    for (let i = 0; i < n; i++) {
+      sum += probs[i][k];
+      if (probs[i][k] > max) max = probs[i][k];
+      if (labels[i] === k) hits++;
+    }
+    out[name] = {
+      meanProbability: n > 0 ? sum / n : NaN,
+      frequency: n > 0 ? hits / n : NaN,
+      maxProbability: max,
+    };
+  });
+  return out;
+}
+
 /** Exceedance, coverage and ECE come from the models' own metric definitions (src/models/metrics.ts). */
 export function calibrationReport(
   timeframe: Timeframe,
@@ -80,6 +112,7 @@ export function calibrationReport(
   );
   const labels = scored.map((s) => s.label);
   const reliability = reliabilityBins(probs, labels);
+  const classes = classCalibration(probs, labels);
   if (scored.length === 0)
     return {
       timeframe,
@@ -89,6 +122,7 @@ export function calibrationReport(
       bandCoverage: NaN,
       ece: NaN,
       reliability,
+      classes,
     };
   const m = computeMetrics({
     forecasts: scored.map((s) => s.forecast),
@@ -107,5 +141,6 @@ export function calibrationReport(
     bandCoverage: m.bandCoverage,
     ece: m.ece,
     reliability,
+    classes,
   };
 }

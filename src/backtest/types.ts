@@ -1,4 +1,4 @@
-import type { Direction, Signal, Timeframe } from '../core/types.ts';
+import type { ClassLabel, Direction, Signal, Timeframe } from '../core/types.ts';
 
 /** Account value after a candle was processed (mark-to-market at that candle's close). */
 export interface EquityPoint {
@@ -85,6 +85,18 @@ export interface CalibrationReport {
   readonly bandCoverage: number;
   readonly ece: number;
   readonly reliability: readonly ReliabilityBin[];
+  /**
+   * Calibration in the large, per class: the mean predicted probability next to how often the
+   * class happened, and the highest probability given. A gate threshold above `maxProbability`
+   * could never have been reached by this timeframe's forecasts in the period.
+   */
+  readonly classes: Readonly<Record<ClassLabel, ClassCalibration>>;
+}
+
+export interface ClassCalibration {
+  readonly meanProbability: number;
+  readonly frequency: number;
+  readonly maxProbability: number;
 }
 
 export interface WalkForwardWindow {
@@ -94,6 +106,8 @@ export interface WalkForwardWindow {
   readonly testTo: number;
   readonly modelVersions: Readonly<Record<string, string>>;
   readonly metrics: PerformanceMetrics;
+  /** The gate's counters during this window's test week only (non-zero ones): why it did or did not trade. */
+  readonly gate: Readonly<Record<string, number>>;
 }
 
 export interface GapReport {

@@ -32,8 +32,6 @@ export interface WindowProgress {
   readonly buyAndHoldReturn: number;
   /** Seconds this window took: training, inference, replay. */
   readonly seconds: number;
-  /** The gate's counters since `from` (signals removed by each rule): why a window did not trade. */
-  readonly gate: Readonly<Record<string, number>>;
 }
 
 export interface WalkForwardOutcome {
@@ -90,6 +88,7 @@ export async function runWalkForward(x: WalkForwardInput): Promise<WalkForwardOu
   const windows: WalkForwardWindow[] = [];
   const warnings: string[] = [];
   let next = 0;
+  let gateBefore: Readonly<Record<string, number>> = {};
   const firstReplayed = events.findIndex((e) => e.closeTime > req.from);
   const replayTotal = firstReplayed < 0 ? 0 : events.length - firstReplayed;
 
@@ -151,7 +150,16 @@ export async function runWalkForward(x: WalkForwardInput): Promise<WalkForwardOu
       }
       caches = pre.caches;
 
-      const window = windowResult(slot, pre.models, curve, target, req.riskFreeRate);
+      const gateNow = target.gateCounters();
+      const window = windowResult(
+        slot,
+        pre.models,
+        curve,
+        target,
+        req.riskFreeRate,
+        gateDelta(gateBefore, gateNow),
+      );
+      gateBefore = gateNow;
       windows.push(window);
       const equity = curve.length > 0 ? curve[curve.length - 1].equity : req.startingBalance;
       const t = curve.length > 0 ? curve[curve.length - 1].t : slot.testTo;
@@ -164,7 +172,6 @@ export async function runWalkForward(x: WalkForwardInput): Promise<WalkForwardOu
         cumulativeReturn: equity / req.startingBalance - 1,
         buyAndHoldReturn: bh / req.startingBalance - 1,
         seconds: (performance.now() - tw) / 1000,
-        gate: target.gateCounters(),
       };
       log.info(
         {
@@ -198,6 +205,7 @@ function windowResult(
   curve: readonly EquityPoint[],
   target: ReplayTarget,
   riskFreeRate: number,
+  gate: Readonly<Record<string, number>>,
 ): WalkForwardWindow {
   const points = curve.filter((p) => p.t > slot.testFrom && p.t <= slot.testTo);
   const trades = target.account
@@ -213,5 +221,19 @@ function windowResult(
       funding: trades.reduce((a, t) => a + t.funding, 0),
       riskFreeRate,
     }),
+    gate,
   };
+}
+
+/** Counters added between two cumulative snapshots, zero ones left out. */
+export function gateDelta(
+  before: Readonly<Record<string, number>>,
+  after: Readonly<Record<string, number>>,
+): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(after)) {
+    const d = v - (before[k] ?? 0);
+    if (d !== 0) out[k] = d;
+  }
+  return out;
 }

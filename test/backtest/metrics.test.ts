@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   buyAndHoldCurve,
+  classCalibration,
   dailyEquity,
   drawdowns,
   monthlyReturns,
@@ -114,5 +115,30 @@ describe('buyAndHoldCurve', () => {
     expect(c[0].equity).toBeCloseTo(1000 * 0.999, 9);
     expect(c[1].equity).toBeCloseTo(1000 * 0.999, 9);
     expect(c[2].equity).toBeCloseTo(500 * 0.999 * 2 + 500 * 0.999 * 0.5, 9);
+  });
+});
+
+describe('classCalibration', () => {
+  it('sets each class mean probability beside its observed frequency and its highest probability', () => {
+    const probs: Array<[number, number, number]> = [
+      [0.5, 0.2, 0.3],
+      [0.1, 0.6, 0.3],
+      [0.2, 0.2, 0.6],
+      [0.3, 0.1, 0.6],
+    ];
+    const c = classCalibration(probs, [0, 2, 2, 1]); // BUY, HOLD, HOLD, SELL
+    expect(c.BUY.meanProbability).toBeCloseTo(0.275, 12);
+    expect(c.BUY.frequency).toBe(0.25);
+    expect(c.BUY.maxProbability).toBe(0.5);
+    expect(c.SELL.maxProbability).toBe(0.6);
+    expect(c.HOLD.frequency).toBe(0.5);
+    expect(c.HOLD.meanProbability).toBeCloseTo(0.45, 12);
+  });
+
+  it('is NaN, not zero, with no forecasts', () => {
+    const c = classCalibration([], []);
+    expect(c.BUY.meanProbability).toBeNaN();
+    expect(c.BUY.frequency).toBeNaN();
+    expect(c.BUY.maxProbability).toBeNaN();
   });
 });

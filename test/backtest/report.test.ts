@@ -16,6 +16,9 @@ describe('HTML report', () => {
     expect(html).toContain('Sharpe (daily, √365)');
     expect(html).toContain('buy-and-hold');
     expect(html).toContain('Walk-forward windows');
+    expect(html).toContain('<td>low_confidence 1,200 · trade_opened 4</td>');
+    // Per class: mean predicted / observed, then the highest probability given.
+    expect(html).toContain('<td>21.00 % / 20.00 %</td><td>58.00 %</td>');
     expect(html).toContain('<td>confidence</td><td>120</td>');
     expect(html).toContain('Positions open across a gap are marked at the first candle after it');
     expect(html).toMatch(/BTC\/USDT: trades on price \(6 trades\)/);

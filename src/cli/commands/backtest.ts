@@ -84,7 +84,7 @@ function windowLine(w: WindowProgress): Record<string, unknown> {
     cumulativeReturn: w.cumulativeReturn,
     buyAndHoldReturn: w.buyAndHoldReturn,
     seconds: w.seconds,
-    gate: w.gate,
+    gate: w.window.gate,
   };
 }
 

@@ -61,6 +61,11 @@ export function sampleResult(): BacktestResult {
           { lo: 0.4, hi: 0.5, count: 300, meanConfidence: 0.45, accuracy: 0.47 },
           { lo: 0.5, hi: 0.6, count: 100, meanConfidence: 0.55, accuracy: 0.5 },
         ],
+        classes: {
+          BUY: { meanProbability: 0.21, frequency: 0.2, maxProbability: 0.58 },
+          SELL: { meanProbability: 0.19, frequency: 0.22, maxProbability: 0.49 },
+          HOLD: { meanProbability: 0.6, frequency: 0.58, maxProbability: 0.93 },
+        },
       },
     ],
     windows: [
@@ -71,6 +76,7 @@ export function sampleResult(): BacktestResult {
         testTo: t0 + 7 * 86_400_000,
         modelVersions: { '5m': 'v1' },
         metrics: m,
+        gate: { low_confidence: 1200, trade_opened: 4 },
       },
     ],
     gaps: [{ symbol: 'BTC/USDT', timeframe: '5m', after: t0, before: t0 + 3 * 300_000, missing: 2 }],

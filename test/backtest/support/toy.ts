@@ -94,8 +94,11 @@ export class ToyTarget implements ReplayTarget {
     fees: () => this.feesPaid,
     funding: () => 0,
   };
+  /** Its decisions by action, cumulative like the real plugin's counters. */
   gateCounters(): Record<string, number> {
-    return { none: 0 };
+    const out: Record<string, number> = { none: 0 };
+    for (const d of this.decisions) out[d.action] = (out[d.action] ?? 0) + 1;
+    return out;
   }
   private push(c: ClosedCandle): number[] {
     const h = this.hist.get(c.timeframe) ?? [];
