@@ -15,6 +15,7 @@ export function resultJson(r: BacktestResult): Record<string, unknown> {
     perSymbol: r.perSymbol,
     perTimeframe: r.perTimeframe,
     gate: r.gate,
+    modelVersions: r.modelVersions,
     calibration: r.calibration.map((c) => ({ ...c, reliability: c.reliability.filter((b) => b.count > 0) })),
     windows: r.windows.map((w) => ({
       train: [new Date(w.trainFrom).toISOString(), new Date(w.trainTo).toISOString()],
@@ -29,11 +30,17 @@ export function resultJson(r: BacktestResult): Record<string, unknown> {
       before: new Date(g.before).toISOString(),
     })),
     warnings: r.warnings,
+    data: r.data.map((d) => ({ ...d, first: isoOrNull(d.first), last: isoOrNull(d.last) })),
+    provenance: r.provenance ?? null,
     candles: r.candles,
     seconds: r.seconds,
     candlesPerSecond: r.candlesPerSecond,
     replaySeconds: r.replaySeconds,
   };
+}
+
+function isoOrNull(t: number | null): string | null {
+  return t === null ? null : new Date(t).toISOString();
 }
 
 const ROWS: Array<[keyof PerformanceMetrics, string, 'pct' | 'num' | 'int']> = [

@@ -21,3 +21,4 @@ export * from './runtime-target.ts';
 export * from './strategy-target.ts';
 export * from './forecasters.ts';
 export * from './walk-forward-run.ts';
+export * from './provenance.ts';

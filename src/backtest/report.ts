@@ -307,6 +307,25 @@ export async function renderReportHtml(r: BacktestResult): Promise<string> {
     )
     .join('\n');
   const warnings = r.warnings.map((w) => `<li>${esc(w)}</li>`).join('');
+  const dataRows = r.data
+    .map(
+      (d) =>
+        `<tr><td>${esc(d.symbol)}</td><td>${d.timeframe}</td><td>${d.candles}</td><td>${d.first === null ? '–' : isoDay(d.first)}</td><td>${d.last === null ? '–' : isoDay(d.last)}</td><td><code>${d.sha256}</code></td></tr>`,
+    )
+    .join('\n');
+  const p = r.provenance;
+  const runRows = p
+    ? [
+        ['quantgate', p.quantgate],
+        ['commit', p.commit ?? 'not a git checkout'],
+        ['node', p.node],
+        ['config file', p.configFile ?? 'config/default.yaml'],
+        ['config SHA-256', p.configSha256],
+        ...Object.entries(r.modelVersions).map(([tf, v]) => [`${tf} model`, v]),
+      ]
+        .map(([k, v]) => `<tr><td>${esc(k)}</td><td><code>${esc(v)}</code></td></tr>`)
+        .join('')
+    : '';
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>quantgate backtest ${esc(r.symbols.join(', '))}</title>
 <style>
@@ -334,6 +353,8 @@ ${svgs
 ${r.windows.length > 0 ? `<h2>Walk-forward windows</h2><table><tr><th>train</th><th>test</th><th>return</th><th>Sharpe</th><th>max DD</th><th>trades</th><th>main gate reasons</th><th>models</th></tr>${windows}</table>` : ''}
 <h2>Data gaps</h2>${r.gaps.length > 0 ? `<p class="note">Positions open across a gap are marked at the first candle after it.</p><table><tr><th>symbol</th><th>timeframe</th><th>last candle before</th><th>first candle after</th><th>missing</th></tr>${gaps}</table>` : '<p>none</p>'}
 ${warnings ? `<h2>Warnings</h2><ul>${warnings}</ul>` : ''}
+<h2>What this run used</h2><p class="note">Two reports with the same data hashes, commit and config hash ran on the same inputs.</p>
+${runRows ? `<table>${runRows}</table>` : ''}<table><tr><th>symbol</th><th>timeframe</th><th>candles</th><th>first</th><th>last</th><th>SHA-256 of the values</th></tr>${dataRows}</table>
 </body></html>
 `;
 }

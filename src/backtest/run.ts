@@ -16,6 +16,7 @@ import type { CachedForecaster } from './forecast-cache.ts';
 import { performanceMetrics } from './metrics.ts';
 import { mergeByCloseTime, sliceByTime } from './replay.ts';
 import type { ReplayEvent } from './replay.ts';
+import { seriesFingerprint } from './provenance.ts';
 import { groupTrades } from './summary.ts';
 import type { BacktestResult, CalibrationReport, TradeRecord, WalkForwardWindow } from './types.ts';
 import type { WalkForwardSlot } from './walk-forward.ts';
@@ -151,6 +152,7 @@ export async function runBacktest(req: BacktestRequest, deps: BacktestDeps): Pro
   const clock = new ManualClock(0);
   let run: { out: ReplayOutput; target: ReplayTarget };
   let recorders: Partial<Record<ModelTimeframe, RecordingForecaster>>;
+  let modelVersions: Record<string, string> = {};
   const caches: CachedForecaster[] = [];
   if (!req.walkForward) {
     const models = await deps.loadModels();
@@ -165,6 +167,7 @@ export async function runBacktest(req: BacktestRequest, deps: BacktestDeps): Pro
       logger: log,
     });
     caches.push(...pre.caches);
+    modelVersions = Object.fromEntries(Object.entries(models).map(([tf, m]) => [tf, m!.version]));
     recorders = recording(pre.models, clock);
     const target = await deps.createTarget({ clock, models: recorders, source: deps.source });
     const tr = performance.now();
@@ -260,7 +263,14 @@ export async function runBacktest(req: BacktestRequest, deps: BacktestDeps): Pro
     baseline,
     gate: run.target.gateCounters(),
     calibration,
+    modelVersions,
     windows,
+    data: req.symbols.flatMap((s) =>
+      tfs.flatMap((tf) => {
+        const c = data.series[s][tf];
+        return c ? [seriesFingerprint(s, tf, c)] : [];
+      }),
+    ),
     gaps: data.gaps,
     warnings,
     candles: run.out.candles,

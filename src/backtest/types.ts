@@ -1,4 +1,5 @@
 import type { ClassLabel, Direction, Signal, Timeframe } from '../core/types.ts';
+import type { RunProvenance, SeriesFingerprint } from './provenance.ts';
 
 /** Account value after a candle was processed (mark-to-market at that candle's close). */
 export interface EquityPoint {
@@ -132,7 +133,13 @@ export interface BacktestResult {
   /** Signals removed by each gate rule (the plugin's counters). */
   readonly gate: Readonly<Record<string, number>>;
   readonly calibration: readonly CalibrationReport[];
+  /** Model version per timeframe of a fixed-models run (a walk-forward lists them per window). */
+  readonly modelVersions: Readonly<Record<string, string>>;
   readonly windows: readonly WalkForwardWindow[];
+  /** Every series the run read (replay and training), with a hash of its values. */
+  readonly data: readonly SeriesFingerprint[];
+  /** Code and configuration; set by the CLI, which knows the config file. */
+  readonly provenance?: RunProvenance;
   readonly gaps: readonly GapReport[];
   readonly warnings: readonly string[];
   readonly candles: number;

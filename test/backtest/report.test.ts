@@ -19,6 +19,9 @@ describe('HTML report', () => {
     expect(html).toContain('<td>low_confidence 1,200 · trade_opened 4</td>');
     // Per class: mean predicted / observed, then the highest probability given.
     expect(html).toContain('<td>21.00 % / 20.00 %</td><td>58.00 %</td>');
+    expect(html).toContain('<code>0123456789abcdef</code>');
+    expect(html).toContain('<td>commit</td><td><code>abc123def456</code></td>');
+    expect(html).toContain('<td>5m model</td><td><code>v1</code></td>');
     expect(html).toContain('<td>confidence</td><td>120</td>');
     expect(html).toContain('Positions open across a gap are marked at the first candle after it');
     expect(html).toMatch(/BTC\/USDT: trades on price \(6 trades\)/);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { runBacktest } from '../../src/backtest/index.ts';
+import { runBacktest, seriesFingerprint } from '../../src/backtest/index.ts';
 import type { BacktestRequest, WindowProgress } from '../../src/backtest/index.ts';
 import { isQuantgateError } from '../../src/core/index.ts';
 import { randomWalk, toyDeps } from './support/toy.ts';
@@ -47,6 +47,11 @@ describe('runBacktest (orchestration on a toy target)', () => {
     expect(r.warnings.join('\n')).toMatch(/3 missing candles in 1 gap/);
     expect(r.warnings.join('\n')).not.toMatch(/not in the precomputed cache/);
     expect(r.calibration[0].samples).toBeGreaterThan(500);
+    // What the run read: every stored candle before `to` (history before `from` included), by value.
+    const read = store['BTC/USDT']['5m'].filter((c) => c.timestamp < req().to);
+    expect(read.length).toBe(288 * 4 - 3);
+    expect(r.data).toEqual([seriesFingerprint('BTC/USDT', '5m', read)]);
+    expect(Object.keys(r.modelVersions)).toEqual(['5m']);
 
     // Same run with every forecast computed candle by candle (the cache holds nothing that matches).
     const direct: ToyTarget[] = [];

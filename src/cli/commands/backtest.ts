@@ -8,6 +8,7 @@ import {
   renderReportHtml,
   resultJson,
   runBacktest,
+  runProvenance,
   strategyTarget,
 } from '../../backtest/index.ts';
 import type { BacktestRequest, WindowProgress } from '../../backtest/index.ts';
@@ -170,9 +171,12 @@ export function registerBacktest(program: Command): void {
         const onWindow = opts.windows
           ? (w: WindowProgress) => appendFileSync(opts.windows!, `${JSON.stringify(windowLine(w))}\n`)
           : undefined;
-        const result = await runBacktest({ ...req, onProgress: bar.update, onWindow }, deps).finally(() =>
-          bar.stop(),
-        );
+        const result = {
+          ...(await runBacktest({ ...req, onProgress: bar.update, onWindow }, deps).finally(() =>
+            bar.stop(),
+          )),
+          provenance: runProvenance(config, opts.config ?? null),
+        };
         if (opts.report) {
           writeFileSync(opts.report, await renderReportHtml(result));
           logger.info({ file: opts.report }, 'report written');
