@@ -30,6 +30,7 @@ function load(tf: Timeframe, stem: string): Candle[] {
 }
 
 const rssMb = () => process.memoryUsage().rss / 2 ** 20;
+const externalMb = () => process.memoryUsage().external / 2 ** 20;
 // Live heap after a full collection: tells a leak (grows) from V8 sizing its spaces (RSS only).
 v8.setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
@@ -106,14 +107,32 @@ async function processingPath(total: number) {
       B: '0',
     },
   });
-  const CHECKPOINTS = [10_000, 100_000, 500_000, total];
+  const CHECKPOINTS = [10_000, 100_000, 500_000, 1_000_000, 2_000_000, total].filter(
+    (n, i, a) => n <= total && a.indexOf(n) === i,
+  );
   const memory: Array<{
     candles: number;
     rssMb: number;
+    /** RSS right after the full collection: garbage not yet collected is not memory the run keeps. */
+    rssAfterGcMb: number;
     liveHeapMb: number;
     heapTotalMb: number;
+    externalMb: number;
     atSecond: number;
   }> = [];
+  const sample = (candles: number, atSecond: number) => {
+    const rss = rssMb();
+    const live = liveHeapMb();
+    return {
+      candles,
+      rssMb: rss,
+      rssAfterGcMb: rssMb(),
+      liveHeapMb: live,
+      heapTotalMb: heapTotalMb(),
+      externalMb: externalMb(),
+      atSecond,
+    };
+  };
   let next = 0;
   let paused = 0;
   const ids = series.map((s) => s.stem);
@@ -131,26 +150,13 @@ async function processingPath(total: number) {
     if (i % 2000 === 1999) await new Promise((r) => setImmediate(r));
     if (next < CHECKPOINTS.length && delivered >= CHECKPOINTS[next]) {
       const t = (performance.now() - started) / 1000;
-      memory.push({
-        candles: delivered,
-        rssMb: rssMb(),
-        liveHeapMb: liveHeapMb(),
-        heapTotalMb: heapTotalMb(),
-        atSecond: t,
-      });
+      memory.push(sample(delivered, t));
       paused += (performance.now() - started) / 1000 - t; // gc() time is not stream time
       next++;
     }
   }
   const seconds = (performance.now() - started) / 1000 - paused;
-  if (memory.length < CHECKPOINTS.length)
-    memory.push({
-      candles: delivered,
-      rssMb: rssMb(),
-      liveHeapMb: liveHeapMb(),
-      heapTotalMb: heapTotalMb(),
-      atSecond: seconds,
-    });
+  if (memory.length < CHECKPOINTS.length) memory.push(sample(delivered, seconds));
   const first = memory[0];
   const last = memory[memory.length - 1];
   const st = stream.stats();
@@ -165,6 +171,8 @@ async function processingPath(total: number) {
     memory,
     rssGrowthMb: last.rssMb - first.rssMb,
     rssGrowthAfter100kMb: last.rssMb - (memory[1] ?? first).rssMb,
+    rssAfterGcGrowthMb: last.rssAfterGcMb - first.rssAfterGcMb,
+    externalGrowthMb: last.externalMb - first.externalMb,
     liveHeapGrowthMb: last.liveHeapMb - first.liveHeapMb,
     malformed: st.malformed,
     duplicates: st.duplicatesDropped,
@@ -269,11 +277,13 @@ process.stdout.write(
     `| processing: frames → CandleStream → ring buffers | ${f(processing.candles)} | ${f(processing.seconds, 2)} | ${f(processing.candlesPerSecond)} | ${f(processing.framesPerSecond)} frames/s |`,
     `| full: fake exchange → sockets → ccxt.pro → CandleStream → buffers | ${f(full.candles)} | ${f(full.seconds, 2)} | ${f(full.candlesPerSecond)} | ${full.series} series × ${full.steps} steps, ${f(full.wsFrames)} ws frames, ${full.deliveredByRest} via REST, ${full.reconnects} reconnects |`,
     '',
-    '| candles processed | RSS MB | V8 heap committed MB | live heap MB (after gc) |',
-    '|---:|---:|---:|---:|',
+    '| candles processed | RSS MB | RSS after gc MB | V8 heap committed MB | live heap MB (after gc) | external MB |',
+    '|---:|---:|---:|---:|---:|---:|',
     ...processing.memory.map(
-      (m) => `| ${f(m.candles)} | ${f(m.rssMb, 1)} | ${f(m.heapTotalMb, 1)} | ${f(m.liveHeapMb, 1)} |`,
+      (m) =>
+        `| ${f(m.candles)} | ${f(m.rssMb, 1)} | ${f(m.rssAfterGcMb, 1)} | ${f(m.heapTotalMb, 1)} | ${f(m.liveHeapMb, 1)} | ${f(m.externalMb, 1)} |`,
     ),
+    `RSS growth 10k → ${f(processing.candles)}: ${f(processing.rssGrowthMb, 1)} MB (after gc ${f(processing.rssAfterGcGrowthMb, 1)} MB; target ≤ 10)`,
     '',
   ].join('\n'),
 );
