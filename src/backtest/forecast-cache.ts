@@ -199,17 +199,23 @@ export class CachedForecaster implements Forecaster {
     const width = this.featureNames.length;
     if (!t || input.features.length !== width * this.window) return undefined;
     const want = bytesOf(input.features);
-    const matches = (end: number): boolean =>
-      end >= this.window - 1 &&
-      t.forecasts[end] !== undefined &&
-      want.equals(bytesOf(t.packed.subarray((end - this.window + 1) * width, (end + 1) * width)));
-    if (matches(t.lastHit + 1)) return t.forecasts[++t.lastHit];
+    if (this.matches(t, want, t.lastHit + 1)) return t.forecasts[++t.lastHit];
     for (const end of t.byPrint.get(fingerprint(input.features, width)) ?? [])
-      if (matches(end)) {
+      if (this.matches(t, want, end)) {
         t.lastHit = end;
         return t.forecasts[end];
       }
     return undefined;
+  }
+
+  /** Whether the window ending at row `end` is `want`, byte for byte (and has a forecast). */
+  private matches(t: SeriesTable, want: Buffer, end: number): boolean {
+    const width = this.featureNames.length;
+    return (
+      end >= this.window - 1 &&
+      t.forecasts[end] !== undefined &&
+      want.equals(bytesOf(t.packed.subarray((end - this.window + 1) * width, (end + 1) * width)))
+    );
   }
 
   predictBatch(inputs: readonly ForecastInput[]): Forecast[] {

@@ -187,8 +187,6 @@ export class QuantileStrategy implements StrategyPlugin {
     const ctx = this.context();
     const cfg = this.config.strategy;
     const exec = cfg.executionTimeframe;
-    const rec = (reason: Parameters<typeof ctx.decisions.record>[2], detail: string) =>
-      ctx.decisions.record(c.symbol, c.timestamp, reason, detail);
     const forecasts: Partial<Record<ModelTimeframe, Forecast>> = {};
     for (const tf of this.timeframes) {
       const f = this.fresh(c.symbol, tf, c.timestamp);
@@ -200,10 +198,13 @@ export class QuantileStrategy implements StrategyPlugin {
 
     if (position) return this.manageOpen(c, position.direction, position.entryTime, f, versions);
     if (ctx.account.hasPending(c.symbol))
-      return (rec('order_pending', 'an order for this symbol is pending'), null);
+      return (
+        ctx.decisions.record(c.symbol, c.timestamp, 'order_pending', 'an order for this symbol is pending'),
+        null
+      );
     if (!f) {
       const reason = ctx.models.get(exec) ? 'warmup' : 'model_unavailable';
-      return (rec(reason, `no ${exec} forecast yet`), null);
+      return (ctx.decisions.record(c.symbol, c.timestamp, reason, `no ${exec} forecast yet`), null);
     }
     const lastExit = this.st.lastExitAt[c.symbol];
     if (
@@ -211,30 +212,52 @@ export class QuantileStrategy implements StrategyPlugin {
       lastExit !== undefined &&
       c.timestamp - lastExit < cfg.cooldownCandles * timeframeMs(exec)
     )
-      return (rec('cooldown', `cooldown after exit at ${new Date(lastExit).toISOString()}`), null);
+      return (
+        ctx.decisions.record(
+          c.symbol,
+          c.timestamp,
+          'cooldown',
+          `cooldown after exit at ${new Date(lastExit).toISOString()}`,
+        ),
+        null
+      );
 
     const direction = leaningDirection(f);
-    if (!direction) return (rec('no_direction', 'P(buy) = P(sell)'), null);
+    if (!direction)
+      return (ctx.decisions.record(c.symbol, c.timestamp, 'no_direction', 'P(buy) = P(sell)'), null);
     if (direction === 'short' && !cfg.sizing.allowShort)
       return (
-        rec('short_not_allowed', `model leans short (P(sell)=${f.pSell.toFixed(3)}) but shorts are off`),
+        ctx.decisions.record(
+          c.symbol,
+          c.timestamp,
+          'short_not_allowed',
+          `model leans short (P(sell)=${f.pSell.toFixed(3)}) but shorts are off`,
+        ),
         null
       );
 
     const gate = evaluateGate({ forecast: f, price: c.close, direction }, cfg);
     const gateText = `${direction} conf=${gate.confidence.toFixed(3)} rr=${gate.riskReward.toFixed(2)}`;
-    if (!gate.pass) return (rec(gate.reason ?? 'low_confidence', gateText), null);
+    if (!gate.pass)
+      return (ctx.decisions.record(c.symbol, c.timestamp, gate.reason ?? 'low_confidence', gateText), null);
 
     const fusion = fuse({ direction, forecasts, medianRegimeBand: median(this.st.regimeBands) }, cfg);
-    if (fusion.veto) return (rec(fusion.veto, `${gateText}; ${fusion.notes.join('; ')}`), null);
+    if (fusion.veto)
+      return (
+        ctx.decisions.record(c.symbol, c.timestamp, fusion.veto, `${gateText}; ${fusion.notes.join('; ')}`),
+        null
+      );
 
     const equity = ctx.account.equity();
     const perUnitRisk = Math.abs(c.close - gate.stopLoss);
     const size = (equity * cfg.sizing.riskPerTrade * gate.confidence * fusion.sizeFactor) / perUnitRisk;
     if (!(size > 0) || !Number.isFinite(size))
-      return (rec('size_too_small', `${gateText}; size ${size}`), null);
+      return (
+        ctx.decisions.record(c.symbol, c.timestamp, 'size_too_small', `${gateText}; size ${size}`),
+        null
+      );
     const reason = `${gateText} regime=${fusion.regime} score=${fusion.score.toFixed(2)} size×${fusion.sizeFactor}${fusion.notes.length ? ` (${fusion.notes.join('; ')})` : ''}`;
-    rec('trade_opened', reason);
+    ctx.decisions.record(c.symbol, c.timestamp, 'trade_opened', reason);
     return {
       exchange: c.exchange,
       symbol: c.symbol,
