@@ -34,6 +34,7 @@ export class RecordingForecaster extends ForwardingForecaster {
     const out = this.inner.predictBatch(inputs);
     const at = this.clock.now() - this.tfMs;
     inputs.forEach((x, i) => {
+      if (out[i] === undefined) return; // a model that gave no forecast (AbsentForecaster)
       let m = this.served.get(x.symbol);
       if (!m) this.served.set(x.symbol, (m = new Map()));
       m.set(at, out[i]);

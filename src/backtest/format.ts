@@ -23,6 +23,7 @@ export function resultJson(r: BacktestResult): Record<string, unknown> {
       modelVersions: w.modelVersions,
       metrics: w.metrics,
       gate: w.gate,
+      forecasts: w.forecasts,
     })),
     gaps: r.gaps.map((g) => ({
       ...g,

@@ -297,7 +297,7 @@ export async function renderReportHtml(r: BacktestResult): Promise<string> {
   const windows = r.windows
     .map(
       (w) =>
-        `<tr><td>${isoDay(w.trainFrom)} → ${isoDay(w.trainTo)}</td><td>${isoDay(w.testFrom)} → ${isoDay(w.testTo)}</td><td>${fmt(w.metrics.totalReturn, 'pct')}</td><td>${fmt(w.metrics.sharpe)}</td><td>${fmt(w.metrics.maxDrawdown, 'pct')}</td><td>${w.metrics.trades}</td><td>${esc(topReasons(w.gate))}</td><td>${esc(Object.values(w.modelVersions).join(', '))}</td></tr>`,
+        `<tr><td>${isoDay(w.trainFrom)} → ${isoDay(w.trainTo)}</td><td>${isoDay(w.testFrom)} → ${isoDay(w.testTo)}</td><td>${fmt(w.metrics.totalReturn, 'pct')}</td><td>${fmt(w.metrics.sharpe)}</td><td>${fmt(w.metrics.maxDrawdown, 'pct')}</td><td>${w.metrics.trades}</td><td>${fmt(w.forecasts.maxBuy, 'pct')}</td><td>${esc(topReasons(w.gate))}</td><td>${esc(Object.values(w.modelVersions).join(', '))}</td></tr>`,
     )
     .join('\n');
   const gaps = r.gaps
@@ -350,7 +350,7 @@ ${svgs
 <table><tr><th>timeframe</th>${CLASS_ORDER.map((k) => `<th>${k} mean / observed</th><th>${k} max</th>`).join('')}</tr>${classRows}</table>
 <div class="row">${calib.map((s) => `<div class="svg">${s}</div>`).join('')}</div>
 <h2>Gate: signals removed by each rule</h2><table><tr><th>rule</th><th>removed</th></tr>${gate}</table>
-${r.windows.length > 0 ? `<h2>Walk-forward windows</h2><table><tr><th>train</th><th>test</th><th>return</th><th>Sharpe</th><th>max DD</th><th>trades</th><th>main gate reasons</th><th>models</th></tr>${windows}</table>` : ''}
+${r.windows.length > 0 ? `<h2>Walk-forward windows</h2><table><tr><th>train</th><th>test</th><th>return</th><th>Sharpe</th><th>max DD</th><th>trades</th><th>highest P(buy)</th><th>main gate reasons</th><th>models</th></tr>${windows}</table>` : ''}
 <h2>Data gaps</h2>${r.gaps.length > 0 ? `<p class="note">Positions open across a gap are marked at the first candle after it.</p><table><tr><th>symbol</th><th>timeframe</th><th>last candle before</th><th>first candle after</th><th>missing</th></tr>${gaps}</table>` : '<p>none</p>'}
 ${warnings ? `<h2>Warnings</h2><ul>${warnings}</ul>` : ''}
 <h2>What this run used</h2><p class="note">Two reports with the same data hashes, commit and config hash ran on the same inputs.</p>

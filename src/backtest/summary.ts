@@ -4,6 +4,7 @@ import type { ClassLabel } from '../core/types.ts';
 import type {
   CalibrationReport,
   ClassCalibration,
+  ProbabilitySummary,
   ReliabilityBin,
   TradeGroupMetrics,
   TradeRecord,
@@ -75,6 +76,24 @@ export function reliabilityBins(
     meanConfidence: b.count > 0 ? b.conf / b.count : 0,
     accuracy: b.count > 0 ? b.hit / b.count : 0,
   }));
+}
+
+/** Mean and highest P(buy) and P(sell) of a set of forecasts. */
+export function probabilitySummary(forecasts: Iterable<Forecast>): ProbabilitySummary {
+  let count = 0;
+  let sumBuy = 0;
+  let sumSell = 0;
+  let maxBuy = -Infinity;
+  let maxSell = -Infinity;
+  for (const f of forecasts) {
+    count++;
+    sumBuy += f.pBuy;
+    sumSell += f.pSell;
+    if (f.pBuy > maxBuy) maxBuy = f.pBuy;
+    if (f.pSell > maxSell) maxSell = f.pSell;
+  }
+  if (count === 0) return { count, meanBuy: NaN, maxBuy: NaN, meanSell: NaN, maxSell: NaN };
+  return { count, meanBuy: sumBuy / count, maxBuy, meanSell: sumSell / count, maxSell };
 }
 
 /** Mean and highest predicted probability of each class next to its observed frequency. */

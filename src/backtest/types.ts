@@ -109,6 +109,17 @@ export interface WalkForwardWindow {
   readonly metrics: PerformanceMetrics;
   /** The gate's counters during this window's test week only (non-zero ones): why it did or did not trade. */
   readonly gate: Readonly<Record<string, number>>;
+  /** The execution timeframe's forecasts served in this window: how close P(buy) came to the threshold. */
+  readonly forecasts: ProbabilitySummary;
+}
+
+export interface ProbabilitySummary {
+  readonly count: number;
+  /** NaN when `count` is 0. */
+  readonly meanBuy: number;
+  readonly maxBuy: number;
+  readonly meanSell: number;
+  readonly maxSell: number;
 }
 
 export interface GapReport {

@@ -1,7 +1,7 @@
 import type { ManualClock } from '../core/clock.ts';
 import { QuantgateError } from '../core/errors.ts';
 import { timeframeMs } from '../core/types.ts';
-import type { ModelTimeframe } from '../core/types.ts';
+import type { Forecast, ModelTimeframe } from '../core/types.ts';
 import type { FeatureMatrix } from '../features/types.ts';
 import { buyAndHoldCurve } from './buy-and-hold.ts';
 import type { PricePoint } from './buy-and-hold.ts';
@@ -16,7 +16,8 @@ import { performanceMetrics } from './metrics.ts';
 import { lowerBound } from './replay.ts';
 import type { ReplayEvent, ReplaySeries } from './replay.ts';
 import type { BacktestDeps, BacktestRequest } from './run.ts';
-import type { EquityPoint, WalkForwardWindow } from './types.ts';
+import { probabilitySummary } from './summary.ts';
+import type { EquityPoint, ProbabilitySummary, WalkForwardWindow } from './types.ts';
 import { walkForwardSlots } from './walk-forward.ts';
 
 /** What a finished walk-forward window reports while the run goes on (a stopped run keeps these). */
@@ -151,14 +152,10 @@ export async function runWalkForward(x: WalkForwardInput): Promise<WalkForwardOu
       caches = pre.caches;
 
       const gateNow = target.gateCounters();
-      const window = windowResult(
-        slot,
-        pre.models,
-        curve,
-        target,
-        req.riskFreeRate,
-        gateDelta(gateBefore, gateNow),
-      );
+      const window: WalkForwardWindow = {
+        ...windowResult(slot, pre.models, curve, target, req.riskFreeRate, gateDelta(gateBefore, gateNow)),
+        forecasts: servedIn(recorders[req.executionTimeframe], slot.testFrom, slot.testTo),
+      };
       gateBefore = gateNow;
       windows.push(window);
       const equity = curve.length > 0 ? curve[curve.length - 1].equity : req.startingBalance;
@@ -206,7 +203,7 @@ function windowResult(
   target: ReplayTarget,
   riskFreeRate: number,
   gate: Readonly<Record<string, number>>,
-): WalkForwardWindow {
+): Omit<WalkForwardWindow, 'forecasts'> {
   const points = curve.filter((p) => p.t > slot.testFrom && p.t <= slot.testTo);
   const trades = target.account
     .trades()
@@ -223,6 +220,14 @@ function windowResult(
     }),
     gate,
   };
+}
+
+/** Summary of the forecasts a recorder served for candles opening in [from, to). */
+function servedIn(rec: RecordingForecaster | undefined, from: number, to: number): ProbabilitySummary {
+  const out: Forecast[] = [];
+  for (const bySymbol of rec?.served.values() ?? [])
+    for (const [t, f] of bySymbol) if (t >= from && t < to) out.push(f);
+  return probabilitySummary(out);
 }
 
 /** Counters added between two cumulative snapshots, zero ones left out. */

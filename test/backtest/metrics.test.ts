@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   buyAndHoldCurve,
   classCalibration,
+  probabilitySummary,
   dailyEquity,
   drawdowns,
   monthlyReturns,
@@ -140,5 +141,31 @@ describe('classCalibration', () => {
     expect(c.BUY.meanProbability).toBeNaN();
     expect(c.BUY.frequency).toBeNaN();
     expect(c.BUY.maxProbability).toBeNaN();
+  });
+});
+
+describe('probabilitySummary', () => {
+  const f = (pBuy: number, pSell: number) =>
+    ({ pBuy, pSell, pHold: 1 - pBuy - pSell }) as Parameters<typeof probabilitySummary>[0] extends Iterable<
+      infer F
+    >
+      ? F
+      : never;
+  it('gives the mean and the highest P(buy) and P(sell)', () => {
+    const s = probabilitySummary([f(0.2, 0.1), f(0.6, 0.3), f(0.1, 0.5)]);
+    expect(s.count).toBe(3);
+    expect(s.meanBuy).toBeCloseTo(0.3, 12);
+    expect(s.maxBuy).toBe(0.6);
+    expect(s.meanSell).toBeCloseTo(0.3, 12);
+    expect(s.maxSell).toBe(0.5);
+  });
+  it('is NaN, not zero, with no forecasts', () => {
+    expect(probabilitySummary([])).toEqual({
+      count: 0,
+      meanBuy: NaN,
+      maxBuy: NaN,
+      meanSell: NaN,
+      maxSell: NaN,
+    });
   });
 });

@@ -16,7 +16,7 @@ describe('HTML report', () => {
     expect(html).toContain('Sharpe (daily, √365)');
     expect(html).toContain('buy-and-hold');
     expect(html).toContain('Walk-forward windows');
-    expect(html).toContain('<td>low_confidence 1,200 · trade_opened 4</td>');
+    expect(html).toContain('<td>58.70 %</td><td>low_confidence 1,200 · trade_opened 4</td>');
     // Per class: mean predicted / observed, then the highest probability given.
     expect(html).toContain('<td>21.00 % / 20.00 %</td><td>58.00 %</td>');
     expect(html).toContain('<code>0123456789abcdef</code>');

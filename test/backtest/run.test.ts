@@ -121,6 +121,12 @@ describe('runBacktest (orchestration on a toy target)', () => {
     for (const w of r.windows) for (const [k, v] of Object.entries(w.gate)) summed[k] = (summed[k] ?? 0) + v;
     expect(summed).toEqual(Object.fromEntries(Object.entries(r.gate).filter(([, v]) => v !== 0)));
     expect(Object.values(r.windows[0].gate).reduce((a, v) => a + v, 0)).toBeGreaterThan(0);
+    // The toy model says P(buy) 0.6 or 0.2: every window served both, one per 5m candle of its day.
+    for (const w of r.windows) {
+      expect(w.forecasts.maxBuy).toBe(0.6);
+      expect(w.forecasts.count).toBeGreaterThan(250);
+      expect(w.forecasts.count).toBeLessThanOrEqual(288);
+    }
     expect(progress[2].cumulativeReturn).toBeCloseTo(r.curve[r.curve.length - 1].equity / 1000 - 1, 12);
     expect(progress[2].buyAndHoldReturn).toBeCloseTo(
       r.buyAndHoldCurve[r.buyAndHoldCurve.length - 1].equity / 1000 - 1,

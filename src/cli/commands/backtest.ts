@@ -86,6 +86,7 @@ function windowLine(w: WindowProgress): Record<string, unknown> {
     buyAndHoldReturn: w.buyAndHoldReturn,
     seconds: w.seconds,
     gate: w.window.gate,
+    forecasts: w.window.forecasts,
   };
 }
 

@@ -77,6 +77,7 @@ export function sampleResult(): BacktestResult {
         modelVersions: { '5m': 'v1' },
         metrics: m,
         gate: { low_confidence: 1200, trade_opened: 4 },
+        forecasts: { count: 2016, meanBuy: 0.12, maxBuy: 0.587, meanSell: 0.1, maxSell: 0.44 },
       },
     ],
     modelVersions: { '5m': 'v1' },
