@@ -85,7 +85,8 @@ describe('quantgate train / evaluate (child process)', () => {
     expect(formatMetricsTable(m as unknown as ForecastMetrics)).toMatch(
       /P90 exceedance \(y > q90\)\s+\d+\.\d %\s+target 10 %/,
     );
-  });
+    // Two child processes (train up to 90 s, evaluate up to 60 s): the test may take as long as both.
+  }, 180_000);
 
   it('too little history → exit 3 naming candles needed and present', () => {
     const dir = join(tmp, 'short', 'binance', '5m');
