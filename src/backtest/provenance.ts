@@ -72,13 +72,18 @@ function gitDescribe(): string | null {
   }
 }
 
-/** The config holds no secrets (keys come only from the environment); only its hash is kept. */
-export function runProvenance(config: unknown, configFile: string | null): RunProvenance {
+/** The installed quantgate's version (package.json). */
+export function packageVersion(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
     version: string;
   };
+  return pkg.version;
+}
+
+/** The config holds no secrets (keys come only from the environment); only its hash is kept. */
+export function runProvenance(config: unknown, configFile: string | null): RunProvenance {
   return {
-    quantgate: pkg.version,
+    quantgate: packageVersion(),
     commit: gitDescribe(),
     node: process.version,
     configSha256: createHash('sha256').update(JSON.stringify(config)).digest('hex').slice(0, 16),

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Config } from '../config/index.ts';
 import { systemClock } from '../core/clock.ts';
@@ -11,6 +11,7 @@ import type { ModelTimeframe } from '../core/types.ts';
 import { loadForecaster, trainModel } from '../models/index.ts';
 import { trainInWorker } from '../retrain/train-in-worker.ts';
 import type { ModelMap } from './forecasters.ts';
+import { packageVersion } from './provenance.ts';
 import type { WalkForwardSlot } from './walk-forward.ts';
 
 export interface WindowTrainerOptions {
@@ -42,11 +43,8 @@ export interface WindowTrainer {
  * of it is equal; the package version stands in for the training code.
  */
 export function trainingKey(config: Config): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
-    version: string;
-  };
   const inputs = {
-    version: pkg.version,
+    version: packageVersion(),
     exchange: [config.exchange.name, config.exchange.market, config.exchange.symbols],
     data: resolve(config.data.dir),
     features: config.features,
