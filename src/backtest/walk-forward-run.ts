@@ -152,10 +152,10 @@ export async function runWalkForward(x: WalkForwardInput): Promise<WalkForwardOu
       caches = pre.caches;
 
       const gateNow = target.gateCounters();
-      const window: WalkForwardWindow = {
-        ...windowResult(slot, pre.models, curve, target, req.riskFreeRate, gateDelta(gateBefore, gateNow)),
+      const window = windowResult(slot, pre.models, curve, target, req.riskFreeRate, {
+        gate: gateDelta(gateBefore, gateNow),
         forecasts: servedIn(recorders[req.executionTimeframe], slot.testFrom, slot.testTo),
-      };
+      });
       gateBefore = gateNow;
       windows.push(window);
       const equity = curve.length > 0 ? curve[curve.length - 1].equity : req.startingBalance;
@@ -202,8 +202,8 @@ function windowResult(
   curve: readonly EquityPoint[],
   target: ReplayTarget,
   riskFreeRate: number,
-  gate: Readonly<Record<string, number>>,
-): Omit<WalkForwardWindow, 'forecasts'> {
+  why: Pick<WalkForwardWindow, 'gate' | 'forecasts'>,
+): WalkForwardWindow {
   const points = curve.filter((p) => p.t > slot.testFrom && p.t <= slot.testTo);
   const trades = target.account
     .trades()
@@ -218,7 +218,7 @@ function windowResult(
       funding: trades.reduce((a, t) => a + t.funding, 0),
       riskFreeRate,
     }),
-    gate,
+    ...why,
   };
 }
 
