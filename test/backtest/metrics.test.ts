@@ -12,6 +12,7 @@ import {
   tradeStats,
 } from '../../src/backtest/index.ts';
 import type { EquityPoint, TradeRecord } from '../../src/backtest/index.ts';
+import type { Forecast } from '../../src/core/types.ts';
 
 const D = 86_400_000;
 const t0 = Date.UTC(2021, 0, 1);
@@ -145,12 +146,7 @@ describe('classCalibration', () => {
 });
 
 describe('probabilitySummary', () => {
-  const f = (pBuy: number, pSell: number) =>
-    ({ pBuy, pSell, pHold: 1 - pBuy - pSell }) as Parameters<typeof probabilitySummary>[0] extends Iterable<
-      infer F
-    >
-      ? F
-      : never;
+  const f = (pBuy: number, pSell: number) => ({ pBuy, pSell, pHold: 1 - pBuy - pSell }) as Forecast;
   it('gives the mean and the highest P(buy) and P(sell)', () => {
     const s = probabilitySummary([f(0.2, 0.1), f(0.6, 0.3), f(0.1, 0.5)]);
     expect(s.count).toBe(3);
