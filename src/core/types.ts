@@ -56,6 +56,13 @@ export interface Signal {
   readonly direction: Direction;
   readonly confidence: number;
   readonly riskReward: number;
+  /**
+   * Calibrated probability that this trade hits its take-profit before its stop or its maximum
+   * hold (open signals of the expected-value gate; absent on closes).
+   */
+  readonly pWin?: number;
+  /** Expected net return of the trade after costs, in basis points, at the decision (open signals). */
+  readonly expectedEdgeBps?: number;
   /** Quantity in base units. */
   readonly size: number;
   readonly price: number;
