@@ -1,5 +1,5 @@
-import { loadConfig, DEFAULT_CONFIG_PATH } from '../config/index.ts';
-import type { Config, ConfigInput } from '../config/index.ts';
+import { loadConfigSources, valueLayer } from '../config/index.ts';
+import type { Config, ConfigLayer } from '../config/index.ts';
 import { describeError, isQuantgateError } from '../core/errors.ts';
 import { SecretRedactor, secretValuesFromEnv } from '../core/secrets.ts';
 
@@ -30,9 +30,41 @@ export function action<A extends unknown[]>(
   };
 }
 
-/** Loads `--config FILE` (default config/default.yaml) with command-line overrides applied to the raw input. */
-export function configFromOptions(opts: { config?: string }, overrides?: (raw: ConfigInput) => void): Config {
-  return loadConfig(opts.config ?? DEFAULT_CONFIG_PATH, overrides);
+/** `--config` as given: repeatable, so one option value or several. */
+export interface ConfigOption {
+  config?: string | readonly string[];
+}
+
+export const CONFIG_HELP = 'config file merged over the shipped defaults; repeat to merge several in order';
+
+/** Commander argument parser of a repeatable option: `-c a.yaml -c b.yaml` → ['a.yaml', 'b.yaml']. */
+export function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
+/** The --config files in the order given. */
+export function configFiles(opts: ConfigOption): string[] {
+  if (opts.config === undefined) return [];
+  return typeof opts.config === 'string' ? [opts.config] : [...opts.config];
+}
+
+/** A command-line option that sets one config key; errors in its value blame the option. */
+export function optionLayer(option: string, path: string, value: unknown): ConfigLayer {
+  return valueLayer(option, path.split('.'), value);
+}
+
+/**
+ * The shipped defaults ← each `--config` file in order ← QUANTGATE__* environment variables ←
+ * command-line options (`cli` layers, undefined ones skipped).
+ */
+export function configFromOptions(
+  opts: ConfigOption,
+  cli: ReadonlyArray<ConfigLayer | undefined> = [],
+): Config {
+  return loadConfigSources({
+    files: configFiles(opts),
+    cli: cli.filter((l): l is ConfigLayer => l !== undefined),
+  });
 }
 
 /** Splits `BTC/USDT,ETH/USDT` into symbols. */

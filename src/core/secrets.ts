@@ -10,6 +10,14 @@ export const SECRET_ENV_VARS = {
   },
 } as const;
 
+/**
+ * Config keys that are credentials (a webhook URL lets anyone post alerts): settable from these
+ * environment variables (or a config file), never through the generic QUANTGATE__* overrides.
+ */
+export const SECRET_CONFIG_ENV_VARS = {
+  'alerts.webhookUrl': 'QUANTGATE_ALERTS_WEBHOOK_URL',
+} as const;
+
 export const REDACTED = '[REDACTED]';
 
 export class SecretRedactor {
@@ -30,6 +38,9 @@ export class SecretRedactor {
 
 /** All secret values present in the environment (every QUANTGATE_* variable named above). */
 export function secretValuesFromEnv(env: NodeJS.ProcessEnv = process.env): string[] {
-  const names = Object.values(SECRET_ENV_VARS).flatMap((o) => Object.values(o));
+  const names = [
+    ...Object.values(SECRET_ENV_VARS).flatMap((o) => Object.values<string>(o)),
+    ...Object.values(SECRET_CONFIG_ENV_VARS),
+  ];
   return names.map((n) => env[n]).filter((v): v is string => typeof v === 'string' && v.length > 0);
 }

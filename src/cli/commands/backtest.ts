@@ -19,10 +19,10 @@ import { createLogger } from '../../core/logger.ts';
 import type { Logger } from '../../core/logger.ts';
 import { MODEL_TIMEFRAMES } from '../../core/types.ts';
 import type { ModelTimeframe } from '../../core/types.ts';
-import { action, configFromOptions, splitList } from '../run.ts';
+import { CONFIG_HELP, action, collect, configFromOptions, optionLayer, splitList } from '../run.ts';
 
 export interface BacktestCliOptions {
-  config?: string;
+  config?: string[];
   dataDir?: string;
   modelsDir?: string;
   symbols?: string;
@@ -134,7 +134,7 @@ export function registerBacktest(program: Command): void {
     .description(
       'Backtest the strategy on the CSV candle store (same plugin, risk manager and paper broker as live)',
     )
-    .option('-c, --config <file>', 'config file (default config/default.yaml)')
+    .option('-c, --config <file>', CONFIG_HELP, collect)
     .option('--data-dir <dir>', 'candle store directory (default: data.dir)')
     .option('--models-dir <dir>', 'models directory (default: data.modelsDir)')
     .option('-s, --symbols <list>', 'comma-separated symbols (default: exchange.symbols)')
@@ -154,14 +154,16 @@ export function registerBacktest(program: Command): void {
     )
     .action(
       action(async (opts: BacktestCliOptions) => {
-        const config = configFromOptions(opts, (raw) => {
-          if (opts.dataDir || opts.modelsDir) raw.data = { ...(raw.data ?? {}) };
-          if (opts.dataDir && raw.data) raw.data.dir = opts.dataDir;
-          if (opts.modelsDir && raw.data) raw.data.modelsDir = opts.modelsDir;
+        const config = configFromOptions(opts, [
+          opts.dataDir === undefined ? undefined : optionLayer('--data-dir', 'data.dir', opts.dataDir),
+          opts.modelsDir === undefined
+            ? undefined
+            : optionLayer('--models-dir', 'data.modelsDir', opts.modelsDir),
           // Walk-forward windows train on the symbols they trade.
-          if (opts.symbols && raw.exchange)
-            raw.exchange = { ...raw.exchange, symbols: splitList(opts.symbols) };
-        });
+          opts.symbols === undefined
+            ? undefined
+            : optionLayer('--symbols', 'exchange.symbols', splitList(opts.symbols)),
+        ]);
         const req = backtestRequest(config, opts);
         const logger = createLogger({ level: config.logging.level });
         const bar = progress(logger, process.stderr.isTTY === true);
@@ -176,7 +178,7 @@ export function registerBacktest(program: Command): void {
           ...(await runBacktest({ ...req, onProgress: bar.update, onWindow }, deps).finally(() =>
             bar.stop(),
           )),
-          provenance: runProvenance(config, opts.config ?? null),
+          provenance: runProvenance(config, opts.config?.join(',') ?? null),
         };
         if (opts.report) {
           writeFileSync(opts.report, await renderReportHtml(result));

@@ -16,7 +16,7 @@ import {
   unreachableError,
 } from '../../exchange/index.ts';
 import type { DownloadSeriesResult, OhlcvSource } from '../../exchange/index.ts';
-import { action, configFromOptions, splitList } from '../run.ts';
+import { CONFIG_HELP, action, collect, configFromOptions, splitList } from '../run.ts';
 
 export interface DownloadCliOptions {
   exchange?: string;
@@ -24,7 +24,7 @@ export interface DownloadCliOptions {
   timeframes?: string;
   since?: string;
   dataDir?: string;
-  config?: string;
+  config?: string[];
   restUrl?: string;
   limit?: string;
   json?: boolean;
@@ -195,7 +195,7 @@ export function registerDownload(program: Command): void {
     .option('-t, --timeframes <list>', 'comma-separated timeframes, e.g. 5m,1h,12h,1d')
     .option('--since <date>', 'first candle open time, UTC (e.g. 2024-01-01)')
     .option('--data-dir <dir>', 'candle store directory (default: data.dir, else ./data)')
-    .option('-c, --config <file>', 'config file for defaults (optional)')
+    .option('-c, --config <file>', CONFIG_HELP, collect)
     .option('--rest-url <url>', 'REST base URL (e.g. the local simulator); default exchange.urls.rest')
     .option('--limit <n>', 'candles per request (default 1000 Binance, 500 Hyperliquid)')
     .option('--json', 'print the summary as JSON')

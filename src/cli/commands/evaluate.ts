@@ -3,13 +3,13 @@ import { createLogger } from '../../core/logger.ts';
 import { QuantgateError } from '../../core/errors.ts';
 import { evaluateModel } from '../../models/index.ts';
 import type { ForecastMetrics } from '../../models/index.ts';
-import { action, configFromOptions, splitList } from '../run.ts';
+import { CONFIG_HELP, action, collect, configFromOptions, splitList } from '../run.ts';
 import { parseDateOption, parseExchange } from './train.ts';
 
 interface EvaluateCliOptions {
   model: string;
   symbols?: string;
-  config?: string;
+  config?: string[];
   dataDir?: string;
   exchange?: string;
   from?: string;
@@ -54,7 +54,7 @@ export function registerEvaluate(program: Command): void {
     .description('Measure forecast quality (exceedance, coverage, pinball, ECE, Brier) of a saved model')
     .requiredOption('-m, --model <dir>', 'model version directory (as printed by train)')
     .option('-s, --symbols <list>', 'comma-separated symbols (default: exchange.symbols from the config)')
-    .option('-c, --config <file>', 'config file (default config/default.yaml)')
+    .option('-c, --config <file>', CONFIG_HELP, collect)
     .option('--data-dir <dir>', 'candle store directory (default: data.dir)')
     .option('--exchange <name>', 'exchange whose candles to read (default: exchange.name)')
     .option('--from <date>', 'evaluate forecasts issued at or after this date')

@@ -4,10 +4,10 @@ import type { Logger } from '../../core/logger.ts';
 import { SecretRedactor, secretValuesFromEnv } from '../../core/secrets.ts';
 import { startLive } from '../../runtime/index.ts';
 import type { LiveHandle } from '../../runtime/index.ts';
-import { action, configFromOptions } from '../run.ts';
+import { CONFIG_HELP, action, collect, configFromOptions } from '../run.ts';
 
 export interface LiveCliOptions {
-  config?: string;
+  config?: string[];
   live?: boolean;
   restoreBackup?: boolean;
 }
@@ -39,7 +39,7 @@ export function registerLive(program: Command): void {
     .description(
       'Run the strategy on live candles: paper trading by default (no keys); --live sends real orders',
     )
-    .option('-c, --config <file>', 'config file (default config/default.yaml)')
+    .option('-c, --config <file>', CONFIG_HELP, collect)
     .option(
       '--live',
       'send real orders; needs QUANTGATE_BINANCE_KEY + QUANTGATE_BINANCE_SECRET (Binance) or QUANTGATE_HYPERLIQUID_WALLET + QUANTGATE_HYPERLIQUID_PRIVATE_KEY (Hyperliquid)',

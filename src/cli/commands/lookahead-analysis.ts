@@ -4,11 +4,11 @@ import type { LookaheadResult } from '../../backtest/index.ts';
 import { QuantgateError } from '../../core/errors.ts';
 import { createLogger } from '../../core/logger.ts';
 import { featureWarmup } from '../../features/index.ts';
-import { action, configFromOptions } from '../run.ts';
+import { CONFIG_HELP, action, collect, configFromOptions, optionLayer } from '../run.ts';
 import { backtestRequest } from './backtest.ts';
 
 interface LookaheadCliOptions {
-  config?: string;
+  config?: string[];
   dataDir?: string;
   modelsDir?: string;
   symbols?: string;
@@ -51,7 +51,7 @@ export function registerLookaheadAnalysis(program: Command): void {
   program
     .command('lookahead-analysis')
     .description('Check features, indicators and signals for look-ahead bias (exit 8 when found)')
-    .option('-c, --config <file>', 'config file (default config/default.yaml)')
+    .option('-c, --config <file>', CONFIG_HELP, collect)
     .option('--data-dir <dir>', 'candle store directory (default: data.dir)')
     .option('--models-dir <dir>', 'models directory (default: data.modelsDir)')
     .option('-s, --symbols <list>', 'comma-separated symbols (default: exchange.symbols)')
@@ -68,11 +68,12 @@ export function registerLookaheadAnalysis(program: Command): void {
             'USAGE',
             `--cuts: expected an integer between 1 and 1000, got "${opts.cuts}"`,
           );
-        const config = configFromOptions(opts, (raw) => {
-          if (opts.dataDir || opts.modelsDir) raw.data = { ...(raw.data ?? {}) };
-          if (opts.dataDir && raw.data) raw.data.dir = opts.dataDir;
-          if (opts.modelsDir && raw.data) raw.data.modelsDir = opts.modelsDir;
-        });
+        const config = configFromOptions(opts, [
+          opts.dataDir === undefined ? undefined : optionLayer('--data-dir', 'data.dir', opts.dataDir),
+          opts.modelsDir === undefined
+            ? undefined
+            : optionLayer('--models-dir', 'data.modelsDir', opts.modelsDir),
+        ]);
         const req = backtestRequest(config, { ...opts, baseline: false });
         const logger = createLogger({ level: config.logging.level });
         const base = await createBacktestDeps(config, logger, strategyTarget);

@@ -13,12 +13,12 @@ import {
   syncFromDisk,
   versionsOf,
 } from '../../retrain/index.ts';
-import { action, configFromOptions } from '../run.ts';
+import { CONFIG_HELP, action, collect, configFromOptions } from '../run.ts';
 import { parseModelTimeframe } from './train.ts';
 
 interface ModelsCliOptions {
   timeframe?: string;
-  config?: string;
+  config?: string[];
   json?: boolean;
 }
 
@@ -67,9 +67,7 @@ function table(vs: readonly ModelVersion[]): string {
 }
 
 const withCommon = (c: Command): Command =>
-  c
-    .option('-c, --config <file>', 'config file (default config/default.yaml)')
-    .option('--json', 'print JSON on stdout');
+  c.option('-c, --config <file>', CONFIG_HELP, collect).option('--json', 'print JSON on stdout');
 
 /** `quantgate models list|show|promote|rollback`: the model registry, safe while the bot runs. */
 export function registerModels(program: Command): void {

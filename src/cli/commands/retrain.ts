@@ -8,13 +8,13 @@ import { createLogger } from '../../core/logger.ts';
 import type { ModelTimeframe } from '../../core/types.ts';
 import { createAlertSink, createCycleRunner, exchangeRefresher, registryPath } from '../../retrain/index.ts';
 import type { CycleOutcome, Refresher } from '../../retrain/index.ts';
-import { action, configFromOptions } from '../run.ts';
+import { CONFIG_HELP, action, collect, configFromOptions } from '../run.ts';
 import { parseModelTimeframe } from './train.ts';
 
 export interface RetrainCliOptions {
   once?: boolean;
   timeframe?: string;
-  config?: string;
+  config?: string[];
   json?: boolean;
   refresh?: boolean;
 }
@@ -86,7 +86,7 @@ export function registerRetrain(program: Command): void {
     )
     .option('--once', 'run one cycle per timeframe now and exit')
     .option('-t, --timeframe <tf>', 'only this timeframe (5m, 1h, 12h or 24h)')
-    .option('-c, --config <file>', 'config file (default config/default.yaml)')
+    .option('-c, --config <file>', CONFIG_HELP, collect)
     .option('--no-refresh', 'use the candle store as it is (no download)')
     .option('--json', 'print the outcome of each timeframe as JSON on stdout')
     .action(

@@ -6,7 +6,7 @@ import { isExchangeId, MODEL_TIMEFRAMES, parseTimeframe } from '../../core/types
 import type { ExchangeId, ModelTimeframe } from '../../core/types.ts';
 import { trainModel } from '../../models/index.ts';
 import type { TrainProgress } from '../../models/index.ts';
-import { action, configFromOptions, splitList } from '../run.ts';
+import { CONFIG_HELP, action, collect, configFromOptions, splitList } from '../run.ts';
 import { formatMetricsTable } from './evaluate.ts';
 import cliProgress from 'cli-progress';
 import type { Logger } from '../../core/logger.ts';
@@ -14,7 +14,7 @@ import type { Logger } from '../../core/logger.ts';
 interface TrainCliOptions {
   timeframe: string;
   symbols?: string;
-  config?: string;
+  config?: string[];
   dataDir?: string;
   exchange?: string;
   out?: string;
@@ -71,7 +71,7 @@ export function registerTrain(program: Command): void {
     .description('Train, calibrate and save a forecasting model for one timeframe from the CSV store')
     .requiredOption('-t, --timeframe <tf>', 'timeframe: 5m, 1h, 12h or 24h')
     .option('-s, --symbols <list>', 'comma-separated symbols (default: exchange.symbols from the config)')
-    .option('-c, --config <file>', 'config file (default config/default.yaml)')
+    .option('-c, --config <file>', CONFIG_HELP, collect)
     .option('--data-dir <dir>', 'candle store directory (default: data.dir)')
     .option('--exchange <name>', 'exchange whose candles to read (default: exchange.name)')
     .option('--out <dir>', 'output directory (default: <data.modelsDir>/<tf>/<version>)')
