@@ -59,6 +59,33 @@ const featureSettingsSchema = obj({
   atrPeriod: int(2, 200).default(14),
   volumeWindow: int(2, 1000).default(48),
   timeFeatures: bool().default(true),
+  /**
+   * HAR-style realised volatility: ln(RMS of one-candle log returns) over spans given in hours and
+   * converted to candles of each timeframe (≥ 1 candle; spans that round to the same count are
+   * emitted once). Realised volatility clusters, so its recent levels at several scales forecast
+   * the spread of the next returns (Corsi's HAR model). (features owner)
+   */
+  har: obj({
+    enabled: bool().default(false),
+    hours: z.array(num(0.01, 10_000)).min(1).default([1, 24, 168]),
+  }).default({ enabled: false, hours: [1, 24, 168] }),
+  /**
+   * Range-based volatility over `window` candles, as ln σ: Parkinson (high/low) and Garman–Klass
+   * (high/low/open/close); more efficient than close-to-close estimates on the same window.
+   */
+  range: obj({
+    enabled: bool().default(false),
+    window: int(1, 2000).default(24),
+  }).default({ enabled: false, window: 24 }),
+  /**
+   * Trend: log return over each momentum lookback (candles) and the close's position in the
+   * Donchian channel of the last `donchian` candles' highs and lows (0 = at the low, 1 = at the high).
+   */
+  trend: obj({
+    enabled: bool().default(false),
+    lookbacks: z.array(int(1, 2000)).min(1).default([5, 10, 20]),
+    donchian: int(2, 2000).default(20),
+  }).default({ enabled: false, lookbacks: [5, 10, 20], donchian: 20 }),
 });
 
 const featureOverrideSchema = overridesOf(featureSettingsSchema);

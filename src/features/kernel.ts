@@ -8,6 +8,20 @@ const DAY_MS = 86_400_000;
 const TWO_PI = 2 * Math.PI;
 /** Below this relative spread a window is treated as flat (its std is rounding noise, not signal). */
 const FLAT = 1e-12;
+/** Floor of a volatility before its log (a flat window would give −∞); far below one price tick. */
+const VOL_FLOOR = 1e-6;
+/** Parkinson's constant: E[ln(H/L)²] = 4 ln 2 · σ² for a driftless Brownian motion. */
+const PARKINSON = 1 / (4 * Math.LN2);
+/** Garman–Klass weight of the open-to-close term. */
+const GK_OC = 2 * Math.LN2 - 1;
+
+function logSigma(sd: number): number {
+  return Math.log(Math.max(VOL_FLOOR, sd));
+}
+
+function logVol(variance: number): number {
+  return logSigma(Math.sqrt(Math.max(0, variance)));
+}
 
 /**
  * The one implementation of every feature: an O(1)-per-candle state machine (windowed statistics
@@ -23,6 +37,12 @@ export class FeatureKernel {
   private readonly rets: Ring;
   private readonly volume: Ring;
   private readonly logVol: Ring;
+  /** Per-candle Parkinson and Garman–Klass variance terms (range group). */
+  private readonly parkTerm: Ring;
+  private readonly gkTerm: Ring;
+  /** Highs and lows for the Donchian channel (trend group). */
+  private readonly highs: Ring;
+  private readonly lows: Ring;
   private readonly gain: SeededEma;
   private readonly loss: SeededEma;
   private readonly atr: SeededEma;
@@ -41,8 +61,19 @@ export class FeatureKernel {
 
   constructor(readonly spec: FeatureSpec) {
     this.width = spec.names.length;
-    this.closes = new Ring(Math.max(Math.max(...spec.returnLags) + 1, spec.bollinger.period));
-    this.rets = new Ring(spec.volatilityWindow);
+    this.closes = new Ring(
+      Math.max(
+        Math.max(...spec.returnLags) + 1,
+        spec.bollinger.period,
+        ...spec.momentumLags.map((l) => l + 1),
+      ),
+    );
+    // One ring of returns serves rvol and every HAR span (each statistic reads only its newest n).
+    this.rets = new Ring(Math.max(spec.volatilityWindow, ...spec.harWindows));
+    this.parkTerm = new Ring(spec.rangeWindow);
+    this.gkTerm = new Ring(spec.rangeWindow);
+    this.highs = new Ring(spec.donchian);
+    this.lows = new Ring(spec.donchian);
     this.volume = new Ring(spec.volumeWindow);
     this.logVol = new Ring(spec.volumeWindow);
     this.gain = SeededEma.wilder(spec.rsiPeriod);
@@ -64,7 +95,17 @@ export class FeatureKernel {
   }
 
   reset(): void {
-    for (const r of [this.closes, this.rets, this.volume, this.logVol]) r.clear();
+    for (const r of [
+      this.closes,
+      this.rets,
+      this.volume,
+      this.logVol,
+      this.parkTerm,
+      this.gkTerm,
+      this.highs,
+      this.lows,
+    ])
+      r.clear();
     for (const e of [this.gain, this.loss, this.atr, this.fast, this.slow, this.signal]) e.reset();
     this.prevClose = NaN;
     this.macd = NaN;
@@ -109,6 +150,16 @@ export class FeatureKernel {
     const macdSlow = this.slow.push(close);
     if (!Number.isNaN(macdSlow)) this.macd = macdFast - macdSlow;
     this.macdSignal = Number.isNaN(this.macd) ? NaN : this.signal.push(this.macd);
+    if (this.spec.rangeWindow > 0) {
+      const hl = Math.log(c.high / c.low);
+      const co = Math.log(c.close / c.open);
+      this.parkTerm.push(PARKINSON * hl * hl);
+      this.gkTerm.push(0.5 * hl * hl - GK_OC * co * co);
+    }
+    if (this.spec.donchian > 0) {
+      this.highs.push(c.high);
+      this.lows.push(c.low);
+    }
     if (!Number.isNaN(this.prevClose)) {
       const prev = this.prevClose;
       this.rets.push(Math.log(close / prev));
@@ -165,7 +216,26 @@ export class FeatureKernel {
       const day = (((Math.floor(c.timestamp / DAY_MS) + 3) % 7) + 7) % 7;
       const a = (TWO_PI * day) / 7;
       out[k++] = Math.sin(a);
-      out[k] = Math.cos(a);
+      out[k++] = Math.cos(a);
+    }
+    this.writeExtras(close, out, k);
+  }
+
+  /** The optional groups (HAR, range, trend), in the order of featureNamesOf. */
+  private writeExtras(close: number, out: Float32Array | Float64Array, from: number): void {
+    const s = this.spec;
+    let k = from;
+    for (const n of s.harWindows) out[k++] = logSigma(this.rets.rms(n));
+    if (s.rangeWindow > 0) {
+      out[k++] = logVol(this.parkTerm.mean(s.rangeWindow));
+      // Garman–Klass can dip below 0 on a window of dojis with wide open-close moves: floor it.
+      out[k++] = logVol(this.gkTerm.mean(s.rangeWindow));
+    }
+    for (const l of s.momentumLags) out[k++] = Math.log(close / this.closes.back(l));
+    if (s.donchian > 0) {
+      const hi = this.highs.max(s.donchian);
+      const lo = this.lows.min(s.donchian);
+      out[k] = hi > lo ? (close - lo) / (hi - lo) : 0.5;
     }
   }
 }

@@ -27,6 +27,14 @@ export interface FeatureSpec {
   /** Time of day is constant on 1d candles, so it is only emitted below one day. */
   readonly timeOfDay: boolean;
   readonly dayOfWeek: boolean;
+  /** HAR realised-volatility spans in candles (distinct, ascending); empty when the group is off. */
+  readonly harWindows: readonly number[];
+  /** Range-estimator window in candles; 0 when the group is off. */
+  readonly rangeWindow: number;
+  /** Momentum lookbacks in candles (distinct); empty when the trend group is off. */
+  readonly momentumLags: readonly number[];
+  /** Donchian channel length in candles; 0 when the trend group is off. */
+  readonly donchian: number;
   readonly names: readonly string[];
   readonly warmup: number;
 }
@@ -55,6 +63,10 @@ function featureNamesOf(s: Omit<FeatureSpec, 'names' | 'warmup'>): string[] {
   ];
   if (s.timeOfDay) names.push('tod_sin', 'tod_cos');
   if (s.dayOfWeek) names.push('dow_sin', 'dow_cos');
+  for (const n of s.harWindows) names.push(`har_lrv_${n}`);
+  if (s.rangeWindow > 0) names.push(`park_lvol_${s.rangeWindow}`, `gk_lvol_${s.rangeWindow}`);
+  for (const l of s.momentumLags) names.push(`mom_${l}`);
+  if (s.donchian > 0) names.push(`donchian_pos_${s.donchian}`);
   return names;
 }
 
@@ -73,6 +85,10 @@ function warmupOf(s: Omit<FeatureSpec, 'names' | 'warmup'>): number {
     s.volatilityWindow,
     s.bollinger.period - 1,
     2 * s.volumeWindow - 2, // volume z-score: a window of values that each use a window
+    ...s.harWindows, // n one-candle returns need n + 1 candles
+    s.rangeWindow - 1, // per-candle values: the window itself
+    ...s.momentumLags,
+    s.donchian - 1,
   );
   const seeds = Math.max(s.rsiPeriod, s.atrPeriod, s.macd.slow + s.macd.signal - 2);
   const decay = Math.max(
@@ -83,6 +99,12 @@ function warmupOf(s: Omit<FeatureSpec, 'names' | 'warmup'>): number {
     decaySteps(2 / (s.macd.signal + 1)),
   );
   return Math.max(finite, seeds + decay);
+}
+
+/** HAR spans in hours → distinct candle counts of this timeframe (at least one candle each). */
+export function harWindowsFor(hours: readonly number[], tfMs: number): number[] {
+  const n = hours.map((h) => Math.max(1, Math.round((h * 3_600_000) / tfMs)));
+  return [...new Set(n)].sort((a, b) => a - b);
 }
 
 /** The settings of one timeframe: `cfg` with `cfg.overrides[tf]` applied (overrides exist for model timeframes). */
@@ -107,6 +129,8 @@ export function featureSpec(tf: Timeframe, all: FeaturesConfig): FeatureSpec {
     invalid('returnLags', `expected distinct lags, got [${lags.join(', ')}]`);
   if (cfg.macd.fast >= cfg.macd.slow)
     invalid('macd', `expected fast < slow, got fast ${cfg.macd.fast} and slow ${cfg.macd.slow}`);
+  if (cfg.trend.enabled && new Set(cfg.trend.lookbacks).size !== cfg.trend.lookbacks.length)
+    invalid('trend.lookbacks', `expected distinct lookbacks, got [${cfg.trend.lookbacks.join(', ')}]`);
   const tfMs = timeframeMs(tf);
   const base = {
     timeframe: tf,
@@ -120,6 +144,10 @@ export function featureSpec(tf: Timeframe, all: FeaturesConfig): FeatureSpec {
     volumeWindow: cfg.volumeWindow,
     timeOfDay: cfg.timeFeatures && tfMs < DAY_MS,
     dayOfWeek: cfg.timeFeatures && tfMs < 7 * DAY_MS,
+    harWindows: cfg.har.enabled ? harWindowsFor(cfg.har.hours, tfMs) : [],
+    rangeWindow: cfg.range.enabled ? cfg.range.window : 0,
+    momentumLags: cfg.trend.enabled ? [...cfg.trend.lookbacks] : [],
+    donchian: cfg.trend.enabled ? cfg.trend.donchian : 0,
   };
   return { ...base, names: featureNamesOf(base), warmup: warmupOf(base) };
 }

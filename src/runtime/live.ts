@@ -17,7 +17,7 @@ import { activeVersionDir, initBackend, loadForecaster } from '../models/index.t
 import type { Forecaster } from '../models/index.ts';
 import { MonitoredModelSet, startRetrainService } from '../retrain/index.ts';
 import type { RetrainService, RetrainServiceOptions } from '../retrain/index.ts';
-import { DecisionRecorder, QuantileStrategy, RiskManager } from '../strategy/index.ts';
+import { DecisionRecorder, QuantileStrategy, RiskManager, warmupShortfalls } from '../strategy/index.ts';
 import type { ModelSet } from '../strategy/index.ts';
 import { liveExecutor } from './executor.ts';
 import type { OrderExecutor } from './executor.ts';
@@ -151,6 +151,7 @@ export async function startLive(config: Config, opts: LiveOptions): Promise<Live
       ? null
       : startRetrainService({ config, models, clock, logger: log, ...(opts.retrain ?? {}) });
   const decisions = new DecisionRecorder(log);
+  for (const line of warmupShortfalls(config)) log.warn(line);
   const plugin = new QuantileStrategy(config);
   const stream = new CandleStream({
     exchange,

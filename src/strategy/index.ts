@@ -20,3 +20,4 @@ export type { GateInput, GateResult } from './gate.ts';
 export { fuse, regimeOf } from './fusion.ts';
 export type { FusionInput, FusionResult, Regime } from './fusion.ts';
 export { FeatureWindow } from './feature-window.ts';
+export { warmupShortfalls } from './warmup-check.ts';

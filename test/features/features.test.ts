@@ -10,7 +10,7 @@ import {
 import { QuantgateError } from '../../src/core/errors.ts';
 import { featuresSchema } from '../../src/config/index.ts';
 import type { Candle } from '../../src/core/types.ts';
-import { defaultFeatures, fixtureCandles, shortFeatures } from './support.ts';
+import { defaultFeatures, fixtureCandles, shortFeatures, shortFullFeatures } from './support.ts';
 
 function col(m: { names: readonly string[]; rows: Float32Array; length: number }, name: string): number[] {
   const j = m.names.indexOf(name);
@@ -155,14 +155,16 @@ describe('scale-free', () => {
       close: c.close * 1000,
       volume: c.volume * 7,
     }));
-    const a = computeFeatures(candles, '5m', shortFeatures());
-    const b = computeFeatures(scaled, '5m', shortFeatures());
-    let worst = 0;
-    for (let i = 0; i < a.rows.length; i++) {
-      if (Number.isNaN(a.rows[i])) expect(Number.isNaN(b.rows[i])).toBe(true);
-      else worst = Math.max(worst, Math.abs(a.rows[i] - b.rows[i]) / Math.max(1e-3, Math.abs(a.rows[i])));
+    for (const cfg of [shortFeatures(), shortFullFeatures()]) {
+      const a = computeFeatures(candles, '5m', cfg);
+      const b = computeFeatures(scaled, '5m', cfg);
+      let worst = 0;
+      for (let i = 0; i < a.rows.length; i++) {
+        if (Number.isNaN(a.rows[i])) expect(Number.isNaN(b.rows[i])).toBe(true);
+        else worst = Math.max(worst, Math.abs(a.rows[i] - b.rows[i]) / Math.max(1e-3, Math.abs(a.rows[i])));
+      }
+      expect(worst).toBeLessThan(1e-4);
     }
-    expect(worst).toBeLessThan(1e-4);
   });
 });
 

@@ -9,8 +9,10 @@ import {
   defaultFeatures,
   fixtureCandles,
   sameBits,
+  fullFeatures,
   sharedCandles,
   shortFeatures,
+  shortFullFeatures,
 } from './support.ts';
 
 /** Streams candles one by one; null rows become NaN rows, as in the batch matrix. */
@@ -31,6 +33,9 @@ describe('streaming == batch', () => {
     ['5m', 'SOLUSDT', 'short', shortFeatures()],
     ['1h', 'ETHUSDT', 'short', shortFeatures()],
     ['1h', 'BTCUSDT', 'default', defaultFeatures()],
+    ['5m', 'BTCUSDT', 'full (HAR, range, trend)', fullFeatures()],
+    ['1h', 'ETHUSDT', 'full (HAR, range, trend)', fullFeatures()],
+    ['5m', 'SOLUSDT', 'short full', shortFullFeatures()],
   ] as const) {
     it(`is bit for bit equal on real ${symbol} ${tf} candles (${cfgName} config)`, () => {
       const candles = fixtureCandles(tf, symbol);
@@ -47,6 +52,8 @@ describe('streaming == batch', () => {
   it('stays equal across a gap, and both restart the warm-up after it', () => {
     const all = fixtureCandles('5m', 'ETHUSDT');
     const candles = [...all.slice(0, 300), ...all.slice(310)];
+    for (const other of [shortFullFeatures(), fullFeatures()])
+      expect(sameBits(computeFeatures(candles, '5m', other).rows, stream(candles, '5m', other))).toBe(true);
     const cfg = shortFeatures();
     const batch = computeFeatures(candles, '5m', cfg);
     expect(sameBits(batch.rows, stream(candles, '5m', cfg))).toBe(true);
@@ -81,8 +88,9 @@ const shared5m = join(SHARED_DATA, '5m', 'BTCUSDT.csv');
 describe.skipIf(!existsSync(shared5m))('streaming == batch on the full shared data', () => {
   it('is bit for bit equal over 65k real 5m candles with 6 gaps', () => {
     const candles = sharedCandles('5m', 'BTCUSDT');
-    const cfg = defaultFeatures();
-    const batch = computeFeatures(candles, '5m', cfg);
-    expect(sameBits(batch.rows, stream(candles, '5m', cfg))).toBe(true);
+    for (const cfg of [defaultFeatures(), fullFeatures()]) {
+      const batch = computeFeatures(candles, '5m', cfg);
+      expect(sameBits(batch.rows, stream(candles, '5m', cfg))).toBe(true);
+    }
   });
 });

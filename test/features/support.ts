@@ -51,6 +51,20 @@ export const shortFeatures = (): FeaturesConfig =>
     volumeWindow: 16,
   });
 
+/** The default settings with every optional group on (HAR, range, trend) at their default spans. */
+export const fullFeatures = (): FeaturesConfig =>
+  featuresSchema.parse({ har: { enabled: true }, range: { enabled: true }, trend: { enabled: true } });
+
+/** shortFeatures with every optional group on, at short spans (1 h fixtures of 4.7k candles stay useful). */
+export const shortFullFeatures = (): FeaturesConfig =>
+  featuresSchema.parse({
+    ...shortFeatures(),
+    overrides: undefined,
+    har: { enabled: true, hours: [1, 4, 24] },
+    range: { enabled: true, window: 12 },
+    trend: { enabled: true, lookbacks: [3, 9], donchian: 15 },
+  });
+
 /** Row i of a feature matrix as a plain array. */
 export function rowOf(rows: Float32Array, width: number, i: number): number[] {
   return Array.from(rows.subarray(i * width, (i + 1) * width));

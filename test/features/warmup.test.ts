@@ -11,6 +11,7 @@ import {
   defaultFeatures,
   fixtureCandles,
   rng,
+  fullFeatures,
   sharedCandles,
   shortFeatures,
 } from './support.ts';
@@ -114,6 +115,16 @@ describe('warm-up (recursion) check', () => {
       expect(r.worstRecursive).toBeLessThan(TOLERANCE);
     });
   }
+
+  it('with HAR, range and trend on (1-week HAR span = 2016 candles), the declared warm-up still suffices', () => {
+    const candles = fixtureCandles('5m', 'ETHUSDT');
+    const r = checkWarmup(candles, '5m', fullFeatures(), 20);
+    expect(r.rows).toBeGreaterThan(10);
+    expect(r.exactMismatches).toBe(0);
+    expect(r.worstRecursive).toBeLessThan(TOLERANCE);
+    // ... and one candle less is not enough for the longest HAR span: the check can fail.
+    expect(checkWarmup(candles, '5m', fullFeatures(), 20, 2015).exactMismatches).toBeGreaterThan(0);
+  });
 
   it('the check can fail: 100 candles of history (enough for every finite window, not for the EMA decay) are off by more than the tolerance', () => {
     const candles = fixtureCandles('5m', 'BTCUSDT');

@@ -67,4 +67,22 @@ export class Ring {
     for (let i = end - w; i < end; i++) s += this.buf[i] * this.buf[i];
     return Math.sqrt(s / w);
   }
+
+  /** Largest of the newest `w` values; NaN when fewer are held. */
+  max(w: number): number {
+    if (w > this.n || w < 1) return NaN;
+    const end = this.head + this.capacity;
+    let m = -Infinity;
+    for (let i = end - w; i < end; i++) if (this.buf[i] > m) m = this.buf[i];
+    return m;
+  }
+
+  /** Smallest of the newest `w` values; NaN when fewer are held. */
+  min(w: number): number {
+    if (w > this.n || w < 1) return NaN;
+    const end = this.head + this.capacity;
+    let m = Infinity;
+    for (let i = end - w; i < end; i++) if (this.buf[i] < m) m = this.buf[i];
+    return m;
+  }
 }
