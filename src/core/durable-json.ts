@@ -1,9 +1,19 @@
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync } from 'node:fs';
-import { copyFile, open, readFile, rename } from 'node:fs/promises';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { Low } from 'lowdb';
 import type { Adapter } from 'lowdb';
 import type { z } from 'zod';
+import {
+  copyFileAtomic,
+  fsyncFd,
+  removePath,
+  renamePath,
+  syncDirectory,
+  writeFailed,
+  writeFileSynced,
+} from './atomic-file.ts';
+import type { SyncHook } from './atomic-file.ts';
 import { QuantgateError, describeError } from './errors.ts';
 import { releasePidLock, tryPidLock } from './pid-lock.ts';
 
@@ -19,7 +29,7 @@ export interface DurableJsonOptions<T> {
   readonly sync?: SyncFn;
 }
 
-const realSync: SyncFn = (fd) => fsyncSync(fd);
+const realSync: SyncFn = (fd) => fsyncFd(fd);
 
 /**
  * lowdb adapter doing what lowdb's JSONFile does not: temp + fsync + rename + fsync(dir), the
@@ -43,26 +53,27 @@ class DurableAdapter<T> implements Adapter<T> {
 
   async write(data: T): Promise<void> {
     const tmp = `${this.path}.tmp`;
-    await writeSynced(tmp, `${JSON.stringify(data, null, 2)}\n`, (fd) => this.sync(fd, 'file', tmp));
-    if (existsSync(this.path)) {
-      // Copy, not rename: a crash between the steps must never leave the document missing.
-      const bakTmp = `${backupPath(this.path)}.tmp`;
-      await copyFile(this.path, bakTmp);
-      const fh = await open(bakTmp, 'r+');
-      try {
-        this.sync(fh.fd, 'backup', bakTmp);
-      } finally {
-        await fh.close();
-      }
-      await rename(bakTmp, backupPath(this.path));
-    }
-    await rename(tmp, this.path);
-    const dir = dirname(this.path);
-    const dfd = openSync(dir, 'r');
+    const bak = backupPath(this.path);
+    const hook: SyncHook = (fd, what, p) =>
+      this.sync(fd, what === 'dir' ? 'dir' : p === tmp ? 'file' : 'backup', p);
     try {
-      this.sync(dfd, 'dir', dir);
-    } finally {
-      closeSync(dfd);
+      writeFileSynced(tmp, `${JSON.stringify(data, null, 2)}\n`, hook);
+    } catch (e) {
+      removePath(tmp);
+      throw writeFailed(this.path, e);
+    }
+    try {
+      if (existsSync(this.path)) {
+        // Copy, not rename: a crash between the steps must never leave the document missing.
+        writeFileSynced(`${bak}.tmp`, readFileSync(this.path), hook);
+        renamePath(`${bak}.tmp`, bak);
+      }
+      renamePath(tmp, this.path);
+      syncDirectory(dirname(this.path), hook);
+    } catch (e) {
+      removePath(tmp);
+      removePath(`${bak}.tmp`);
+      throw writeFailed(this.path, e);
     }
   }
 }
@@ -134,8 +145,7 @@ export class DurableJson<T> {
     if (!existsSync(bak))
       throw new QuantgateError('STATE_CORRUPT', `${opts.path}: no backup ${bak} to restore from`);
     parseOrThrow(bak, readFileSync(bak, 'utf8'), opts.schema);
-    await copyFile(bak, `${opts.path}.tmp`);
-    renameSync(`${opts.path}.tmp`, opts.path);
+    copyFileAtomic(bak, opts.path);
     return DurableJson.open(opts);
   }
 
@@ -156,7 +166,7 @@ export class DurableJson<T> {
     if (r.taken) return;
     const who = r.pid === null ? 'another process (taking the lock right now)' : `process ${r.pid}`;
     throw new QuantgateError(
-      'STATE_CORRUPT',
+      'LOCK_HELD',
       `${this.path}: already opened for writing by ${who} (lock file ${this.lockPath}); stop that process first`,
       { path: this.path, pid: r.pid ?? 0 },
     );
@@ -192,14 +202,4 @@ function parseOrThrow<T>(path: string, text: string, schema: z.ZodType<T>): T {
   const checked = schema.safeParse(raw);
   if (!checked.success) throw corrupt(path, `does not match its schema (${checked.error.message})`);
   return checked.data;
-}
-
-async function writeSynced(path: string, text: string, sync: (fd: number) => void): Promise<void> {
-  const fh = await open(path, 'w');
-  try {
-    await fh.writeFile(text, 'utf8');
-    sync(fh.fd);
-  } finally {
-    await fh.close();
-  }
 }

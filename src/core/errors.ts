@@ -15,6 +15,10 @@ export const ERROR_CODES = {
   STATE_CORRUPT: 6,
   SECRETS_MISSING: 7,
   LOOKAHEAD_FOUND: 8,
+  /** A durable write failed (disk full, read-only, …); the previous version of the file is kept. */
+  WRITE_FAILED: 9,
+  /** Another live process holds the single-writer lock of a state file or registry. */
+  LOCK_HELD: 10,
   INTERNAL: 1,
 } as const;
 

@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { writeFileAtomic } from '../core/atomic-file.ts';
+import { writeFailed, writeFileAtomic } from '../core/atomic-file.ts';
 import { QuantgateError } from '../core/errors.ts';
 import type { Candle, ExchangeId, Timeframe } from '../core/types.ts';
 import { symbolToFileStem, timeframeMs } from '../core/types.ts';
@@ -169,7 +169,11 @@ export function appendCandles(path: string, candles: readonly Candle[]): number 
     prev = c.timestamp;
   }
   if (fresh.length === 0) return 0;
-  mkdirSync(dirname(path), { recursive: true });
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+  } catch (e) {
+    throw writeFailed(path, e, 'nothing was stored');
+  }
   const body = [CSV_HEADER, ...existing.map(formatRow), ...fresh.map(formatRow)].join('\n') + '\n';
   writeFileAtomic(path, body);
   return fresh.length;

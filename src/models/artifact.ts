@@ -1,10 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { constants } from 'node:fs';
-import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, readFile, stat } from 'node:fs/promises';
 import * as tf from '@tensorflow/tfjs';
 import { basename, dirname, join } from 'node:path';
 import type { Clock } from '../core/clock.ts';
 import { systemClock } from '../core/clock.ts';
+import { removePath, renamePath, syncDirectory, writeFailed, writeFileSynced } from '../core/atomic-file.ts';
 import { QuantgateError, describeError } from '../core/errors.ts';
 import type { Timeframe } from '../core/types.ts';
 import { isTimeframe } from '../core/types.ts';
@@ -128,29 +128,6 @@ function invalid(dir: string, file: string, reason: InvalidReason, what: string)
 
 const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
 
-async function writeSynced(path: string, data: Uint8Array): Promise<void> {
-  const fh = await open(path, 'w');
-  try {
-    await fh.writeFile(data);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-}
-
-/** fsync a directory so a rename / new entry in it survives a crash (no-op where unsupported). */
-async function syncDir(path: string): Promise<void> {
-  let fh;
-  try {
-    fh = await open(path, constants.O_RDONLY);
-    await fh.sync();
-  } catch {
-    // Some platforms/filesystems refuse fsync on directories; the data files are synced regardless.
-  } finally {
-    await fh?.close();
-  }
-}
-
 function weightsBytes(net: Network): { table: WeightEntry[]; bytes: Uint8Array } {
   const table: WeightEntry[] = [];
   let offset = 0;
@@ -217,20 +194,28 @@ export async function saveArtifact(
     ),
   };
   const parent = dirname(dir);
-  await mkdir(parent, { recursive: true });
+  await mkdir(parent, { recursive: true }).catch((e: unknown) => {
+    throw writeFailed(dir, e, 'no model version was saved');
+  });
   const tmp = join(parent, `.${basename(dir)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
   try {
     await mkdir(tmp);
-    for (const f of FILES) await writeSynced(join(tmp, f), contents[f]);
+    // Every byte checked and fsynced through core/atomic-file.ts (a full disk fails here, never
+    // after the rename): the version appears complete or not at all.
+    for (const f of FILES) writeFileSynced(join(tmp, f), contents[f]);
     // The manifest last: its presence means every file before it is complete.
-    await writeSynced(join(tmp, 'manifest.json'), json(manifest));
-    await syncDir(tmp);
-    await rename(tmp, dir);
-    await syncDir(parent);
+    writeFileSynced(join(tmp, 'manifest.json'), json(manifest));
+    syncDirectory(tmp);
+    renamePath(tmp, dir);
   } catch (e) {
-    await rm(tmp, { recursive: true, force: true });
+    removePath(tmp);
     if (e instanceof QuantgateError) throw e;
-    throw new QuantgateError('INTERNAL', `saveArtifact: could not write ${dir}: ${describeError(e)}`);
+    throw writeFailed(dir, e, 'no model version was saved');
+  }
+  try {
+    syncDirectory(parent);
+  } catch (e) {
+    throw writeFailed(dir, e, 'the version is in place but its directory entry may not be durable');
   }
   return manifest;
 }

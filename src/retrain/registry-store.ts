@@ -24,7 +24,7 @@ export interface RegistryLockOptions {
 }
 
 function isLockHeld(e: unknown): boolean {
-  return isQuantgateError(e) && e.code === 'STATE_CORRUPT' && typeof e.details.pid === 'number';
+  return isQuantgateError(e) && e.code === 'LOCK_HELD';
 }
 
 async function openWithRetry(path: string, o: RegistryLockOptions): Promise<DurableJson<Registry>> {

@@ -1,15 +1,13 @@
-import {
-  closeSync,
-  copyFileSync,
-  existsSync,
-  fsyncSync,
-  openSync,
-  readFileSync,
-  renameSync,
-  writeSync,
-  mkdirSync,
-} from 'node:fs';
+import { existsSync, readFileSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import {
+  copyFileAtomic,
+  removePath,
+  renamePath,
+  syncDirectory,
+  writeFailed,
+  writeFileSynced,
+} from '../core/atomic-file.ts';
 import { QuantgateError, describeError } from '../core/errors.ts';
 import { releasePidLock, tryPidLock } from '../core/pid-lock.ts';
 import type { SecretRedactor } from '../core/secrets.ts';
@@ -50,7 +48,7 @@ export class StateFile {
     }
     const who = r.pid === null ? 'another quantgate process' : `another quantgate process (pid ${r.pid})`;
     throw new QuantgateError(
-      'STATE_CORRUPT',
+      'LOCK_HELD',
       `${this.path}: ${who} is running on this state directory; stop it first (lock file ${this.lockPath})`,
     );
   }
@@ -95,7 +93,7 @@ export class StateFile {
     const problem = stateProblem(parsed);
     if (problem)
       throw new QuantgateError('STATE_CORRUPT', `backup ${this.backupPath} is unusable too: ${problem}`);
-    copyFileSync(this.backupPath, this.path);
+    copyFileAtomic(this.backupPath, this.path);
     return parsed as RuntimeState;
   }
 
@@ -122,33 +120,31 @@ export class StateFile {
     this.writeText(this.redactor.redact(JSON.stringify(doc)));
   }
 
+  /**
+   * All-or-nothing (see core/atomic-file.ts): on a full or read-only disk nothing changes on disk
+   * (the temp files are removed) and WRITE_FAILED names the state file and the cause.
+   */
   private writeText(text: string): void {
     const tmp = `${this.path}.tmp`;
-    const fd = openSync(tmp, 'w');
+    const bakTmp = `${this.backupPath}.tmp`;
     try {
-      writeSync(fd, text);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    // The current file is good (it was read or written by us): keep it as the backup.
-    // Copy, not rename: a crash between the steps must never leave the state file missing.
-    if (existsSync(this.path)) {
-      copyFileSync(this.path, `${this.backupPath}.tmp`);
-      const bfd = openSync(`${this.backupPath}.tmp`, 'r+');
-      try {
-        fsyncSync(bfd);
-      } finally {
-        closeSync(bfd);
+      writeFileSynced(tmp, text);
+      // The current file is good (it was read or written by us): keep it as the backup.
+      // Copy, not rename: a crash between the steps must never leave the state file missing.
+      if (existsSync(this.path)) {
+        writeFileSynced(bakTmp, readFileSync(this.path));
+        renamePath(bakTmp, this.backupPath);
       }
-      renameSync(`${this.backupPath}.tmp`, this.backupPath);
+      renamePath(tmp, this.path);
+    } catch (e) {
+      removePath(tmp);
+      removePath(bakTmp);
+      throw writeFailed(this.path, e, 'the last committed state stays on disk');
     }
-    renameSync(tmp, this.path);
-    const dfd = openSync(dirname(this.path), 'r');
     try {
-      fsyncSync(dfd);
-    } finally {
-      closeSync(dfd);
+      syncDirectory(dirname(this.path));
+    } catch (e) {
+      throw writeFailed(this.path, e, 'the new state is in place but its directory entry may not be durable');
     }
   }
 }

@@ -121,7 +121,7 @@ describe('DurableJson', () => {
   it('refuses a second writer while the first lives, and takes over the lock of a dead process', async () => {
     const first = await DurableJson.open({ path, schema, defaults });
     const e = await codeOf(DurableJson.open({ path, schema, defaults }));
-    expect(e.code).toBe('STATE_CORRUPT');
+    expect(e.code).toBe('LOCK_HELD');
     expect(e.message).toContain(`process ${process.pid}`);
     await first.close();
 
