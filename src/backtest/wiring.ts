@@ -42,7 +42,7 @@ export async function createBacktestDeps(
 ): Promise<BacktestDeps> {
   await initBackend({ logger });
   const exchange = config.exchange.name;
-  const source = csvSource(config.data.dir, exchange, config.data.skipBadRows);
+  const source = csvSource(config.data.dir, exchange, config.data.skipBadRows, config.data.format);
   const tfs = config.strategy.timeframes;
   const horizons = Object.fromEntries(tfs.map((tf) => [tf, labelParamsFor(config, tf).horizon])) as Record<
     ModelTimeframe,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { EXCHANGES } from '../core/types.ts';
+import { DATA_FORMATS, EXCHANGES } from '../core/types.ts';
 import { bool, int, modelTimeframe, num, obj, oneOf, overridesOf, str, symbol } from './schema-helpers.ts';
 
 /**
@@ -44,6 +44,11 @@ export const dataSchema = obj({
   stateDir: str('directory').default('state'),
   /** Skip (and count) invalid CSV rows instead of failing. */
   skipBadRows: bool().default(false),
+  /**
+   * Candle files to read: csv (our store), freqtrade (its feather/json files under dir), or auto
+   * (the CSV file when it exists, else Freqtrade's). Writing (download, retrain refresh) is CSV only.
+   */
+  format: oneOf(DATA_FORMATS).default('auto'),
 });
 
 const featureSettingsSchema = obj({

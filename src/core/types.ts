@@ -9,6 +9,10 @@ export type ModelTimeframe = (typeof MODEL_TIMEFRAMES)[number];
 export const EXCHANGES = ['binance', 'hyperliquid'] as const;
 export type ExchangeId = (typeof EXCHANGES)[number];
 
+/** Candle file formats the store reads: our CSV, Freqtrade's feather/json, or whichever exists (CSV first). */
+export const DATA_FORMATS = ['csv', 'freqtrade', 'auto'] as const;
+export type DataFormat = (typeof DATA_FORMATS)[number];
+
 /** One OHLCV candle. `timestamp` is the candle's open time, ms since the Unix epoch, UTC. */
 export interface Candle {
   readonly timestamp: number;

@@ -54,3 +54,6 @@ export {
 export type { DownloadSeriesOptions, DownloadSeriesResult, OhlcvSource } from './download.ts';
 export { loadSeries } from './load-series.ts';
 export type { LoadedSeries } from './load-series.ts';
+export { freqtradePair, freqtradePaths, readFreqtradeFile } from './freqtrade-store.ts';
+export { readStoredSeries, storePaths } from './store-read.ts';
+export type { StoreReadOptions, StoredSeries } from './store-read.ts';

@@ -1,7 +1,7 @@
 import type { FeaturesConfig } from '../config/index.ts';
 import { QuantgateError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
-import type { Candle, ExchangeId, ModelTimeframe } from '../core/types.ts';
+import type { Candle, DataFormat, ExchangeId, ModelTimeframe } from '../core/types.ts';
 import type { DatasetSeries, LabelParams } from '../features/index.ts';
 import { loadSeries } from '../exchange/index.ts';
 import { computeFeatures, featureWarmup, makeLabels } from '../features/index.ts';
@@ -12,6 +12,8 @@ export type CandleLoader = (a: {
   readonly exchange: ExchangeId;
   readonly timeframe: ModelTimeframe;
   readonly symbol: string;
+  /** Candle file format (data.format); default auto. */
+  readonly format?: DataFormat;
 }) => Promise<Candle[]>;
 
 export interface LoadSeriesOptions {
@@ -26,6 +28,7 @@ export interface LoadSeriesOptions {
   readonly to?: number;
   readonly logger: Logger;
   readonly loader?: CandleLoader;
+  readonly format?: DataFormat;
 }
 
 /** Candle fields must be finite and prices positive: a NaN would silently poison every indicator. */
@@ -57,7 +60,13 @@ export async function loadDatasetSeries(
   const load = o.loader ?? defaultLoader;
   const series: DatasetSeries[] = [];
   for (const symbol of o.symbols) {
-    const all = await load({ dataDir: o.dataDir, exchange: o.exchange, timeframe: o.timeframe, symbol });
+    const all = await load({
+      dataDir: o.dataDir,
+      exchange: o.exchange,
+      timeframe: o.timeframe,
+      symbol,
+      format: o.format,
+    });
     const from = o.from ?? -Infinity;
     const to = o.to ?? Infinity;
     const candles = all.filter((c) => c.timestamp >= from && c.timestamp < to);
@@ -71,5 +80,5 @@ export async function loadDatasetSeries(
 }
 
 /** The CSV store (12h/24h resampled from the 1h and 4h files when the store has no file for them). */
-const defaultLoader: CandleLoader = async ({ dataDir, exchange, timeframe, symbol }) =>
-  loadSeries(dataDir, exchange, timeframe, symbol).candles;
+const defaultLoader: CandleLoader = async ({ dataDir, exchange, timeframe, symbol, format }) =>
+  loadSeries(dataDir, exchange, timeframe, symbol, { format }).candles;

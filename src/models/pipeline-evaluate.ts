@@ -146,6 +146,7 @@ export async function evaluateModel(o: EvaluateModelOptions): Promise<ForecastMe
     labels: meta.labels,
     to: o.to,
     logger: o.logger,
+    format: o.config.data.format,
   });
   const names = series[0]?.features.names ?? [];
   const want = art.model.featureNames;

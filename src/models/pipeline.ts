@@ -137,6 +137,7 @@ export async function trainModel(o: TrainModelOptions): Promise<TrainModelResult
     from: o.from,
     to: o.to,
     logger,
+    format: config.data.format,
   });
   const samples = selectWindows(series, mc.window, timeframe);
   if (samples.length < MIN_SAMPLES)

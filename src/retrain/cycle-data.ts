@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { RetrainConfig } from '../config/index.ts';
-import type { ExchangeId, ModelTimeframe } from '../core/types.ts';
+import type { DataFormat, ExchangeId, ModelTimeframe } from '../core/types.ts';
 import { timeframeMs } from '../core/types.ts';
 import { loadSeries } from '../exchange/load-series.ts';
 import { checkDataQuality } from './data-quality.ts';
@@ -14,6 +14,8 @@ export interface CycleDataRequest {
   readonly timeframe: ModelTimeframe;
   readonly symbols: readonly string[];
   readonly skipBadRows: boolean;
+  /** data.format (absent = auto). */
+  readonly format?: DataFormat;
   /** The cycle's clock: only candles closed by then are used. */
   readonly now: number;
   readonly dataQuality: RetrainConfig['dataQuality'];
@@ -68,6 +70,7 @@ export function inspectCycleData(r: CycleDataRequest): CycleData {
     symbol,
     candles: loadSeries(r.dataDir, r.exchange, r.timeframe, symbol, {
       skipBadRows: r.skipBadRows,
+      format: r.format,
     }).candles.filter((c) => c.timestamp < to),
   }));
   const quality = checkDataQuality(series, r.timeframe, r.now, r.dataQuality);

@@ -211,6 +211,7 @@ export function createCycleRunner(o: CycleOptions): CycleRunner {
               timeframe: tf,
               symbols,
               skipBadRows: config.data.skipBadRows,
+              format: config.data.format,
               now: clock.now(),
               dataQuality: config.retrain.dataQuality,
               holdoutFraction: config.retrain.holdoutFraction,

@@ -20,10 +20,13 @@ import type { Logger } from '../../core/logger.ts';
 import { MODEL_TIMEFRAMES } from '../../core/types.ts';
 import type { ModelTimeframe } from '../../core/types.ts';
 import { CONFIG_HELP, action, collect, configFromOptions, optionLayer, splitList } from '../run.ts';
+import { dataFormatLayer, dataFormatOption } from '../data-format.ts';
+import type { DataFormat } from '../../core/types.ts';
 
 export interface BacktestCliOptions {
   config?: string[];
   dataDir?: string;
+  dataFormat?: DataFormat;
   modelsDir?: string;
   symbols?: string;
   from?: string;
@@ -136,6 +139,7 @@ export function registerBacktest(program: Command): void {
     )
     .option('-c, --config <file>', CONFIG_HELP, collect)
     .option('--data-dir <dir>', 'candle store directory (default: data.dir)')
+    .addOption(dataFormatOption())
     .option('--models-dir <dir>', 'models directory (default: data.modelsDir)')
     .option('-s, --symbols <list>', 'comma-separated symbols (default: exchange.symbols)')
     .option('--from <date>', 'first candle open time, UTC (e.g. 2021-01-01)')
@@ -155,6 +159,7 @@ export function registerBacktest(program: Command): void {
     .action(
       action(async (opts: BacktestCliOptions) => {
         const config = configFromOptions(opts, [
+          dataFormatLayer(opts.dataFormat),
           opts.dataDir === undefined ? undefined : optionLayer('--data-dir', 'data.dir', opts.dataDir),
           opts.modelsDir === undefined
             ? undefined

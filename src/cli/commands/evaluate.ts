@@ -4,6 +4,8 @@ import { QuantgateError } from '../../core/errors.ts';
 import { evaluateModel } from '../../models/index.ts';
 import type { ForecastMetrics } from '../../models/index.ts';
 import { CONFIG_HELP, action, collect, configFromOptions, splitList } from '../run.ts';
+import { dataFormatLayer, dataFormatOption } from '../data-format.ts';
+import type { DataFormat } from '../../core/types.ts';
 import { parseDateOption, parseExchange } from './train.ts';
 
 interface EvaluateCliOptions {
@@ -11,6 +13,7 @@ interface EvaluateCliOptions {
   symbols?: string;
   config?: string[];
   dataDir?: string;
+  dataFormat?: DataFormat;
   exchange?: string;
   from?: string;
   to?: string;
@@ -56,13 +59,14 @@ export function registerEvaluate(program: Command): void {
     .option('-s, --symbols <list>', 'comma-separated symbols (default: exchange.symbols from the config)')
     .option('-c, --config <file>', CONFIG_HELP, collect)
     .option('--data-dir <dir>', 'candle store directory (default: data.dir)')
+    .addOption(dataFormatOption())
     .option('--exchange <name>', 'exchange whose candles to read (default: exchange.name)')
     .option('--from <date>', 'evaluate forecasts issued at or after this date')
     .option('--to <date>', 'evaluate forecasts issued before this date')
     .option('--json', 'print the metrics as JSON on stdout')
     .action(
       action(async (opts: EvaluateCliOptions) => {
-        const config = configFromOptions(opts);
+        const config = configFromOptions(opts, [dataFormatLayer(opts.dataFormat)]);
         const logger = createLogger({ level: config.logging.level });
         const symbols = opts.symbols ? splitList(opts.symbols) : [...config.exchange.symbols];
         if (symbols.length === 0)

@@ -7,6 +7,8 @@ import type { ExchangeId, ModelTimeframe } from '../../core/types.ts';
 import { trainModel } from '../../models/index.ts';
 import type { TrainProgress } from '../../models/index.ts';
 import { CONFIG_HELP, action, collect, configFromOptions, splitList } from '../run.ts';
+import { dataFormatLayer, dataFormatOption } from '../data-format.ts';
+import type { DataFormat } from '../../core/types.ts';
 import { formatMetricsTable } from './evaluate.ts';
 import cliProgress from 'cli-progress';
 import type { Logger } from '../../core/logger.ts';
@@ -16,6 +18,7 @@ interface TrainCliOptions {
   symbols?: string;
   config?: string[];
   dataDir?: string;
+  dataFormat?: DataFormat;
   exchange?: string;
   out?: string;
   maxMinutes?: string;
@@ -73,6 +76,7 @@ export function registerTrain(program: Command): void {
     .option('-s, --symbols <list>', 'comma-separated symbols (default: exchange.symbols from the config)')
     .option('-c, --config <file>', CONFIG_HELP, collect)
     .option('--data-dir <dir>', 'candle store directory (default: data.dir)')
+    .addOption(dataFormatOption())
     .option('--exchange <name>', 'exchange whose candles to read (default: exchange.name)')
     .option('--out <dir>', 'output directory (default: <data.modelsDir>/<tf>/<version>)')
     .option('--max-minutes <n>', 'training time budget in minutes (default: model.maxMinutes)')
@@ -83,7 +87,7 @@ export function registerTrain(program: Command): void {
     .action(
       action(async (opts: TrainCliOptions) => {
         const timeframe = parseModelTimeframe(opts.timeframe);
-        const config = configFromOptions(opts);
+        const config = configFromOptions(opts, [dataFormatLayer(opts.dataFormat)]);
         const logger = createLogger({ level: config.logging.level });
         const symbols = opts.symbols ? splitList(opts.symbols) : [...config.exchange.symbols];
         if (symbols.length === 0)
