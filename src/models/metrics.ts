@@ -35,6 +35,17 @@ export interface ModelVsBaseline {
   readonly baseline: number | null;
 }
 
+/** Exceedance and band coverage of the samples whose forecast-time volatility falls in one tercile. */
+export interface VolatilityTercile {
+  /** 1 = calmest third of the samples, 3 = most volatile third. */
+  readonly tercile: 1 | 2 | 3;
+  readonly samples: number;
+  /** Range of the volatility estimate in this tercile (its own units, e.g. RMS log return). */
+  readonly volatility: { readonly from: number; readonly to: number };
+  readonly exceedance: { readonly '0.1': number; readonly '0.5': number; readonly '0.9': number };
+  readonly bandCoverage: number;
+}
+
 export interface ForecastMetrics {
   readonly samples: number;
   readonly quantiles: {
@@ -45,9 +56,23 @@ export interface ForecastMetrics {
   readonly bandCoverage: number;
   /** Mean pinball loss averaged over the three quantiles. */
   readonly pinball: ModelVsBaseline;
+  /** Mean pinball loss of each quantile on its own (the mean above averages these). */
+  readonly pinballByQuantile: {
+    readonly '0.1': ModelVsBaseline;
+    readonly '0.5': ModelVsBaseline;
+    readonly '0.9': ModelVsBaseline;
+  };
+  /**
+   * Calibration within each tercile of a causal volatility estimate known at forecast time (tercile
+   * edges from the evaluated samples themselves); null when no volatility was supplied. A quantile
+   * forecast can cover 80 % on average by over-covering calm periods and under-covering wild ones.
+   */
+  readonly coverageByVolatility: readonly VolatilityTercile[] | null;
   readonly accuracy: number;
   readonly ece: number;
   readonly brier: ModelVsBaseline;
+  /** 1 − Brier / Brier of the class-frequency baseline: > 0 means skill; null without a baseline. */
+  readonly brierSkill: number | null;
   readonly logLoss: ModelVsBaseline;
 }
 
@@ -60,6 +85,8 @@ export interface MetricsInput {
   readonly baselineQuantiles?: readonly QuantileTriple[];
   /** Class frequencies of the TRAINING slice (Brier / log-loss baseline), in CLASS_ORDER. */
   readonly baselineClassFreq?: ClassProbs;
+  /** A causal volatility estimate per sample, known at forecast time (for coverageByVolatility). */
+  readonly volatility?: ArrayLike<number>;
 }
 
 const LOG_EPS = 1e-7;
@@ -85,6 +112,53 @@ export function meanPinball(qs: readonly QuantileTriple[], ys: ArrayLike<number>
     s += pinball(y, qs[i].q10, 0.1) + pinball(y, qs[i].q50, 0.5) + pinball(y, qs[i].q90, 0.9);
   }
   return s / (3 * qs.length);
+}
+
+/** Mean pinball loss of one quantile level over samples. */
+export function quantilePinball(
+  qs: readonly QuantileTriple[],
+  ys: ArrayLike<number>,
+  key: QuantileKey,
+): number {
+  const tau = QUANTILE_LEVELS[key];
+  let s = 0;
+  for (let i = 0; i < qs.length; i++) s += pinball(ys[i], qs[i][key], tau);
+  return s / qs.length;
+}
+
+/**
+ * Exceedance and coverage per volatility tercile. Samples are ranked by `vol` (ties broken by
+ * index, so the split is deterministic) and cut into three groups of ⌊n/3⌋ or ⌈n/3⌉; samples whose
+ * volatility is not finite are left out. Null when fewer than 3 usable samples.
+ */
+export function coverageByVolatility(
+  qs: readonly QuantileTriple[],
+  ys: ArrayLike<number>,
+  vol: ArrayLike<number>,
+): VolatilityTercile[] | null {
+  const idx: number[] = [];
+  for (let i = 0; i < qs.length; i++) if (Number.isFinite(vol[i])) idx.push(i);
+  if (idx.length < 3) return null;
+  idx.sort((a, b) => vol[a] - vol[b] || a - b);
+  const n = idx.length;
+  return ([1, 2, 3] as const).map((t) => {
+    const part = idx.slice(Math.round(((t - 1) * n) / 3), Math.round((t * n) / 3));
+    const q = part.map((i) => qs[i]);
+    const y = part.map((i) => ys[i]);
+    const ex = exceedanceRates(q, y);
+    return {
+      tercile: t,
+      samples: part.length,
+      volatility: { from: vol[part[0]], to: vol[part[part.length - 1]] },
+      exceedance: { '0.1': ex.q10, '0.5': ex.q50, '0.9': ex.q90 },
+      bandCoverage: bandCoverage(q, y),
+    };
+  });
+}
+
+/** Brier skill score 1 − model / baseline; null without a baseline or when the baseline is perfect. */
+export function brierSkillScore(model: number, baseline: number | null): number | null {
+  return baseline === null || !(baseline > 0) ? null : 1 - model / baseline;
 }
 
 /** Fraction of outcomes on the "miss" side of each quantile (see the header comment). */
@@ -180,6 +254,11 @@ function checkInput(inp: MetricsInput): void {
       'INTERNAL',
       `metrics: ${n} forecasts but ${inp.returns.length} returns and ${inp.labels.length} labels (expected equal lengths)`,
     );
+  if (inp.volatility && inp.volatility.length !== n)
+    throw new QuantgateError(
+      'INTERNAL',
+      `metrics: ${n} forecasts but ${inp.volatility.length} volatility estimates (expected equal lengths)`,
+    );
   if (inp.baselineQuantiles && inp.baselineQuantiles.length !== n)
     throw new QuantgateError(
       'INTERNAL',
@@ -202,6 +281,15 @@ export function computeMetrics(inp: MetricsInput): ForecastMetrics {
   const ex = exceedanceRates(qs, ys);
   const base = inp.baselineClassFreq;
   const baseProbs = base ? labels.map(() => base) : null;
+  const bq = inp.baselineQuantiles;
+  const byQ = (key: QuantileKey): ModelVsBaseline => ({
+    model: quantilePinball(qs, ys, key),
+    baseline: bq ? quantilePinball(bq, ys, key) : null,
+  });
+  const brier = {
+    model: brierScore(probs, labels),
+    baseline: baseProbs ? brierScore(baseProbs, labels) : null,
+  };
   return {
     samples: qs.length,
     quantiles: {
@@ -212,11 +300,14 @@ export function computeMetrics(inp: MetricsInput): ForecastMetrics {
     bandCoverage: bandCoverage(qs, ys),
     pinball: {
       model: meanPinball(qs, ys),
-      baseline: inp.baselineQuantiles ? meanPinball(inp.baselineQuantiles, ys) : null,
+      baseline: bq ? meanPinball(bq, ys) : null,
     },
+    pinballByQuantile: { '0.1': byQ('q10'), '0.5': byQ('q50'), '0.9': byQ('q90') },
+    coverageByVolatility: inp.volatility ? coverageByVolatility(qs, ys, inp.volatility) : null,
     accuracy: accuracy(probs, labels),
     ece: expectedCalibrationError(probs, labels),
-    brier: { model: brierScore(probs, labels), baseline: baseProbs ? brierScore(baseProbs, labels) : null },
+    brier,
+    brierSkill: brierSkillScore(brier.model, brier.baseline),
     logLoss: { model: logLoss(probs, labels), baseline: baseProbs ? logLoss(baseProbs, labels) : null },
   };
 }

@@ -100,7 +100,18 @@ export function metricsOnSamples(
     labels: samples.map((r) => classLabelOf(series[r.series].labels.classes[r.t]) ?? 'HOLD'),
     baselineQuantiles: samples.map((r) => baselines[r.series][r.t] ?? { q10: 0, q50: 0, q90: 0 }),
     baselineClassFreq: trainClassFreq,
+    volatility: samples.map((r) => forecastTimeVolatility(series[r.series], r.t)),
   });
+}
+
+/**
+ * The causal volatility estimate coverageByVolatility groups by: the realised volatility feature
+ * (`rvol_<features.volatilityWindow>`, RMS of one-candle log returns up to and including candle t),
+ * which every feature set has. NaN when absent.
+ */
+export function forecastTimeVolatility(s: DatasetSeries, t: number): number {
+  const j = s.features.names.findIndex((n) => n.startsWith('rvol_'));
+  return j < 0 ? NaN : s.features.rows[t * s.features.names.length + j];
 }
 
 export interface EvaluateModelOptions {

@@ -74,9 +74,21 @@ describe('quantgate train / evaluate (child process)', () => {
       'accuracy',
       'ece',
       'brier',
+      'brierSkill',
       'logLoss',
+      'pinballByQuantile',
+      'coverageByVolatility',
     ])
       expect(m).toHaveProperty(k);
+    const terciles = m.coverageByVolatility as Array<{
+      samples: number;
+      bandCoverage: number;
+      exceedance: object;
+    }>;
+    expect(terciles).toHaveLength(3);
+    expect(terciles.reduce((a, t) => a + t.samples, 0)).toBe(m.samples);
+    for (const t of terciles) expect(Object.keys(t.exceedance)).toEqual(['0.1', '0.5', '0.9']);
+    expect(typeof m.brierSkill).toBe('number');
     expect(Object.keys(m.quantiles)).toEqual(['0.1', '0.5', '0.9']);
     expect(m.quantiles['0.9'].exceedance).toBeGreaterThanOrEqual(0);
     expect(m.quantiles['0.9'].exceedance).toBeLessThanOrEqual(1);

@@ -59,12 +59,67 @@ describe('forecast metrics on hand-computed cases', () => {
     // Baseline [0.25,0.25,0.5]: BUY: 0.75²+0.25²+0.5² = 0.875, SELL same, HOLD: 0.25²·2+0.5² = 0.375
     expect(m.brier.baseline).toBeCloseTo((0.875 * 2 + 0.375 * 2) / 4, 12);
     expect(m.logLoss.baseline).toBeCloseTo(-(2 * Math.log(0.25) + 2 * Math.log(0.5)) / 4, 12);
+    expect(m.brierSkill).toBeCloseTo(1 - 0.44 / 0.625, 12); // worse than class frequencies: < 0
+    // Per quantile: q10 (0.9 + 0.05 + 0.15 + 0.3)/4, q50 (1 + 0.25 + 0.25 + 1)/4, q90 (0.3 + 0.15 + 0.05 + 0.9)/4
+    expect(m.pinballByQuantile['0.1'].model).toBeCloseTo(1.4 / 4, 12);
+    expect(m.pinballByQuantile['0.5'].model).toBeCloseTo(2.5 / 4, 12);
+    expect(m.pinballByQuantile['0.9'].model).toBeCloseTo(1.4 / 4, 12);
+    // Baseline zeros: q10 (0.2 + 0.05 + 0.45 + 1.8)/4
+    expect(m.pinballByQuantile['0.1'].baseline).toBeCloseTo(2.5 / 4, 12);
+    expect(m.coverageByVolatility).toBeNull(); // no volatility given
+  });
+
+  it('coverage by volatility tercile: hand-computed groups, ties broken by order, NaN volatility left out', () => {
+    // Nine samples with band (−1, 1) and q50 0; volatility ranks them into thirds.
+    const f = Array.from({ length: 10 }, () => fc(-1, 0, 1, 1 / 3, 1 / 3, 1 / 3));
+    // Calm third (vol 1,1,1): all inside. Middle (vol 2,3,4): one below q10. Wild (vol 7,8,9): two above q90, one below q10.
+    const y = [0.5, -0.5, 0, -3, 0.2, 0.3, 5, 6, -7, 99];
+    const vol = [1, 1, 1, 2, 3, 4, 9, 8, 7, NaN];
+    const m = computeMetrics({ forecasts: f, returns: y, labels: y.map(() => 'HOLD'), volatility: vol });
+    const t = m.coverageByVolatility;
+    expect(t).not.toBeNull();
+    expect(t?.map((x) => x.samples)).toEqual([3, 3, 3]);
+    expect(t?.map((x) => x.bandCoverage)).toEqual([1, 2 / 3, 0]);
+    expect(t?.map((x) => x.exceedance['0.1'])).toEqual([0, 1 / 3, 1 / 3]);
+    expect(t?.map((x) => x.exceedance['0.9'])).toEqual([0, 0, 2 / 3]);
+    expect(t?.map((x) => x.exceedance['0.5'])).toEqual([1 / 3, 1 / 3, 1 / 3]);
+    expect(t?.[2].volatility).toEqual({ from: 7, to: 9 });
+    // The whole-sample figure hides it: 5/10 inside the band (the NaN-volatility sample counts here).
+    expect(m.bandCoverage).toBe(0.5);
+    expect(() =>
+      computeMetrics({ forecasts: f, returns: y, labels: y.map(() => 'HOLD'), volatility: [1] }),
+    ).toThrow(/10 forecasts but 1 volatility/);
+  });
+
+  it('Brier skill is 0 for the baseline itself and positive for a sharper correct forecast', () => {
+    const labels: ClassLabel[] = ['BUY', 'HOLD', 'HOLD', 'SELL'];
+    const base = [0.25, 0.25, 0.5] as const;
+    const same = computeMetrics({
+      forecasts: labels.map(() => fc(0, 0, 0, ...base)),
+      returns: [0, 0, 0, 0],
+      labels,
+      baselineClassFreq: base,
+    });
+    expect(same.brierSkill).toBeCloseTo(0, 12);
+    const sharp = computeMetrics({
+      forecasts: [
+        fc(0, 0, 0, 0.6, 0.1, 0.3),
+        fc(0, 0, 0, 0.1, 0.1, 0.8),
+        fc(0, 0, 0, 0.1, 0.1, 0.8),
+        fc(0, 0, 0, 0.1, 0.6, 0.3),
+      ],
+      returns: [0, 0, 0, 0],
+      labels,
+      baselineClassFreq: base,
+    });
+    expect(sharp.brierSkill).toBeGreaterThan(0);
   });
 
   it('reports no baseline when none is given and rejects mismatched or empty input', () => {
     const m = computeMetrics({ forecasts: [fc(0, 0, 0, 1, 0, 0)], returns: [0], labels: ['BUY'] });
     expect(m.pinball.baseline).toBeNull();
     expect(m.brier.baseline).toBeNull();
+    expect(m.brierSkill).toBeNull();
     expect(() => computeMetrics({ forecasts: [], returns: [], labels: [] })).toThrow(/no samples/);
     expect(() =>
       computeMetrics({ forecasts: [fc(0, 0, 0, 1, 0, 0)], returns: [0, 1], labels: ['BUY'] }),

@@ -40,6 +40,16 @@ export function formatMetricsTable(m: ForecastMetrics): string {
     ['ECE (10 bins)', m.ece.toFixed(4), 'lower is better'],
     ['Brier (model / baseline)', `${fmt(m.brier.model)} / ${fmt(m.brier.baseline)}`, 'lower is better'],
     [
+      'Brier skill (1 − model / baseline)',
+      m.brierSkill === null ? '-' : m.brierSkill.toFixed(4),
+      '> 0 = skill',
+    ],
+    ...(m.coverageByVolatility ?? []).map((t): [string, string, string] => [
+      `volatility tercile ${t.tercile}: P10 / P90 exc., band`,
+      `${pct(t.exceedance['0.1'])} / ${pct(t.exceedance['0.9'])}, ${pct(t.bandCoverage)}`,
+      `${t.samples} samples, rvol ${t.volatility.from.toExponential(2)}–${t.volatility.to.toExponential(2)}`,
+    ]),
+    [
       'log-loss (model / baseline)',
       `${fmt(m.logLoss.model)} / ${fmt(m.logLoss.baseline)}`,
       'lower is better',
