@@ -44,6 +44,8 @@ export interface RuntimeTargetOptions {
 }
 
 const EIGHT_HOURS = 8 * 3_600_000;
+/** Opening signals remembered per symbol: an order fills within a candle or two of its signal. */
+const OPENING_KEPT = 8;
 
 export interface RuntimeTarget extends ReplayTarget {
   readonly runtime: Runtime;
@@ -54,9 +56,22 @@ export async function runtimeTarget(o: RuntimeTargetOptions): Promise<RuntimeTar
   const dir = mkdtempSync(join(tmpdir(), 'quantgate-bt-state-'));
   const store = new ReplayStateFile(dir, new SecretRedactor([]));
   let lastSignal: Signal | null = null;
+  // The recent opening signals per symbol with the timeframe of their candle. The paper fill comes
+  // a candle later, after the plugin has already decided on that later candle, so the entry's R/R
+  // is looked up by the order's decision candle, never taken from `lastSignal`.
+  const opening = new Map<string, Array<{ signal: Signal; timeframe: Timeframe }>>();
   const plugin: RuntimePlugin = {
     name: o.plugin.name,
-    onCandle: async (c) => (lastSignal = await o.plugin.onCandle(c)),
+    onCandle: async (c) => {
+      lastSignal = await o.plugin.onCandle(c);
+      if (lastSignal?.action === 'open') {
+        const list = opening.get(c.symbol) ?? [];
+        list.push({ signal: lastSignal, timeframe: c.timeframe });
+        if (list.length > OPENING_KEPT) list.shift();
+        opening.set(c.symbol, list);
+      }
+      return lastSignal;
+    },
     warm: o.plugin.warm ? (c) => o.plugin.warm!(c) : undefined,
     // The runtime snapshots plugin and executor after every candle for its state file; a replay
     // keeps no state file, so those copies (the paper order book grows to 2,000 entries) are skipped.
@@ -95,7 +110,7 @@ export async function runtimeTarget(o: RuntimeTargetOptions): Promise<RuntimeTar
   const openInfo = new Map<
     string,
     {
-      rr: number;
+      entry: EntrySignalInfo;
       stop: number;
       timeframe: Timeframe;
       time: number;
@@ -167,11 +182,11 @@ export async function runtimeTarget(o: RuntimeTargetOptions): Promise<RuntimeTar
         });
         if (t.kind === 'open') {
           const p = s.positions[t.symbol];
-          const sig = lastSignal as Signal | null;
+          const sig = opening.get(t.symbol)?.find((x) => x.signal.timestamp === t.candleTime);
           openInfo.set(t.symbol, {
-            rr: sig?.riskReward ?? NaN,
+            entry: entrySignalInfo(sig?.signal),
             stop: p?.stopLoss ?? 0,
-            timeframe: c.timeframe,
+            timeframe: sig?.timeframe ?? c.timeframe,
             time: o.clock.now(),
             funding: 0,
             price: t.price,
@@ -193,7 +208,7 @@ export async function runtimeTarget(o: RuntimeTargetOptions): Promise<RuntimeTar
           pnl,
           fees: t.fee + (info?.fee ?? 0),
           funding: info?.funding ?? 0,
-          predictedRiskReward: info?.rr ?? NaN,
+          ...(info?.entry ?? entrySignalInfo(undefined)),
           stopLoss: info?.stop ?? 0,
           exitReason: t.kind,
         });
@@ -211,4 +226,26 @@ export async function runtimeTarget(o: RuntimeTargetOptions): Promise<RuntimeTar
 /** The runtime's own skip reasons, kept apart from the plugin's gate reasons. */
 function prefixed(c: Readonly<Record<string, number>>): Record<string, number> {
   return Object.fromEntries(Object.entries(c).map(([k, v]) => [`runtime:${k}`, v]));
+}
+
+/** What the trade record keeps of its opening signal. */
+type EntrySignalInfo = Pick<
+  TradeRecord,
+  'predictedRiskReward' | 'confidence' | 'pWin' | 'expectedEdgeBps' | 'signalTime'
+>;
+
+/**
+ * `pWin` and `expectedEdgeBps` are read when the signal carries them (the edge-based gate adds
+ * them); a signal without them leaves the fields out rather than inventing a value.
+ */
+export function entrySignalInfo(sig: Signal | undefined): EntrySignalInfo {
+  if (!sig) return { predictedRiskReward: NaN };
+  const extra = sig as Signal & { readonly pWin?: unknown; readonly expectedEdgeBps?: unknown };
+  return {
+    predictedRiskReward: sig.riskReward,
+    confidence: sig.confidence,
+    signalTime: sig.timestamp,
+    ...(typeof extra.pWin === 'number' ? { pWin: extra.pWin } : {}),
+    ...(typeof extra.expectedEdgeBps === 'number' ? { expectedEdgeBps: extra.expectedEdgeBps } : {}),
+  };
 }

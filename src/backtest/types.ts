@@ -24,8 +24,16 @@ export interface TradeRecord {
   readonly pnl: number;
   readonly fees: number;
   readonly funding: number;
-  /** R/R the gate saw when it opened the trade (quantile upside / downside). */
+  /** R/R of the signal that opened the trade (quantile upside / downside); NaN when unknown. */
   readonly predictedRiskReward: number;
+  /** The opening signal's confidence (the gate's probability for the trade's direction). */
+  readonly confidence?: number;
+  /** P(the trade wins after costs) at entry, when the opening signal carries it. */
+  readonly pWin?: number;
+  /** Expected net return of the trade in basis points at entry, when the opening signal carries it. */
+  readonly expectedEdgeBps?: number;
+  /** Open time of the candle whose signal opened the trade (the fill comes one candle later). */
+  readonly signalTime?: number;
   /** Stop-loss price at entry: realised R = pnl / (|entry − stop| × quantity). */
   readonly stopLoss: number;
   readonly exitReason: string;
@@ -164,6 +172,27 @@ export interface BacktestResult {
   readonly trades: readonly TradeRecord[];
   /** Every signal the plugin emitted, in replay order (look-ahead analysis compares these). */
   readonly signals: readonly Signal[];
-  /** Execution-timeframe closes per symbol (for the trades-on-price chart). */
-  readonly prices: Readonly<Record<string, ReadonlyArray<{ readonly t: number; readonly close: number }>>>;
+  /** Execution-timeframe candles per symbol (`t` = close time; OHLC for the report's price chart). */
+  readonly prices: Readonly<Record<string, ReadonlyArray<PriceBar>>>;
+  /**
+   * Further reference runs shown beside the strategy (e.g. a momentum rule). Buy-and-hold and the
+   * baseline forecaster are always listed first; see `referenceRuns`.
+   */
+  readonly references?: readonly ReferenceRun[];
+}
+
+/** A candle of the price chart: `t` is its close time; open/high/low are absent in old results. */
+export interface PriceBar {
+  readonly t: number;
+  readonly close: number;
+  readonly open?: number;
+  readonly high?: number;
+  readonly low?: number;
+}
+
+/** A comparison run: its metrics and, when it has one, its equity curve (for drawdowns). */
+export interface ReferenceRun {
+  readonly name: string;
+  readonly metrics: PerformanceMetrics;
+  readonly curve: readonly EquityPoint[] | null;
 }
