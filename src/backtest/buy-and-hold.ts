@@ -1,10 +1,7 @@
-import type { EquityPoint } from './types.ts';
+import type { EquityPoint, PriceBar } from './types.ts';
 
-export interface PricePoint {
-  /** Close time of the candle (when its close price became known). */
-  readonly t: number;
-  readonly close: number;
-}
+/** A candle of the execution timeframe; `t` is its close time (when its close became known). */
+export type PricePoint = PriceBar;
 
 /**
  * Equal-weight buy-and-hold: the starting balance is split across the symbols and each share is

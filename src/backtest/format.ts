@@ -1,8 +1,14 @@
-import { fmt } from './report.ts';
+import { fmt, metricColumns } from './report.ts';
+import { tradeReview } from './review.ts';
+import type { TradeReview } from './review.ts';
 import type { BacktestResult, PerformanceMetrics } from './types.ts';
 
-/** The machine-readable summary printed by `backtest --json` (fractions 0–1; series left out). */
-export function resultJson(r: BacktestResult): Record<string, unknown> {
+/**
+ * The machine-readable summary printed by `backtest --json` (fractions 0–1; raw series left out).
+ * `review` is the object the HTML report renders: trade list, breakdowns, period returns,
+ * drawdowns, rolling Sharpe, small-sample flags.
+ */
+export function resultJson(r: BacktestResult, review: TradeReview = tradeReview(r)): Record<string, unknown> {
   return {
     exchange: r.exchange,
     symbols: r.symbols,
@@ -37,6 +43,8 @@ export function resultJson(r: BacktestResult): Record<string, unknown> {
     seconds: r.seconds,
     candlesPerSecond: r.candlesPerSecond,
     replaySeconds: r.replaySeconds,
+    references: (r.references ?? []).map((x) => ({ name: x.name, metrics: x.metrics })),
+    review,
   };
 }
 
@@ -62,11 +70,37 @@ const ROWS: Array<[keyof PerformanceMetrics, string, 'pct' | 'num' | 'int']> = [
   ['funding', 'funding paid', 'num'],
 ];
 
-/** A markdown table: strategy vs buy-and-hold vs baseline forecaster. */
-export function metricsMarkdown(r: BacktestResult): string {
-  const cols: Array<PerformanceMetrics | null> = [r.metrics, r.buyAndHold, r.baseline];
-  const lines = ['| metric | strategy | buy-and-hold | baseline |', '|---|---:|---:|---:|'];
+const FLAG = '⚠';
+
+/**
+ * A markdown table: the strategy, then each reference run. Figures resting on few trades are
+ * flagged; with no trade at all, the table says so and names the top reasons instead.
+ */
+export function metricsMarkdown(r: BacktestResult, review: TradeReview = tradeReview(r)): string {
+  const cols = metricColumns(r);
+  const flagged = new Set(review.smallSample.map((f) => f.metric));
+  const lines = [
+    `| metric | ${cols.map(([n]) => n).join(' | ')} |`,
+    `|---|${cols.map(() => '---:').join('|')}|`,
+  ];
   for (const [k, label, kind] of ROWS)
-    lines.push(`| ${label} | ${cols.map((m) => (m ? fmt(m[k] as number | null, kind) : '–')).join(' | ')} |`);
+    lines.push(
+      `| ${label} | ${cols.map(([, m], i) => `${fmt(m[k] as number | null, kind)}${i === 0 && flagged.has(k) ? ` ${FLAG}` : ''}`).join(' | ')} |`,
+    );
+  if (review.smallSample.length > 0)
+    lines.push('', `${FLAG} small sample: ${review.smallSample.map((f) => f.message).join('; ')}`);
+  if (review.noTrades) {
+    const top = review.noTrades.topReasons;
+    lines.push(
+      '',
+      top.length > 0
+        ? `no trades: top reasons ${top.map((x) => `${x.reason} ${x.count.toLocaleString('en')}`).join(' · ')}`
+        : 'no trades: the strategy produced no signal',
+    );
+  } else if (review.byExitReason.length > 0)
+    lines.push(
+      '',
+      `exits: ${review.byExitReason.map((g) => `${g.key} ${g.trades} (win ${fmt(g.winRate, 'pct')})`).join(' · ')}`,
+    );
   return lines.join('\n');
 }

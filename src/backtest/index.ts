@@ -22,3 +22,6 @@ export * from './strategy-target.ts';
 export * from './forecasters.ts';
 export * from './walk-forward-run.ts';
 export * from './provenance.ts';
+export * from './review.ts';
+export * from './trades-csv.ts';
+export * from './price-chart.ts';

@@ -143,6 +143,9 @@ export async function runBacktest(req: BacktestRequest, deps: BacktestDeps): Pro
   for (const s of req.symbols)
     prices[s] = sliceByTime(data.series[s][req.executionTimeframe] ?? [], req.from, req.to).map((c) => ({
       t: c.timestamp + execMs,
+      open: c.open,
+      high: c.high,
+      low: c.low,
       close: c.close,
     }));
   const windows: WalkForwardWindow[] = [];

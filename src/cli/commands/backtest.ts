@@ -10,6 +10,8 @@ import {
   runBacktest,
   runProvenance,
   strategyTarget,
+  tradeReview,
+  tradesCsv,
 } from '../../backtest/index.ts';
 import type { BacktestRequest, WindowProgress } from '../../backtest/index.ts';
 import { horizonFor } from '../../config/index.ts';
@@ -34,6 +36,7 @@ export interface BacktestCliOptions {
   walkForward?: boolean;
   json?: boolean;
   report?: string;
+  trades?: string;
   baseline?: boolean;
   windows?: string;
   modelCache?: string;
@@ -51,6 +54,8 @@ export function backtestRequest(config: Config, opts: BacktestCliOptions): Backt
   if (!(to > from)) throw new QuantgateError('USAGE', `--from ${opts.from} must be before --to ${opts.to}`);
   if (opts.report !== undefined && !opts.report.toLowerCase().endsWith('.html'))
     throw new QuantgateError('USAGE', `--report: expected a file name ending in .html, got "${opts.report}"`);
+  if (opts.trades !== undefined && !opts.trades.toLowerCase().endsWith('.csv'))
+    throw new QuantgateError('USAGE', `--trades: expected a file name ending in .csv, got "${opts.trades}"`);
   const horizons = Object.fromEntries(MODEL_TIMEFRAMES.map((tf) => [tf, horizonFor(config, tf)])) as Record<
     ModelTimeframe,
     number
@@ -149,6 +154,10 @@ export function registerBacktest(program: Command): void {
     .option('--json', 'print metrics as JSON on stdout')
     .option('--report <file.html>', 'write a self-contained HTML report')
     .option(
+      '--trades <file.csv>',
+      'write the trade list (entry/exit, prices, size, fees, P&L, exit reason, P(win)/R/R at entry) as CSV',
+    )
+    .option(
       '--model-cache <dir>',
       "walk-forward: keep each window's trained models here and reuse them on the next run with the same training inputs (an interrupted run resumes)",
     )
@@ -185,16 +194,22 @@ export function registerBacktest(program: Command): void {
           )),
           provenance: runProvenance(config, opts.config?.join(',') ?? null),
         };
+        // One review object behind the HTML, the JSON, the CSV and the terminal table.
+        const review = tradeReview(result);
         if (opts.report) {
-          writeFileSync(opts.report, await renderReportHtml(result));
+          writeFileSync(opts.report, await renderReportHtml(result, review));
           logger.info({ file: opts.report }, 'report written');
         }
+        if (opts.trades) {
+          writeFileSync(opts.trades, tradesCsv(review.trades));
+          logger.info({ file: opts.trades, trades: review.trades.length }, 'trade list written');
+        }
         if (opts.json) {
-          process.stdout.write(`${JSON.stringify(resultJson(result), null, 2)}\n`);
+          process.stdout.write(`${JSON.stringify(resultJson(result, review), null, 2)}\n`);
           return;
         }
         process.stdout.write(
-          `${metricsMarkdown(result)}\n\n${result.candles} candles in ${result.seconds.toFixed(1)} s (${Math.round(result.candlesPerSecond)} candles/s)\n`,
+          `${metricsMarkdown(result, review)}\n\n${result.candles} candles in ${result.seconds.toFixed(1)} s (${Math.round(result.candlesPerSecond)} candles/s)\n`,
         );
         for (const w of result.warnings) process.stdout.write(`warning: ${w}\n`);
       }),
