@@ -11,8 +11,10 @@ chromium=$(command -v chromium || command -v chromium-browser || true)
 profile=$(mktemp -d)
 trap 'rm -rf "$profile"' EXIT
 abs=$(cd "$(dirname "$html")" && pwd)/$(basename "$html")
+# The virtual-time budget lets the inlined price chart draw before the shot is taken.
 "$chromium" --headless --no-sandbox --disable-gpu --disable-background-networking --disable-component-update \
   --disable-sync --no-first-run --user-data-dir="$profile" --screenshot="$png" --window-size="$w,$h" \
+  --virtual-time-budget=5000 \
   "file://$abs" >/dev/null 2>&1
 [ -s "$png" ] || { echo "no screenshot written to $png" >&2; exit 1; }
 echo "$png"
