@@ -234,18 +234,14 @@ type EntrySignalInfo = Pick<
   'predictedRiskReward' | 'confidence' | 'pWin' | 'expectedEdgeBps' | 'signalTime'
 >;
 
-/**
- * `pWin` and `expectedEdgeBps` are read when the signal carries them (the edge-based gate adds
- * them); a signal without them leaves the fields out rather than inventing a value.
- */
+/** `pWin` and `expectedEdgeBps` are kept when the signal carries them (the expected-value gate's). */
 export function entrySignalInfo(sig: Signal | undefined): EntrySignalInfo {
   if (!sig) return { predictedRiskReward: NaN };
-  const extra = sig as Signal & { readonly pWin?: unknown; readonly expectedEdgeBps?: unknown };
   return {
     predictedRiskReward: sig.riskReward,
     confidence: sig.confidence,
     signalTime: sig.timestamp,
-    ...(typeof extra.pWin === 'number' ? { pWin: extra.pWin } : {}),
-    ...(typeof extra.expectedEdgeBps === 'number' ? { expectedEdgeBps: extra.expectedEdgeBps } : {}),
+    ...(sig.pWin !== undefined ? { pWin: sig.pWin } : {}),
+    ...(sig.expectedEdgeBps !== undefined ? { expectedEdgeBps: sig.expectedEdgeBps } : {}),
   };
 }

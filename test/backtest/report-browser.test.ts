@@ -80,18 +80,14 @@ describe.skipIf(!HAVE && !CI)('HTML report in headless Chromium', () => {
       try {
         await page.goto(`file://${file}`);
         // Set by the chart code once lightweight-charts has drawn the candles and markers.
-        await page.waitForFunction(() => document.body.dataset.chart === 'ready', undefined, {
-          timeout: 30_000,
-        });
-        const chart = await page.evaluate(() => {
-          const el = document.getElementById('qg-chart')!;
-          return {
-            bars: Number(el.dataset.bars),
-            markers: Number(el.dataset.markers),
-            canvases: el.querySelectorAll('canvas').length,
-            width: el.getBoundingClientRect().width,
-          };
-        });
+        await page.locator('body[data-chart="ready"]').waitFor({ state: 'attached', timeout: 30_000 });
+        const el = page.locator('#qg-chart');
+        const chart = {
+          bars: Number(await el.getAttribute('data-bars')),
+          markers: Number(await el.getAttribute('data-markers')),
+          canvases: await page.locator('#qg-chart canvas').count(),
+          width: (await el.boundingBox())?.width ?? 0,
+        };
         expect(chart.bars).toBeGreaterThan(1000);
         expect(chart.canvases).toBeGreaterThan(0);
         expect(chart.width).toBeGreaterThan(500);

@@ -81,7 +81,7 @@ export class VaryingRule implements RuntimePlugin {
     this.count('trade_opened');
     const rr = 0.5 + (k % 17) / 10;
     const confidence = 0.55 + (k % 7) / 100;
-    const s: Signal & { pWin?: number; expectedEdgeBps?: number } = {
+    const s: Signal = {
       ...base,
       action: 'open',
       confidence,
