@@ -333,13 +333,14 @@ function checkCalibration(dir: string, c: unknown): CalibrationParams {
     !!o.qOffsets &&
     [o.qOffsets.q10, o.qOffsets.q50, o.qOffsets.q90].every(
       (v) => typeof v === 'number' && Number.isFinite(v),
-    );
+    ) &&
+    (o.scaleFeature === undefined || typeof o.scaleFeature === 'string');
   if (!ok)
     throw invalid(
       dir,
       'calibration.json',
       'calibration',
-      'expected {"temperature": >0, "qOffsets": {"q10","q50","q90": numbers}}',
+      'expected {"temperature": >0, "qOffsets": {"q10","q50","q90": numbers}, "scaleFeature"?: string}',
     );
   return o;
 }

@@ -7,6 +7,12 @@
 export interface CalibrationParams {
   readonly temperature: number;
   readonly qOffsets: { readonly q10: number; readonly q50: number; readonly q90: number };
+  /**
+   * When set, the offsets are in units of this feature (a realised volatility, e.g. rvol_24, read
+   * from the newest row of the forecast's input window, before normalisation): the calibrated
+   * quantile is raw + offset × feature. Absent = plain additive offsets.
+   */
+  readonly scaleFeature?: string;
 }
 
 export const IDENTITY_CALIBRATION: CalibrationParams = Object.freeze({

@@ -74,9 +74,22 @@ function kth(sorted: readonly number[], k: number): number {
   return sorted[Math.min(sorted.length, Math.max(1, k)) - 1];
 }
 
-/** Nonconformity score of one quantile: how far the outcome lies above it. */
-function scores(raw: readonly QuantileTriple[], ys: ArrayLike<number>, key: QuantileKey): number[] {
-  return raw.map((q, i) => ys[i] - q[key]).sort((x, y) => x - y);
+/** Smallest volatility a scaled score is divided by (a flat window has rvol 0). */
+export const SCALE_FLOOR = 1e-6;
+
+/**
+ * Nonconformity score of one quantile: how far the outcome lies above it, in units of `scale[i]`
+ * when given (volatility-scaled conformal), else in return units.
+ */
+function scores(
+  raw: readonly QuantileTriple[],
+  ys: ArrayLike<number>,
+  key: QuantileKey,
+  scale?: ArrayLike<number>,
+): number[] {
+  return raw
+    .map((q, i) => (ys[i] - q[key]) / (scale ? Math.max(SCALE_FLOOR, scale[i]) : 1))
+    .sort((x, y) => x - y);
 }
 
 /**
@@ -116,18 +129,28 @@ export interface QuantileCalibration {
   readonly samples: number;
 }
 
-/** Fits the CQR offsets on the calibration slice. */
+/**
+ * Fits the CQR offsets on the calibration slice. With `scale` (a causal volatility per sample) the
+ * scores are (y − q) / scale and the offsets are multiples of it: locally adaptive intervals, so
+ * coverage holds within volatility regimes and not only on average.
+ */
 export function fitQuantileOffsets(
   raw: readonly QuantileTriple[],
   ys: ArrayLike<number>,
+  scale?: ArrayLike<number>,
 ): QuantileCalibration {
+  if (scale && scale.length !== raw.length)
+    throw new QuantgateError(
+      'INTERNAL',
+      `calibration: ${raw.length} forecasts but ${scale.length} volatility scales (expected equal lengths)`,
+    );
   if (raw.length < 10 || raw.length !== ys.length)
     throw new QuantgateError(
       'INSUFFICIENT_HISTORY',
       `calibration: conformal quantile calibration needs ≥ 10 samples with realised returns (got ${raw.length} forecasts, ${ys.length} returns)`,
     );
   const keys: QuantileKey[] = ['q10', 'q50', 'q90'];
-  const sorted = Object.fromEntries(keys.map((k) => [k, scores(raw, ys, k)])) as Record<
+  const sorted = Object.fromEntries(keys.map((k) => [k, scores(raw, ys, k, scale)])) as Record<
     QuantileKey,
     number[]
   >;

@@ -3,6 +3,7 @@ import { QuantgateError } from '../core/errors.ts';
 import type { Forecast, Timeframe } from '../core/types.ts';
 import type { CalibrationParams } from './calibration-types.ts';
 import { IDENTITY_CALIBRATION } from './calibration-types.ts';
+import { SCALE_FLOOR } from './calibration.ts';
 import type { ForecastInput, Forecaster } from './forecaster.ts';
 import type { Network, RawPredictions } from './network.ts';
 import { softmaxRows } from './network.ts';
@@ -26,7 +27,8 @@ function checkCalibration(c: CalibrationParams): void {
   const ok =
     Number.isFinite(c.temperature) &&
     c.temperature > 0 &&
-    [c.qOffsets.q10, c.qOffsets.q50, c.qOffsets.q90].every((v) => Number.isFinite(v));
+    [c.qOffsets.q10, c.qOffsets.q50, c.qOffsets.q90].every((v) => Number.isFinite(v)) &&
+    (c.scaleFeature === undefined || typeof c.scaleFeature === 'string');
   if (!ok)
     throw new QuantgateError(
       'MODEL_INVALID',
@@ -49,6 +51,8 @@ export class NetworkForecaster implements Forecaster {
   private readonly net: Network;
   private readonly normaliser: FeatureNormaliser;
   private readonly owns: boolean;
+  /** Column of calibration.scaleFeature in an input row; -1 for additive offsets. */
+  private readonly scaleColumn: number;
   private disposed = false;
 
   constructor(o: NetworkForecasterOptions) {
@@ -68,6 +72,21 @@ export class NetworkForecaster implements Forecaster {
     this.window = o.network.spec.window;
     this.owns = o.ownsNetwork ?? true;
     this.dir = o.dir;
+    const sf = this.calibration.scaleFeature;
+    this.scaleColumn = sf === undefined ? -1 : o.featureNames.indexOf(sf);
+    if (sf !== undefined && this.scaleColumn < 0)
+      throw new QuantgateError(
+        'MODEL_INVALID',
+        `calibration: scaleFeature ${sf} is not one of the model's features [${o.featureNames.join(', ')}]`,
+      );
+  }
+
+  /** What the offsets are multiplied by for input `inp`: 1, or its newest row's volatility feature. */
+  private offsetScale(inp: ForecastInput): number {
+    if (this.scaleColumn < 0) return 1;
+    const F = this.featureNames.length;
+    const v = inp.features[(this.window - 1) * F + this.scaleColumn];
+    return Number.isFinite(v) ? Math.max(SCALE_FLOOR, v) : SCALE_FLOOR;
   }
 
   get network(): Network {
@@ -125,11 +144,12 @@ export class NetworkForecaster implements Forecaster {
     const raw = this.predictRaw(inputs);
     const p = softmaxRows(raw.logits, this.calibration.temperature);
     const off = this.calibration.qOffsets;
-    return inputs.map((_, i) => {
-      const q50 = raw.quantiles[i * 3 + 1] + off.q50;
+    return inputs.map((inp, i) => {
+      const s = this.offsetScale(inp);
+      const q50 = raw.quantiles[i * 3 + 1] + off.q50 * s;
       // Offsets are fitted per quantile; re-impose q10 ≤ q50 ≤ q90 in case they cross.
-      const q10 = Math.min(raw.quantiles[i * 3] + off.q10, q50);
-      const q90 = Math.max(raw.quantiles[i * 3 + 2] + off.q90, q50);
+      const q10 = Math.min(raw.quantiles[i * 3] + off.q10 * s, q50);
+      const q90 = Math.max(raw.quantiles[i * 3 + 2] + off.q90 * s, q50);
       return {
         timeframe: this.timeframe,
         pBuy: p[i * 3],

@@ -27,7 +27,10 @@ export interface PipelineMeta {
   readonly test: ForecastMetrics | null;
   /** Class frequencies (BUY, SELL, HOLD) of the training slice: the class baseline. */
   readonly trainClassFreq: ClassProbs;
-  /** Calibration score distributions for the online adaptive conformal update (initOnlineConformal). */
+  /**
+   * Calibration score distributions for the online adaptive conformal update (initOnlineConformal);
+   * in units of the calibration's scaleFeature when it has one (model.conformalScale: volatility).
+   */
   readonly conformal: {
     readonly scoreGrids: Readonly<Record<'q10' | 'q50' | 'q90', readonly number[]>>;
     readonly samples: number;

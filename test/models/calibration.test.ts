@@ -91,6 +91,48 @@ describe('conformalised quantile regression', () => {
   });
 });
 
+describe('volatility-scaled conformal offsets', () => {
+  /** Heteroscedastic outcomes: y = σ·z with σ spread over a 1:8 range, raw quantiles constant (0). */
+  function regimes(n: number, seed: number): { raw: QuantileTriple[]; y: number[]; sigma: number[] } {
+    const r = rng(seed);
+    const sigma = Array.from({ length: n }, () => 0.002 * Math.exp(r() * Math.log(8)));
+    return { raw: sigma.map(() => ({ q10: 0, q50: 0, q90: 0 })), y: sigma.map((s) => s * normal(r)), sigma };
+  }
+
+  /** Band coverage within the calmest and the most volatile third (by σ). */
+  function coverageExtremes(q: QuantileTriple[], y: number[], sigma: number[]): [number, number] {
+    const idx = sigma.map((_, i) => i).sort((a, b) => sigma[a] - sigma[b]);
+    const third = Math.floor(idx.length / 3);
+    const cov = (part: number[]) =>
+      part.filter((i) => y[i] >= q[i].q10 && y[i] <= q[i].q90).length / part.length;
+    return [cov(idx.slice(0, third)), cov(idx.slice(-third))];
+  }
+
+  it('covers 80 % within the calm and the volatile third, where additive offsets over- and under-cover', () => {
+    const cal = regimes(4000, 3);
+    const test = regimes(20000, 4);
+    const add = fitQuantileOffsets(cal.raw, cal.y);
+    const addQ = test.raw.map((q) => applyQuantileOffsets(q, add.qOffsets));
+    const [calmAdd, wildAdd] = coverageExtremes(addQ, test.y, test.sigma);
+    expect(calmAdd).toBeGreaterThan(0.93);
+    expect(wildAdd).toBeLessThan(0.7);
+    const sc = fitQuantileOffsets(cal.raw, cal.y, cal.sigma);
+    // Offsets in units of σ: close to the standard normal's ±1.2816.
+    expect(sc.qOffsets.q90).toBeGreaterThan(1.2);
+    expect(sc.qOffsets.q90).toBeLessThan(1.37);
+    const scQ = test.raw.map((q, i) => ({
+      q10: q.q10 + sc.qOffsets.q10 * test.sigma[i],
+      q50: q.q50 + sc.qOffsets.q50 * test.sigma[i],
+      q90: q.q90 + sc.qOffsets.q90 * test.sigma[i],
+    }));
+    for (const c of coverageExtremes(scQ, test.y, test.sigma)) {
+      expect(c).toBeGreaterThan(0.77);
+      expect(c).toBeLessThan(0.83);
+    }
+    expect(() => fitQuantileOffsets(cal.raw, cal.y, [1])).toThrow(/4000 forecasts but 1 volatility/);
+  });
+});
+
 describe('online adaptive conformal update', () => {
   it('converges to the target miss rates after the volatility doubles', () => {
     const cal = synthetic(3000, 3);

@@ -78,6 +78,30 @@ describe.each(['tft', 'mlp'] as const)('NetworkForecaster (%s)', (arch) => {
     raw.dispose();
   });
 
+  it('volatility-scaled offsets are multiplied by the newest input row of the scale feature', () => {
+    const raw = forecaster(arch);
+    const off = { q10: -2, q50: 0.5, q90: 3 };
+    const cal = raw.withCalibration({ temperature: 1, qOffsets: off, scaleFeature: 'c' });
+    const inp = input('ETH/USDT', 4);
+    const a = raw.predictBatch([inp])[0];
+    const b = cal.predictBatch([inp])[0];
+    const sigma = inp.features[(W - 1) * F + 2]; // column 'c' of the newest row
+    expect(b.q10 - a.q10).toBeCloseTo(-2 * sigma, 5);
+    expect(b.q50 - a.q50).toBeCloseTo(0.5 * sigma, 5);
+    expect(b.q90 - a.q90).toBeCloseTo(3 * sigma, 5);
+    // Twice the volatility, twice the offset.
+    const f2 = Float32Array.from(inp.features);
+    f2[(W - 1) * F + 2] = 2 * sigma;
+    const c = cal.predictBatch([{ symbol: 'ETH/USDT', features: f2 }])[0];
+    const a2 = raw.predictBatch([{ symbol: 'ETH/USDT', features: f2 }])[0];
+    expect(c.q90 - a2.q90).toBeCloseTo(6 * sigma, 5);
+    expect(() => raw.withCalibration({ temperature: 1, qOffsets: off, scaleFeature: 'nope' })).toThrow(
+      /scaleFeature nope is not one of the model's features/,
+    );
+    cal.dispose();
+    raw.dispose();
+  });
+
   it('normalises per symbol, with the pooled statistics for unknown symbols', () => {
     const f = forecaster(arch);
     // BTC rows are mean 10, std 2: after its own z-score they equal the pooled rows of (x−10)/2.
