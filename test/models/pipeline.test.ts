@@ -113,6 +113,43 @@ describe('train → calibrate → evaluate → save on the fixture', () => {
     expect(sol.samples).toBeGreaterThan(100);
   });
 
+  it('with model.conformalScale: volatility (and HAR on), saves offsets in units of rvol and evaluate applies them', async () => {
+    const volConfig = parseConfig({
+      exchange: { name: 'binance', symbols: ['BTC/USDT'] },
+      data: { dir: FIXTURES, modelsDir: join(tmp, 'models-vol') },
+      features: { har: { enabled: true, hours: [1, 4, 24] } },
+      model: { ...TINY_MODEL, conformalScale: 'volatility' },
+    });
+    const r = await trainModel({
+      config: volConfig,
+      timeframe: '5m',
+      symbols: ['BTC/USDT'],
+      exchange: 'binance',
+      dataDir: FIXTURES,
+      clock: new ManualClock(Date.parse('2026-01-02T03:04:05Z')),
+      logger: silentLogger(),
+    });
+    expect(r.calibration.scaleFeature).toBe('rvol_24');
+    // In units of a 2 h volatility, the 1 h q90 offset is order 1, not order 1e-3 as a return would be.
+    expect(Math.abs(r.calibration.qOffsets.q90)).toBeGreaterThan(0.05);
+    const art = await loadArtifact(r.modelDir);
+    expect(art.calibration).toEqual(r.calibration);
+    expect(art.model.featureNames).toContain('har_lrv_288');
+    const testFrom = (art.metrics as { split: { testFrom: string } }).split.testFrom;
+    const ev = await evaluateModel({
+      config: volConfig,
+      modelDir: r.modelDir,
+      symbols: ['BTC/USDT'],
+      exchange: 'binance',
+      dataDir: FIXTURES,
+      from: Date.parse(testFrom),
+      logger: silentLogger(),
+    });
+    expect(ev.samples).toBe(r.samples.test);
+    expect(ev.pinball.model).toBeCloseTo(r.metrics?.pinball.model ?? NaN, 9);
+    expect(ev.coverageByVolatility).toHaveLength(3);
+  });
+
   it('fails clearly on too little history, NaN data, and a missing model', async () => {
     const short = join(tmp, 'short');
     const dir = join(short, 'binance', '5m');
