@@ -15,7 +15,7 @@ import {
 } from '../../backtest/index.ts';
 import type { BacktestRequest, WindowProgress } from '../../backtest/index.ts';
 import { horizonFor } from '../../config/index.ts';
-import type { Config } from '../../config/index.ts';
+import type { Config, ConfigLayer } from '../../config/index.ts';
 import { QuantgateError } from '../../core/errors.ts';
 import { createLogger } from '../../core/logger.ts';
 import type { Logger } from '../../core/logger.ts';
@@ -80,6 +80,21 @@ export function backtestRequest(config: Config, opts: BacktestCliOptions): Backt
   };
 }
 
+/** --data-format, --data-dir, --models-dir and --symbols as config layers (backtest and sweep). */
+export function backtestLayers(
+  opts: Pick<BacktestCliOptions, 'dataFormat' | 'dataDir' | 'modelsDir' | 'symbols'>,
+): Array<ConfigLayer | undefined> {
+  return [
+    dataFormatLayer(opts.dataFormat),
+    opts.dataDir === undefined ? undefined : optionLayer('--data-dir', 'data.dir', opts.dataDir),
+    opts.modelsDir === undefined ? undefined : optionLayer('--models-dir', 'data.modelsDir', opts.modelsDir),
+    // Walk-forward windows train on the symbols they trade.
+    opts.symbols === undefined
+      ? undefined
+      : optionLayer('--symbols', 'exchange.symbols', splitList(opts.symbols)),
+  ];
+}
+
 /** One finished walk-forward window as a JSON line (dates ISO, fractions 0–1). */
 function windowLine(w: WindowProgress): Record<string, unknown> {
   return {
@@ -99,7 +114,7 @@ function windowLine(w: WindowProgress): Record<string, unknown> {
 }
 
 /** A bar per phase on a terminal; a log line every 10 % otherwise. */
-function progress(
+export function progress(
   logger: Logger,
   tty: boolean,
 ): { update(phase: string, done: number, total: number): void; stop(): void } {
@@ -167,17 +182,7 @@ export function registerBacktest(program: Command): void {
     )
     .action(
       action(async (opts: BacktestCliOptions) => {
-        const config = configFromOptions(opts, [
-          dataFormatLayer(opts.dataFormat),
-          opts.dataDir === undefined ? undefined : optionLayer('--data-dir', 'data.dir', opts.dataDir),
-          opts.modelsDir === undefined
-            ? undefined
-            : optionLayer('--models-dir', 'data.modelsDir', opts.modelsDir),
-          // Walk-forward windows train on the symbols they trade.
-          opts.symbols === undefined
-            ? undefined
-            : optionLayer('--symbols', 'exchange.symbols', splitList(opts.symbols)),
-        ]);
+        const config = configFromOptions(opts, backtestLayers(opts));
         const req = backtestRequest(config, opts);
         const logger = createLogger({ level: config.logging.level });
         const bar = progress(logger, process.stderr.isTTY === true);

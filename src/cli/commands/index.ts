@@ -9,6 +9,7 @@ import { registerDemo } from './demo.ts';
 import { registerModels } from './models.ts';
 import { registerDownload } from './download.ts';
 import { registerRetrain } from './retrain.ts';
+import { registerSweep } from './sweep.ts';
 
 /** Each command lives in its own file and registers itself on the program. */
 export type RegisterCommand = (program: Command) => void;
@@ -24,4 +25,5 @@ export const COMMANDS: RegisterCommand[] = [
   registerModels,
   registerDownload,
   registerRetrain,
+  registerSweep,
 ];

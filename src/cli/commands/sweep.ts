@@ -1,0 +1,121 @@
+import { writeFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import {
+  createBacktestDeps,
+  gridPoints,
+  parseGridArg,
+  runProvenance,
+  runSweep,
+  strategyTarget,
+  sweepConfigs,
+  sweepHtml,
+  sweepJson,
+  sweepMarkdown,
+} from '../../backtest/index.ts';
+import type { GridValue, SweepCombination } from '../../backtest/index.ts';
+import type { Config } from '../../config/index.ts';
+import { QuantgateError } from '../../core/errors.ts';
+import { createLogger } from '../../core/logger.ts';
+import { CONFIG_HELP, action, collect, configFromOptions, optionLayer } from '../run.ts';
+import { backtestLayers, backtestRequest, progress } from './backtest.ts';
+import { dataFormatOption } from '../data-format.ts';
+import type { BacktestCliOptions } from './backtest.ts';
+
+export interface SweepCliOptions extends BacktestCliOptions {
+  grid: string[];
+  maxCombinations: string;
+  blocks: string;
+}
+
+function positiveInt(text: string, flag: string, even = false): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1 || (even && n % 2 !== 0))
+    throw new QuantgateError(
+      'USAGE',
+      `${flag}: expected a positive${even ? ' even' : ''} integer, got "${text}"`,
+    );
+  return n;
+}
+
+/** Parses and checks the grid against the config (no backtest yet): the combinations to run. */
+export function sweepPlan(opts: SweepCliOptions): {
+  combinations: SweepCombination[];
+  axes: ReturnType<typeof parseGridArg>[];
+  base: Config;
+} {
+  const max = positiveInt(opts.maxCombinations, '--max-combinations');
+  const blocks = positiveInt(opts.blocks, '--blocks', true);
+  if (blocks < 2 || blocks > 30)
+    throw new QuantgateError('USAGE', `--blocks: expected 2 to 30, got ${blocks}`);
+  const axes = opts.grid.map((g) => parseGridArg(g, max));
+  const points = gridPoints(axes, max);
+  // A combination's values are the last layer: its own errors blame `--grid KEY`.
+  const configFor = (o: Readonly<Record<string, GridValue>>): Config =>
+    configFromOptions(opts, [
+      ...backtestLayers(opts),
+      ...Object.entries(o).map(([k, v]) => optionLayer(`--grid ${k}`, k, v)),
+    ]);
+  const configs = sweepConfigs(axes, points, configFor);
+  const combinations = points.map((p, i) => ({
+    label: p.label,
+    overrides: p.overrides,
+    config: configs[i],
+    request: backtestRequest(configs[i], opts),
+  }));
+  return { combinations, axes, base: configFor({}) };
+}
+
+/** `quantgate sweep`: every grid combination replayed on the same forecasts, with DSR and PBO. */
+export function registerSweep(program: Command): void {
+  program
+    .command('sweep')
+    .description(
+      'Replay a grid of strategy settings on one set of forecasts and say how far to trust the best (deflated Sharpe, PBO); never writes the config',
+    )
+    .option('-c, --config <file>', CONFIG_HELP, collect)
+    .option('--data-dir <dir>', 'candle store directory (default: data.dir)')
+    .addOption(dataFormatOption())
+    .option('--models-dir <dir>', 'models directory (default: data.modelsDir)')
+    .option('-s, --symbols <list>', 'comma-separated symbols (default: exchange.symbols)')
+    .option('--from <date>', 'first candle open time, UTC (e.g. 2021-01-01)')
+    .option('--to <date>', 'end of the range, UTC, exclusive')
+    .option('--walk-forward', 'walk-forward models (trained once per window, or taken from --model-cache)')
+    .option('--model-cache <dir>', "walk-forward: reuse (and keep) each window's trained models here")
+    .option(
+      '--grid <key=spec>',
+      'a config key and its values: key=a:b:step (inclusive) or key=v1,v2; repeat for a cartesian product',
+      (v: string, acc: string[]) => [...acc, v],
+      [] as string[],
+    )
+    .option('--max-combinations <n>', 'refuse grids larger than this', '500')
+    .option('--blocks <n>', 'CSCV blocks for the probability of backtest overfitting (even)', '16')
+    .option('--json', 'print every combination and the statistics as JSON on stdout')
+    .option('--report <file.html>', 'write the table and statistics as a self-contained HTML page')
+    .action(
+      action(async (opts: SweepCliOptions) => {
+        const plan = sweepPlan(opts);
+        const logger = createLogger({ level: plan.base.logging.level });
+        const bar = progress(logger, process.stderr.isTTY === true);
+        const total = plan.combinations.length;
+        bar.update('sweep', 0, total);
+        const result = await runSweep({
+          combinations: plan.combinations,
+          depsFor: (config) =>
+            createBacktestDeps(config, logger, strategyTarget, { modelCache: opts.modelCache }),
+          blocks: Number(opts.blocks),
+          onProgress: bar.update,
+          onCombination: (done) => bar.update('sweep', done, total),
+        }).finally(() => bar.stop());
+        const provenance = runProvenance(plan.base, opts.config?.join(',') ?? null);
+        if (opts.report) {
+          writeFileSync(opts.report, sweepHtml(result));
+          logger.info({ file: opts.report }, 'report written');
+        }
+        if (opts.json) {
+          process.stdout.write(`${JSON.stringify(sweepJson(result, plan.axes, provenance), null, 2)}\n`);
+          return;
+        }
+        process.stdout.write(`${sweepMarkdown(result)}\n`);
+      }),
+    );
+}
