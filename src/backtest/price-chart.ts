@@ -11,6 +11,8 @@ import type { BacktestResult, PriceBar, TradeRecord } from './types.ts';
 
 /** Above this many candles per symbol, consecutive candles are merged (keeps the file a few MB). */
 export const MAX_BARS = 8000;
+/** Per symbol, entry markers carry the trade's number only up to this many trades. */
+export const MAX_LABELLED_TRADES = 60;
 
 /** `[open time (s), open, high, low, close]`: compact, and what the chart takes after a map. */
 export type ChartBar = [number, number, number, number, number];
@@ -128,7 +130,10 @@ export function priceChartData(r: BacktestResult): Record<string, SymbolChart> {
       bars,
       stepMs,
     );
-    out[s] = { bars, markers, barMinutes: barMs / 60_000 };
+    // Numbers on hundreds of markers overlap into a smear: label entries only when there are few.
+    const labelled =
+      markers.length <= 2 * MAX_LABELLED_TRADES ? markers : markers.map((m) => ({ ...m, text: '' }));
+    out[s] = { bars, markers: labelled, barMinutes: barMs / 60_000 };
   }
   return out;
 }
@@ -148,7 +153,15 @@ const CHART_CODE = `(function () {
     autoSize: true,
     layout: { background: { color: '#ffffff' }, textColor: '#222' },
     grid: { vertLines: { color: '#eee' }, horzLines: { color: '#eee' } },
-    timeScale: { timeVisible: true, secondsVisible: false },
+    timeScale: {
+      timeVisible: true,
+      secondsVisible: false,
+      // Dated ticks (UTC): the library's default shows a bare day-of-month.
+      tickMarkFormatter: function (time, type) {
+        var iso = new Date(time * 1000).toISOString();
+        return type >= 3 ? iso.slice(11, 16) : type === 2 ? iso.slice(5, 10) : iso.slice(0, type === 0 ? 4 : 7);
+      },
+    },
     localization: { dateFormat: 'yyyy-MM-dd' },
   });
   var series = chart.addSeries(LC.CandlestickSeries, {
@@ -165,7 +178,7 @@ const CHART_CODE = `(function () {
     el.dataset.bars = String(d.bars.length);
     el.dataset.markers = String(d.markers.length);
     var note = document.getElementById('qg-chart-note');
-    if (note) note.textContent = d.bars.length + ' candles of ' + d.barMinutes + ' min, ' + d.markers.length + ' markers (arrow up: entry #n; circle: winning exit; arrow down: losing exit). Drag to pan, scroll to zoom.';
+    if (note) note.textContent = d.bars.length + ' candles of ' + d.barMinutes + ' min, ' + d.markers.length + ' markers (arrow up: entry, #n = its row in the trade list when the symbol has few trades; circle: winning exit; arrow down: losing exit). Drag to pan, scroll to zoom; times are UTC.';
   }
   select.addEventListener('change', function () { show(select.value); });
   show(select.value);

@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   metricsMarkdown,
+  priceChartData,
   renderReportHtml,
   resultJson,
   TRADE_CSV_COLUMNS,
@@ -180,6 +181,18 @@ describe('trade review from a real short backtest (fixture candles â†’ Runtime â
     expect(body.length).toBe(rows.length + 1);
     const back = body.map((cells) => fromCsv(header, cells, rows[0]));
     expect(back).toEqual([...rows, odd]);
+  });
+
+  it('puts the chart markers on the candle each fill happened at (its open), numbered as in the list', () => {
+    const t = one.result.trades[0];
+    const chart = priceChartData(one.result)[t.symbol];
+    const [entry, exit] = chart.markers;
+    // The fill's timestamp is the close of the candle whose open it filled at.
+    expect(entry.time * 1000).toBe(t.entryTime - M5);
+    expect(exit.time * 1000).toBe(t.exitTime - M5);
+    expect(entry.text).toBe('#1');
+    const bar = chart.bars.find((b) => b[0] === entry.time)!;
+    expect(t.entryPrice).toBeCloseTo(bar[1] * 1.0002, 6); // the open, plus 2 bps slippage
   });
 
   it('refuses a --trades file that is not .csv', () => {
