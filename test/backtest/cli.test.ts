@@ -25,6 +25,22 @@ describe('quantgate backtest / lookahead-analysis: bad inputs', () => {
     expect(r.status).toBe(2);
     expect(r.stderr).toContain('--from: expected a UTC date like 2021-03-01');
   });
+  it('refuses a --trades file that is not .csv before any work (exit 2)', () => {
+    const args = [
+      'backtest',
+      '--data-dir',
+      dir,
+      '--symbols',
+      'BTC/USDT',
+      '--from',
+      '2021-01-01',
+      '--to',
+      '2021-01-02',
+    ];
+    const r = runCli([...args, '--trades', join(dir, 'trades.xlsx')]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('--trades: expected a file name ending in .csv');
+  });
   it('names a symbol that is not in the store (exit 3)', () => {
     const r = runCli([
       'backtest',
