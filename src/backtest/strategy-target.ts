@@ -1,4 +1,5 @@
 import type { Config } from '../config/index.ts';
+import { childLogger } from '../core/logger.ts';
 import type { Logger } from '../core/logger.ts';
 import { accountViewOf } from '../runtime/index.ts';
 import { DecisionRecorder, ModelSet, QuantileStrategy, RiskManager } from '../strategy/index.ts';
@@ -16,9 +17,10 @@ export async function strategyTarget(
   ctx: TargetContext,
   logger: Logger,
 ): Promise<RuntimeTarget> {
-  const log = logger.child({ component: 'backtest' });
+  const log = childLogger(logger, { component: 'backtest' });
   const models = new ModelSet(log, ctx.models);
-  const decisions = new DecisionRecorder(log);
+  // Once per simulated day: a per-hour line would flood a months-long replay's log.
+  const decisions = new DecisionRecorder(log, { summaryEveryMs: 86_400_000 });
   const plugin = new QuantileStrategy(config);
   const ref: { t?: RuntimeTarget } = {};
   const target = await runtimeTarget({

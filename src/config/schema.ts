@@ -355,7 +355,14 @@ export const alertsSchema = obj({
 
 export const loggingSchema = obj({
   level: oneOf(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const).default('info'),
+  /** auto: human-readable lines on a terminal, JSON lines otherwise (`--log-format` overrides). */
+  format: oneOf(['auto', 'json', 'pretty'] as const).default('auto'),
   statusIntervalSeconds: int(0, 86_400).default(60),
+  /**
+   * Live: one info line per this many minutes of candle time counting the decisions by reason
+   * (each decision itself is logged at debug). 0 = off. A backtest summarises once per simulated day.
+   */
+  decisionSummaryMinutes: int(0, 100_000).default(60),
 });
 
 export const configSchema = obj({

@@ -1,6 +1,7 @@
 import type { Candle, ClosedCandle, ExchangeId, SeriesKey, Timeframe } from '../core/types.ts';
 import { timeframeMs } from '../core/types.ts';
 import type { Clock } from '../core/clock.ts';
+import { childLogger } from '../core/logger.ts';
 import type { Logger } from '../core/logger.ts';
 import { QuantgateError, describeError } from '../core/errors.ts';
 import type { CcxtExchange } from './ccxt-factory.ts';
@@ -127,7 +128,7 @@ export class CandleStream {
     }
     this.opts = opts;
     this.ex = opts.ccxt;
-    this.log = opts.logger.child({ component: 'candle-stream', exchange: opts.exchange });
+    this.log = childLogger(opts.logger, { component: 'candle-stream', exchange: opts.exchange });
     this.classify = frameClassifier(opts.exchange);
     this.graceMs = opts.closeGraceMs ?? 5_000;
     this.initialDelay = opts.reconnect?.initialDelayMs ?? 500;

@@ -1,6 +1,7 @@
 import type { Config } from '../config/index.ts';
 import type { Clock } from '../core/clock.ts';
 import { describeError } from '../core/errors.ts';
+import { childLogger } from '../core/logger.ts';
 import type { Logger } from '../core/logger.ts';
 import type { ModelTimeframe } from '../core/types.ts';
 import { versionDir } from '../models/index.ts';
@@ -93,7 +94,7 @@ function iso(ms: number): string {
  */
 export function createCycleRunner(o: CycleOptions): CycleRunner {
   const { config, clock } = o;
-  const log = o.logger.child({ component: 'retrain' });
+  const log = childLogger(o.logger, { component: 'retrain' });
   const store = modelStoreContext(config, clock, log);
 
   return {

@@ -2,6 +2,7 @@ import type { Config } from '../config/index.ts';
 import { horizonFor } from '../config/index.ts';
 import type { Clock } from '../core/clock.ts';
 import { describeError } from '../core/errors.ts';
+import { childLogger } from '../core/logger.ts';
 import type { Logger } from '../core/logger.ts';
 import type { ClosedCandle, Forecast, ModelTimeframe } from '../core/types.ts';
 import { loadForecaster, versionDir } from '../models/index.ts';
@@ -95,7 +96,7 @@ export interface RetrainService {
 
 export function startRetrainService(o: RetrainServiceOptions): RetrainService {
   const { config, clock, models } = o;
-  const log = o.logger.child({ component: 'retrain-service' });
+  const log = childLogger(o.logger, { component: 'retrain-service' });
   const modelsDir = config.data.modelsDir;
   const alerts =
     o.alerts ??

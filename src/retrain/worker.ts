@@ -50,7 +50,7 @@ export type WorkerMessage =
   | { readonly type: 'error'; readonly code: string; readonly message: string };
 
 async function run(req: WorkerTrainRequest): Promise<WorkerMessage> {
-  const logger = createLogger({ level: req.config.logging.level }).child({
+  const logger = createLogger({ level: req.config.logging.level, format: req.config.logging.format }).child({
     worker: 'retrain',
     timeframe: req.timeframe,
   });

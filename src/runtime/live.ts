@@ -150,7 +150,9 @@ export async function startLive(config: Config, opts: LiveOptions): Promise<Live
     opts.retrain === false
       ? null
       : startRetrainService({ config, models, clock, logger: log, ...(opts.retrain ?? {}) });
-  const decisions = new DecisionRecorder(log);
+  const decisions = new DecisionRecorder(log, {
+    summaryEveryMs: config.logging.decisionSummaryMinutes * 60_000,
+  });
   for (const line of warmupShortfalls(config)) log.warn(line);
   const plugin = new QuantileStrategy(config);
   const stream = new CandleStream({
@@ -223,6 +225,7 @@ export async function startLive(config: Config, opts: LiveOptions): Promise<Live
         await retrain?.stop();
         await ordered;
         await runtime.stop();
+        decisions.flushSummary();
         runtime.logStatus();
       })()),
   };

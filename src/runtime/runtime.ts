@@ -1,5 +1,6 @@
 import type { ClosedCandle, ExchangeId, Signal, Timeframe } from '../core/types.ts';
 import type { Clock } from '../core/clock.ts';
+import { childLogger } from '../core/logger.ts';
 import type { Logger } from '../core/logger.ts';
 import { describeError } from '../core/errors.ts';
 import type { OrderResult } from '../exchange/index.ts';
@@ -109,7 +110,7 @@ export class Runtime {
   private stopped = false;
 
   constructor(private readonly opts: RuntimeOptions) {
-    this.log = opts.logger.child({ component: 'runtime' });
+    this.log = childLogger(opts.logger, { component: 'runtime' });
     this.state = emptyState(opts.startingCash);
   }
 
@@ -449,7 +450,8 @@ export class Runtime {
         totalNotional: Object.keys(this.state.positions).reduce((a, k) => a + notional(k), 0),
       });
       if (!verdict.ok) {
-        this.log.info(
+        // Per candle, like every decision: debug; the reason is counted and summarised at info.
+        this.log.debug(
           { symbol: sig.symbol, reason: verdict.reason, detail: verdict.detail },
           'entry refused by risk manager',
         );
