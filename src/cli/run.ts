@@ -1,6 +1,8 @@
 import { loadConfigSources, valueLayer } from '../config/index.ts';
 import type { Config, ConfigLayer } from '../config/index.ts';
-import { describeError, isQuantgateError } from '../core/errors.ts';
+import { QuantgateError, describeError, isQuantgateError } from '../core/errors.ts';
+import { chooseLogFormat, createLogger, stderrOutput } from '../core/logger.ts';
+import type { LogFormatSetting, Logger } from '../core/logger.ts';
 import { SecretRedactor, secretValuesFromEnv } from '../core/secrets.ts';
 
 /**
@@ -53,18 +55,63 @@ export function optionLayer(option: string, path: string, value: unknown): Confi
   return valueLayer(option, path.split('.'), value);
 }
 
+/** The program-wide options (`quantgate -v backtest …`), read before a command's action runs. */
+export interface GlobalOptions {
+  readonly verbose?: boolean;
+  readonly quiet?: boolean;
+  readonly logFormat?: string;
+}
+
+let globals: GlobalOptions = {};
+
+export function setGlobalOptions(g: GlobalOptions): void {
+  if (g.verbose && g.quiet) throw new QuantgateError('USAGE', '-v/--verbose and -q/--quiet: choose one');
+  globals = g;
+}
+
+/** -v, -q and --log-format as config layers: they win over files and environment and reach worker threads. */
+function globalLayers(): ConfigLayer[] {
+  const out: ConfigLayer[] = [];
+  if (globals.verbose) out.push(optionLayer('-v/--verbose', 'logging.level', 'debug'));
+  if (globals.quiet) out.push(optionLayer('-q/--quiet', 'logging.level', 'warn'));
+  if (globals.logFormat !== undefined)
+    out.push(optionLayer('--log-format', 'logging.format', globals.logFormat));
+  return out;
+}
+
 /**
  * The shipped defaults ← each `--config` file in order ← QUANTGATE__* environment variables ←
- * command-line options (`cli` layers, undefined ones skipped).
+ * command-line options (`cli` layers, undefined ones skipped; then -v/-q/--log-format). The log
+ * format `auto` is resolved here against this process's stderr, so worker threads log the same way.
  */
 export function configFromOptions(
   opts: ConfigOption,
   cli: ReadonlyArray<ConfigLayer | undefined> = [],
 ): Config {
-  return loadConfigSources({
+  const config = loadConfigSources({
     files: configFiles(opts),
-    cli: cli.filter((l): l is ConfigLayer => l !== undefined),
+    cli: [...cli.filter((l): l is ConfigLayer => l !== undefined), ...globalLayers()],
   });
+  const format = chooseLogFormat(config.logging.format, stderrOutput.isTTY);
+  return { ...config, logging: { ...config.logging, format } };
+}
+
+/** The command's logger: level and format from the resolved config, or (no config) from -v/-q/--log-format. */
+export function cliLogger(
+  config: Config | undefined,
+  redactor?: SecretRedactor,
+  fallbackLevel?: string,
+): Logger {
+  if (config) return createLogger({ level: config.logging.level, format: config.logging.format, redactor });
+  const f = globals.logFormat;
+  if (f !== undefined && f !== 'json' && f !== 'pretty' && f !== 'auto')
+    throw new QuantgateError('USAGE', `--log-format: expected json, pretty or auto, got "${f}"`);
+  const level = globals.verbose
+    ? 'debug'
+    : globals.quiet
+      ? 'warn'
+      : (process.env.QUANTGATE_LOG_LEVEL ?? fallbackLevel);
+  return createLogger({ level, format: f as LogFormatSetting | undefined, redactor });
 }
 
 /** Splits `BTC/USDT,ETH/USDT` into symbols. */

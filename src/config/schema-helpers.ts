@@ -47,13 +47,13 @@ export const oneOf = <const T extends readonly [string, ...string[]]>(values: T)
 /** A timeframe string (`24h` accepted for `1d`). */
 export const timeframe = () =>
   z
-    .string({ error: (iss) => `expected a timeframe (5m, 1h, 12h, 24h, ...), got ${showValue(iss.input)}` })
+    .string({ error: (iss) => `expected a timeframe (5m, 1h, 12h, 1d, ...), got ${showValue(iss.input)}` })
     .transform((s, ctx): Timeframe => {
       const tf = parseTimeframe(s);
       if (tf === null) {
         ctx.addIssue({
           code: 'custom',
-          message: `unknown timeframe ${showValue(s)} (expected 1m, 5m, 15m, 1h, 4h, 12h, 24h or 1d)`,
+          message: `unknown timeframe ${showValue(s)} (expected 1m, 5m, 15m, 1h, 4h, 12h or 1d; 24h = 1d)`,
         });
         return z.NEVER;
       }
@@ -74,7 +74,7 @@ export const obj = <T extends z.core.$ZodLooseShape>(shape: T) => z.strictObject
 /** One of the four model timeframes (5m, 1h, 12h, 1d; `24h` accepted for `1d`). */
 export const modelTimeframe = () =>
   timeframe().refine((tf): tf is ModelTimeframe => (MODEL_TIMEFRAMES as readonly string[]).includes(tf), {
-    error: (iss) => `expected one of 5m, 1h, 12h, 24h, got ${showValue(iss.input)}`,
+    error: (iss) => `expected one of 5m, 1h, 12h, 1d (24h = 1d), got ${showValue(iss.input)}`,
   });
 
 /**

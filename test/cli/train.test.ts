@@ -128,7 +128,9 @@ describe('quantgate train / evaluate (child process)', () => {
   it('unknown timeframe → exit 2; missing model dir → exit 5', () => {
     const r = runCli(['train', '--timeframe', '7m', '--config', configPath]);
     expect(r.status).toBe(2);
-    expect(r.stderr).toMatch(/--timeframe: unknown timeframe "7m" \(expected one of 5m, 1h, 12h, 24h\)/);
+    expect(r.stderr).toMatch(
+      /--timeframe: unknown timeframe "7m" \(expected one of 5m, 1h, 12h, 1d; 24h = 1d\)/,
+    );
     const e = runCli([
       'evaluate',
       '--model',

@@ -1,27 +1,25 @@
 import { appendFileSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import cliProgress from 'cli-progress';
-import {
-  createBacktestDeps,
-  metricsMarkdown,
-  parseDate,
-  renderReportHtml,
-  resultJson,
-  runBacktest,
-  runProvenance,
-  strategyTarget,
-  tradeReview,
-  tradesCsv,
-} from '../../backtest/index.ts';
+import { parseDate } from '../../backtest/dates.ts';
 import type { BacktestRequest, WindowProgress } from '../../backtest/index.ts';
 import { horizonFor } from '../../config/index.ts';
 import type { Config, ConfigLayer } from '../../config/index.ts';
 import { QuantgateError } from '../../core/errors.ts';
-import { createLogger } from '../../core/logger.ts';
 import type { Logger } from '../../core/logger.ts';
 import { MODEL_TIMEFRAMES } from '../../core/types.ts';
 import type { ModelTimeframe } from '../../core/types.ts';
-import { CONFIG_HELP, action, collect, configFromOptions, optionLayer, splitList } from '../run.ts';
+import { createBars } from '../progress.ts';
+import { missingModels, trainCommand } from '../train-hint.ts';
+import type { Bars } from '../progress.ts';
+import {
+  CONFIG_HELP,
+  action,
+  collect,
+  cliLogger,
+  configFromOptions,
+  optionLayer,
+  splitList,
+} from '../run.ts';
 import { dataFormatLayer, dataFormatOption } from '../data-format.ts';
 import type { DataFormat } from '../../core/types.ts';
 
@@ -113,7 +111,7 @@ function windowLine(w: WindowProgress): Record<string, unknown> {
   };
 }
 
-/** A bar per phase on a terminal; a log line every 10 % otherwise. */
+/** A bar per phase on a terminal (log lines printed above it); a log line every 10 % otherwise. */
 export function progress(
   logger: Logger,
   tty: boolean,
@@ -130,15 +128,8 @@ export function progress(
       stop: () => undefined,
     };
   }
-  const bars = new cliProgress.MultiBar(
-    {
-      stream: process.stderr,
-      format: '{phase} [{bar}] {value}/{total} | ETA {eta_formatted}',
-      hideCursor: true,
-    },
-    cliProgress.Presets.shades_classic,
-  );
-  const byPhase = new Map<string, cliProgress.SingleBar>();
+  const bars = createBars('{phase} [{bar}] {value}/{total} | ETA {eta_formatted}');
+  const byPhase = new Map<string, ReturnType<Bars['create']>>();
   return {
     update: (phase, done, total) => {
       let b = byPhase.get(phase);
@@ -148,6 +139,29 @@ export function progress(
     },
     stop: () => bars.stop(),
   };
+}
+
+/**
+ * MODEL_MISSING with the exact command that trains the missing models on data before the
+ * backtest's start (so they never see the tested period). Other errors pass unchanged.
+ */
+export function withTrainHint(e: unknown, config: Config, opts: BacktestCliOptions): unknown {
+  if (!(e instanceof QuantgateError) || e.code !== 'MODEL_MISSING' || opts.walkForward) return e;
+  const missing = missingModels(config.data.modelsDir, config.strategy.timeframes);
+  if (missing.length === 0) return e;
+  const command = trainCommand({
+    timeframes: missing,
+    symbols: opts.symbols ? splitList(opts.symbols) : config.exchange.symbols,
+    to: opts.from,
+    configFiles: opts.config,
+    dataDir: opts.dataDir,
+    modelsDir: opts.modelsDir,
+  });
+  return new QuantgateError(
+    'MODEL_MISSING',
+    `no trained model for ${missing.join(', ')} in ${config.data.modelsDir}; train them first (data before --from only): ${command}   (or backtest with --walk-forward, which trains as it goes)`,
+    { ...e.details, missing, command },
+  );
 }
 
 /** `quantgate backtest`: replays stored candles through the live strategy code path. */
@@ -184,8 +198,20 @@ export function registerBacktest(program: Command): void {
       action(async (opts: BacktestCliOptions) => {
         const config = configFromOptions(opts, backtestLayers(opts));
         const req = backtestRequest(config, opts);
-        const logger = createLogger({ level: config.logging.level });
+        const logger = cliLogger(config);
         const bar = progress(logger, process.stderr.isTTY === true);
+        // The backtest code (tfjs, the runtime) loads only when a backtest runs, not for `--help`.
+        const {
+          createBacktestDeps,
+          metricsMarkdown,
+          renderReportHtml,
+          resultJson,
+          runBacktest,
+          runProvenance,
+          strategyTarget,
+          tradeReview,
+          tradesCsv,
+        } = await import('../../backtest/index.ts');
         const deps = await createBacktestDeps(config, logger, strategyTarget, {
           modelCache: opts.modelCache,
         });
@@ -194,9 +220,11 @@ export function registerBacktest(program: Command): void {
           ? (w: WindowProgress) => appendFileSync(opts.windows!, `${JSON.stringify(windowLine(w))}\n`)
           : undefined;
         const result = {
-          ...(await runBacktest({ ...req, onProgress: bar.update, onWindow }, deps).finally(() =>
-            bar.stop(),
-          )),
+          ...(await runBacktest({ ...req, onProgress: bar.update, onWindow }, deps)
+            .catch((e: unknown) => {
+              throw withTrainHint(e, config, opts);
+            })
+            .finally(() => bar.stop())),
           provenance: runProvenance(config, opts.config?.join(',') ?? null),
         };
         // One review object behind the HTML, the JSON, the CSV and the terminal table.

@@ -1,8 +1,7 @@
+import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
-import { createLogger } from '../../core/logger.ts';
 import { SecretRedactor, secretValuesFromEnv } from '../../core/secrets.ts';
-import { runDemo } from '../../runtime/index.ts';
-import { action } from '../run.ts';
+import { action, cliLogger } from '../run.ts';
 
 /** `quantgate demo [--data-dir DIR] [--days N]` */
 export function registerDemo(program: Command): void {
@@ -11,15 +10,17 @@ export function registerDemo(program: Command): void {
     .description(
       'Offline tour: trains small models on bundled candles, replays a held-back day through a local exchange, trades it with the live runtime',
     )
-    .option('--data-dir <dir>', 'bundled candle store', 'test/fixtures/candles')
+    .option('--data-dir <dir>', "candle store (default: the package's bundled test/fixtures/candles)")
     .option('--days <n>', 'held-back days to replay', '1')
     .option('--epochs <n>', 'training epochs per model', '4')
     .action(
-      action(async (opts: { dataDir: string; days: string; epochs: string }) => {
+      action(async (opts: { dataDir?: string; days: string; epochs: string }) => {
         const redactor = new SecretRedactor(secretValuesFromEnv());
-        const logger = createLogger({ level: process.env.QUANTGATE_LOG_LEVEL ?? 'warn', redactor });
+        const logger = cliLogger(undefined, redactor, 'warn');
+        const { runDemo } = await import('../../runtime/index.ts');
         await runDemo({
-          dataDir: opts.dataDir,
+          // Beside the package, not the working directory: `quantgate demo` runs from anywhere.
+          dataDir: opts.dataDir ?? fileURLToPath(new URL('../../../test/fixtures/candles', import.meta.url)),
           days: Number(opts.days),
           epochs: Number(opts.epochs),
           logger,

@@ -1,22 +1,14 @@
 import type { Command } from 'commander';
-import cliProgress from 'cli-progress';
-import { parseDate } from '../../backtest/index.ts';
+import { parseDate } from '../../backtest/dates.ts';
 import type { Config } from '../../config/index.ts';
 import { systemClock } from '../../core/clock.ts';
 import { QuantgateError } from '../../core/errors.ts';
-import { createLogger } from '../../core/logger.ts';
 import type { Logger } from '../../core/logger.ts';
 import { EXCHANGES, isExchangeId, parseTimeframe, timeframeMs } from '../../core/types.ts';
 import type { ExchangeId, Timeframe } from '../../core/types.ts';
-import {
-  createCcxtExchange,
-  downloadSeries,
-  isUnreachable,
-  toQuantgateError,
-  unreachableError,
-} from '../../exchange/index.ts';
 import type { DownloadSeriesResult, OhlcvSource } from '../../exchange/index.ts';
-import { CONFIG_HELP, action, collect, configFromOptions, splitList } from '../run.ts';
+import { createBars } from '../progress.ts';
+import { CONFIG_HELP, action, collect, cliLogger, configFromOptions, splitList } from '../run.ts';
 
 export interface DownloadCliOptions {
   exchange?: string;
@@ -117,6 +109,9 @@ export interface DownloadDeps {
 
 /** Loads markets (the first request: fails fast when the host is unreachable), checks the symbols, downloads every series. */
 export async function runDownload(req: DownloadRequest, deps: DownloadDeps): Promise<DownloadSeriesResult[]> {
+  // ccxt is loaded only by the commands that talk to an exchange (keeps `--help` fast).
+  const { downloadSeries, isUnreachable, toQuantgateError, unreachableError } =
+    await import('../../exchange/index.ts');
   try {
     await deps.exchange.loadMarkets();
   } catch (e) {
@@ -129,19 +124,14 @@ export async function runDownload(req: DownloadRequest, deps: DownloadDeps): Pro
       if (!known.includes(s))
         throw new QuantgateError('USAGE', `--symbols: ${req.exchange} has no market "${s}"`);
   const results: DownloadSeriesResult[] = [];
-  const bar = deps.tty
-    ? new cliProgress.SingleBar(
-        { stream: process.stderr, format: '{series} [{bar}] {percentage}% | {value}/{total} candles' },
-        cliProgress.Presets.shades_classic,
-      )
-    : undefined;
+  const bars = deps.tty ? createBars('{series} [{bar}] {percentage}% | {value}/{total} candles') : undefined;
   try {
     for (const symbol of req.symbols)
       for (const timeframe of req.timeframes) {
         const series = `${symbol} ${timeframe}`;
         const tfMs = timeframeMs(timeframe);
         const total = Math.max(1, Math.floor((deps.now() - req.since) / tfMs));
-        bar?.start(total, 0, { series });
+        const bar = bars?.create(total, 0, { series });
         const r = await downloadSeries({
           exchange: deps.exchange,
           exchangeId: req.exchange,
@@ -160,11 +150,10 @@ export async function runDownload(req: DownloadRequest, deps: DownloadDeps): Pro
           },
         });
         bar?.update(total, { series });
-        bar?.stop();
         results.push(r);
       }
   } finally {
-    bar?.stop();
+    bars?.stop();
   }
   return results;
 }
@@ -204,7 +193,8 @@ export function registerDownload(program: Command): void {
         const config = opts.config !== undefined ? configFromOptions(opts) : undefined;
         const req = downloadRequest(opts, config);
         // Unset level → QUANTGATE_LOG_LEVEL, else info.
-        const logger = createLogger({ level: config?.logging.level });
+        const logger = cliLogger(config);
+        const { createCcxtExchange } = await import('../../exchange/index.ts');
         const ex = await createCcxtExchange({
           exchange: req.exchange,
           market: req.market,

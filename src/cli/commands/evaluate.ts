@@ -1,9 +1,7 @@
 import type { Command } from 'commander';
-import { createLogger } from '../../core/logger.ts';
 import { QuantgateError } from '../../core/errors.ts';
-import { evaluateModel } from '../../models/index.ts';
 import type { ForecastMetrics } from '../../models/index.ts';
-import { CONFIG_HELP, action, collect, configFromOptions, splitList } from '../run.ts';
+import { CONFIG_HELP, action, collect, cliLogger, configFromOptions, splitList } from '../run.ts';
 import { dataFormatLayer, dataFormatOption } from '../data-format.ts';
 import type { DataFormat } from '../../core/types.ts';
 import { parseDateOption, parseExchange } from './train.ts';
@@ -77,10 +75,11 @@ export function registerEvaluate(program: Command): void {
     .action(
       action(async (opts: EvaluateCliOptions) => {
         const config = configFromOptions(opts, [dataFormatLayer(opts.dataFormat)]);
-        const logger = createLogger({ level: config.logging.level });
+        const logger = cliLogger(config);
         const symbols = opts.symbols ? splitList(opts.symbols) : [...config.exchange.symbols];
         if (symbols.length === 0)
           throw new QuantgateError('USAGE', '--symbols: expected at least one symbol');
+        const { evaluateModel } = await import('../../models/index.ts');
         const metrics = await evaluateModel({
           config,
           modelDir: opts.model,

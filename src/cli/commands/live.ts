@@ -1,10 +1,9 @@
 import type { Command } from 'commander';
-import { createLogger } from '../../core/logger.ts';
 import type { Logger } from '../../core/logger.ts';
 import { SecretRedactor, secretValuesFromEnv } from '../../core/secrets.ts';
-import { startLive } from '../../runtime/index.ts';
 import type { LiveHandle } from '../../runtime/index.ts';
-import { CONFIG_HELP, action, collect, configFromOptions } from '../run.ts';
+import { missingModels, trainCommand } from '../train-hint.ts';
+import { CONFIG_HELP, action, collect, cliLogger, configFromOptions } from '../run.ts';
 
 export interface LiveCliOptions {
   config?: string[];
@@ -49,7 +48,14 @@ export function registerLive(program: Command): void {
       action(async (opts: LiveCliOptions) => {
         const config = configFromOptions(opts);
         const redactor = new SecretRedactor(secretValuesFromEnv());
-        const logger = createLogger({ level: config.logging.level, redactor });
+        const logger = cliLogger(config, redactor);
+        const missing = missingModels(config.data.modelsDir, config.strategy.timeframes);
+        if (missing.length > 0)
+          logger.warn(
+            { missing, modelsDir: config.data.modelsDir },
+            `no trained model for ${missing.join(', ')}: ${missing.length === config.strategy.timeframes.length ? 'nothing will trade' : 'those timeframes stay neutral'} until you run: ${trainCommand({ timeframes: missing, symbols: config.exchange.symbols, configFiles: opts.config })}`,
+          );
+        const { startLive } = await import('../../runtime/index.ts');
         const handle = await startLive(config, {
           live: opts.live === true,
           logger,

@@ -1,10 +1,8 @@
 import type { Command } from 'commander';
-import { createBacktestDeps, strategyTarget, isoDate, runLookaheadAnalysis } from '../../backtest/index.ts';
+import { isoDate } from '../../backtest/dates.ts';
 import type { LookaheadResult } from '../../backtest/index.ts';
 import { QuantgateError } from '../../core/errors.ts';
-import { createLogger } from '../../core/logger.ts';
-import { featureWarmup } from '../../features/index.ts';
-import { CONFIG_HELP, action, collect, configFromOptions, optionLayer } from '../run.ts';
+import { CONFIG_HELP, action, collect, cliLogger, configFromOptions, optionLayer } from '../run.ts';
 import { backtestRequest } from './backtest.ts';
 
 interface LookaheadCliOptions {
@@ -75,7 +73,10 @@ export function registerLookaheadAnalysis(program: Command): void {
             : optionLayer('--models-dir', 'data.modelsDir', opts.modelsDir),
         ]);
         const req = backtestRequest(config, { ...opts, baseline: false });
-        const logger = createLogger({ level: config.logging.level });
+        const logger = cliLogger(config);
+        const { createBacktestDeps, strategyTarget, runLookaheadAnalysis } =
+          await import('../../backtest/index.ts');
+        const { featureWarmup } = await import('../../features/index.ts');
         const base = await createBacktestDeps(config, logger, strategyTarget);
         // Without trained models the signal check still runs, on the rolling-quantile baseline.
         const deps = {

@@ -1,19 +1,10 @@
 import type { Command } from 'commander';
 import { systemClock } from '../../core/clock.ts';
 import { QuantgateError } from '../../core/errors.ts';
-import { createLogger } from '../../core/logger.ts';
 import type { ModelTimeframe } from '../../core/types.ts';
 import type { Config } from '../../config/index.ts';
 import type { ModelStoreContext, ModelVersion } from '../../retrain/index.ts';
-import {
-  promoteVersion,
-  readRegistry,
-  registryPath,
-  rollbackActive,
-  syncFromDisk,
-  versionsOf,
-} from '../../retrain/index.ts';
-import { CONFIG_HELP, action, collect, configFromOptions } from '../run.ts';
+import { CONFIG_HELP, action, collect, cliLogger, configFromOptions } from '../run.ts';
 import { parseModelTimeframe } from './train.ts';
 
 interface ModelsCliOptions {
@@ -22,14 +13,18 @@ interface ModelsCliOptions {
   json?: boolean;
 }
 
-function context(config: Config): ModelStoreContext {
+/** The registry code (and through it tfjs) is loaded only when a models command runs. */
+const registry = () => import('../../retrain/index.ts');
+
+async function context(config: Config): Promise<ModelStoreContext> {
+  const { registryPath } = await registry();
   return {
     registryPath: registryPath(config.data.stateDir),
     modelsDir: config.data.modelsDir,
     keepVersions: config.retrain.keepVersions,
     cooldownHours: config.retrain.rollback.cooldownHours,
     clock: systemClock,
-    logger: createLogger({ level: config.logging.level }),
+    logger: cliLogger(config),
   };
 }
 
@@ -40,7 +35,7 @@ function tfOption(opts: ModelsCliOptions): ModelTimeframe | undefined {
 function requireTf(opts: ModelsCliOptions, cmd: string): ModelTimeframe {
   const tf = tfOption(opts);
   if (tf === undefined)
-    throw new QuantgateError('USAGE', `models ${cmd}: --timeframe is required (5m, 1h, 12h or 24h)`);
+    throw new QuantgateError('USAGE', `models ${cmd}: --timeframe is required (5m, 1h, 12h or 1d)`);
   return tf;
 }
 
@@ -81,9 +76,10 @@ export function registerModels(program: Command): void {
     .action(
       action(async (opts: ModelsCliOptions) => {
         const config = configFromOptions(opts);
-        const ctx = context(config);
-        await syncFromDisk(ctx);
-        const vs = versionsOf(readRegistry(ctx.registryPath), tfOption(opts));
+        const reg = await registry();
+        const ctx = await context(config);
+        await reg.syncFromDisk(ctx);
+        const vs = reg.versionsOf(reg.readRegistry(ctx.registryPath), tfOption(opts));
         process.stdout.write(opts.json ? `${JSON.stringify(vs, null, 2)}\n` : `${table(vs)}\n`);
       }),
     );
@@ -96,11 +92,12 @@ export function registerModels(program: Command): void {
     .action(
       action(async (version: string, opts: ModelsCliOptions) => {
         const config = configFromOptions(opts);
-        const ctx = context(config);
-        await syncFromDisk(ctx);
-        const hits = versionsOf(readRegistry(ctx.registryPath), tfOption(opts)).filter(
-          (v) => v.version === version,
-        );
+        const reg = await registry();
+        const ctx = await context(config);
+        await reg.syncFromDisk(ctx);
+        const hits = reg
+          .versionsOf(reg.readRegistry(ctx.registryPath), tfOption(opts))
+          .filter((v) => v.version === version);
         if (hits.length === 0)
           throw new QuantgateError(
             'MODEL_MISSING',
@@ -116,10 +113,16 @@ export function registerModels(program: Command): void {
     .action(
       action(async (version: string, opts: ModelsCliOptions) => {
         const config = configFromOptions(opts);
-        const ctx = context(config);
+        const reg = await registry();
+        const ctx = await context(config);
         const tf = requireTf(opts, 'promote');
-        await syncFromDisk(ctx);
-        const purged = await promoteVersion(ctx, tf, version, 'promoted by hand (quantgate models promote)');
+        await reg.syncFromDisk(ctx);
+        const purged = await reg.promoteVersion(
+          ctx,
+          tf,
+          version,
+          'promoted by hand (quantgate models promote)',
+        );
         const out = { timeframe: tf, active: version, purged };
         process.stdout.write(opts.json ? `${JSON.stringify(out)}\n` : `${tf}: ${version} is active\n`);
       }),
@@ -131,10 +134,11 @@ export function registerModels(program: Command): void {
     .action(
       action(async (opts: ModelsCliOptions) => {
         const config = configFromOptions(opts);
-        const ctx = context(config);
+        const reg = await registry();
+        const ctx = await context(config);
         const tf = requireTf(opts, 'rollback');
-        await syncFromDisk(ctx);
-        const r = await rollbackActive(ctx, tf, 'rolled back by hand (quantgate models rollback)');
+        await reg.syncFromDisk(ctx);
+        const r = await reg.rollbackActive(ctx, tf, 'rolled back by hand (quantgate models rollback)');
         process.stdout.write(
           opts.json
             ? `${JSON.stringify({ timeframe: tf, ...r })}\n`

@@ -4,11 +4,9 @@ import { systemClock } from '../../core/clock.ts';
 import type { Clock } from '../../core/clock.ts';
 import { QuantgateError } from '../../core/errors.ts';
 import type { ErrorCode } from '../../core/errors.ts';
-import { createLogger } from '../../core/logger.ts';
 import type { ModelTimeframe } from '../../core/types.ts';
-import { createAlertSink, createCycleRunner, exchangeRefresher, registryPath } from '../../retrain/index.ts';
 import type { CycleOutcome, Refresher } from '../../retrain/index.ts';
-import { CONFIG_HELP, action, collect, configFromOptions } from '../run.ts';
+import { CONFIG_HELP, action, collect, cliLogger, configFromOptions } from '../run.ts';
 import { parseModelTimeframe } from './train.ts';
 
 export interface RetrainCliOptions {
@@ -53,7 +51,8 @@ export async function runRetrainOnce(
   timeframes: readonly ModelTimeframe[],
   o: { readonly refresh?: Refresher; readonly clock?: Clock; readonly progress?: (line: string) => void },
 ): Promise<CycleOutcome[]> {
-  const logger = createLogger({ level: config.logging.level });
+  const { createAlertSink, createCycleRunner, registryPath } = await import('../../retrain/index.ts');
+  const logger = cliLogger(config);
   const clock = o.clock ?? systemClock;
   const alerts = createAlertSink({
     logger,
@@ -85,7 +84,7 @@ export function registerRetrain(program: Command): void {
       'Run one retrain cycle now: refresh candles, check data quality, train in a worker, gate against the active model on a later hold-out, promote or reject',
     )
     .option('--once', 'run one cycle per timeframe now and exit')
-    .option('-t, --timeframe <tf>', 'only this timeframe (5m, 1h, 12h or 24h)')
+    .option('-t, --timeframe <tf>', 'only this timeframe (5m, 1h, 12h or 1d; 24h = 1d)')
     .option('-c, --config <file>', CONFIG_HELP, collect)
     .option('--no-refresh', 'use the candle store as it is (no download)')
     .option('--json', 'print the outcome of each timeframe as JSON on stdout')
@@ -93,7 +92,8 @@ export function registerRetrain(program: Command): void {
       action(async (opts: RetrainCliOptions) => {
         const config = configFromOptions(opts);
         const timeframes = retrainTimeframes(config, opts);
-        const logger = createLogger({ level: config.logging.level });
+        const logger = cliLogger(config);
+        const { exchangeRefresher } = await import('../../retrain/index.ts');
         const refresher = opts.refresh === false ? null : exchangeRefresher(config, systemClock, logger);
         let outcomes: CycleOutcome[];
         try {

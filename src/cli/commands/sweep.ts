@@ -1,69 +1,11 @@
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import {
-  createBacktestDeps,
-  gridPoints,
-  parseGridArg,
-  runProvenance,
-  runSweep,
-  strategyTarget,
-  sweepConfigs,
-  sweepHtml,
-  sweepJson,
-  sweepMarkdown,
-} from '../../backtest/index.ts';
-import type { GridValue, SweepCombination } from '../../backtest/index.ts';
-import type { Config } from '../../config/index.ts';
-import { QuantgateError } from '../../core/errors.ts';
-import { createLogger } from '../../core/logger.ts';
-import { CONFIG_HELP, action, collect, configFromOptions, optionLayer } from '../run.ts';
-import { backtestLayers, backtestRequest, progress } from './backtest.ts';
+import { CONFIG_HELP, action, cliLogger, collect } from '../run.ts';
+import { progress } from './backtest.ts';
 import { dataFormatOption } from '../data-format.ts';
-import type { BacktestCliOptions } from './backtest.ts';
+import type { SweepCliOptions } from './sweep-plan.ts';
 
-export interface SweepCliOptions extends BacktestCliOptions {
-  grid: string[];
-  maxCombinations: string;
-  blocks: string;
-}
-
-function positiveInt(text: string, flag: string, even = false): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 1 || (even && n % 2 !== 0))
-    throw new QuantgateError(
-      'USAGE',
-      `${flag}: expected a positive${even ? ' even' : ''} integer, got "${text}"`,
-    );
-  return n;
-}
-
-/** Parses and checks the grid against the config (no backtest yet): the combinations to run. */
-export function sweepPlan(opts: SweepCliOptions): {
-  combinations: SweepCombination[];
-  axes: ReturnType<typeof parseGridArg>[];
-  base: Config;
-} {
-  const max = positiveInt(opts.maxCombinations, '--max-combinations');
-  const blocks = positiveInt(opts.blocks, '--blocks', true);
-  if (blocks < 2 || blocks > 30)
-    throw new QuantgateError('USAGE', `--blocks: expected 2 to 30, got ${blocks}`);
-  const axes = opts.grid.map((g) => parseGridArg(g, max));
-  const points = gridPoints(axes, max);
-  // A combination's values are the last layer: its own errors blame `--grid KEY`.
-  const configFor = (o: Readonly<Record<string, GridValue>>): Config =>
-    configFromOptions(opts, [
-      ...backtestLayers(opts),
-      ...Object.entries(o).map(([k, v]) => optionLayer(`--grid ${k}`, k, v)),
-    ]);
-  const configs = sweepConfigs(axes, points, configFor);
-  const combinations = points.map((p, i) => ({
-    label: p.label,
-    overrides: p.overrides,
-    config: configs[i],
-    request: backtestRequest(configs[i], opts),
-  }));
-  return { combinations, axes, base: configFor({}) };
-}
+export type { SweepCliOptions } from './sweep-plan.ts';
 
 /** `quantgate sweep`: every grid combination replayed on the same forecasts, with DSR and PBO. */
 export function registerSweep(program: Command): void {
@@ -93,8 +35,19 @@ export function registerSweep(program: Command): void {
     .option('--report <file.html>', 'write the table and statistics as a self-contained HTML page')
     .action(
       action(async (opts: SweepCliOptions) => {
+        const { sweepPlan } = await import('./sweep-plan.ts');
         const plan = sweepPlan(opts);
-        const logger = createLogger({ level: plan.base.logging.level });
+        const logger = cliLogger(plan.base);
+        // The backtest code (tfjs, the runtime) loads only when a sweep runs, not for `--help`.
+        const {
+          createBacktestDeps,
+          runProvenance,
+          runSweep,
+          strategyTarget,
+          sweepHtml,
+          sweepJson,
+          sweepMarkdown,
+        } = await import('../../backtest/index.ts');
         const bar = progress(logger, process.stderr.isTTY === true);
         const total = plan.combinations.length;
         bar.update('sweep', 0, total);

@@ -1,20 +1,28 @@
 import type { Command } from 'commander';
-import { createLogger } from '../../core/logger.ts';
 import { systemClock } from '../../core/clock.ts';
 import { QuantgateError } from '../../core/errors.ts';
 import { isExchangeId, MODEL_TIMEFRAMES, parseTimeframe } from '../../core/types.ts';
 import type { ExchangeId, ModelTimeframe } from '../../core/types.ts';
-import { trainModel } from '../../models/index.ts';
-import type { TrainProgress } from '../../models/index.ts';
-import { CONFIG_HELP, action, collect, configFromOptions, splitList } from '../run.ts';
+import type { TrainModelResult } from '../../models/index.ts';
+import { modelConfigFor } from '../../config/index.ts';
+import {
+  CONFIG_HELP,
+  action,
+  collect,
+  cliLogger,
+  configFromOptions,
+  optionLayer,
+  splitList,
+} from '../run.ts';
 import { dataFormatLayer, dataFormatOption } from '../data-format.ts';
 import type { DataFormat } from '../../core/types.ts';
 import { formatMetricsTable } from './evaluate.ts';
-import cliProgress from 'cli-progress';
-import type { Logger } from '../../core/logger.ts';
+import { trainReporter } from '../train-progress.ts';
 
 interface TrainCliOptions {
-  timeframe: string;
+  timeframes?: string;
+  timeframe?: string;
+  modelsDir?: string;
   symbols?: string;
   config?: string[];
   dataDir?: string;
@@ -28,14 +36,32 @@ interface TrainCliOptions {
   json?: boolean;
 }
 
-export function parseModelTimeframe(s: string): ModelTimeframe {
-  const tf = parseTimeframe(s);
+/** A model timeframe from the command line; `24h` is read as `1d`, the name every output uses. */
+export function parseModelTimeframe(s: string, option = '--timeframe'): ModelTimeframe {
+  const tf = parseTimeframe(s.trim());
   if (tf === null || !(MODEL_TIMEFRAMES as readonly string[]).includes(tf))
     throw new QuantgateError(
       'USAGE',
-      `--timeframe: unknown timeframe "${s}" (expected one of 5m, 1h, 12h, 24h)`,
+      `${option}: unknown timeframe "${s}" (expected one of ${MODEL_TIMEFRAMES.join(', ')}; 24h = 1d)`,
     );
   return tf as ModelTimeframe;
+}
+
+/**
+ * Which models to train: `--timeframes 5m,1h,12h,1d` and/or `--timeframe TF` (the older single
+ * form), in the order given without repeats; neither → every timeframe the strategy declares.
+ */
+export function trainTimeframes(
+  opts: Pick<TrainCliOptions, 'timeframes' | 'timeframe'>,
+  declared: readonly ModelTimeframe[],
+): ModelTimeframe[] {
+  const given = [
+    ...splitList(opts.timeframes).map((s) => parseModelTimeframe(s, '--timeframes')),
+    ...(opts.timeframe === undefined ? [] : [parseModelTimeframe(opts.timeframe)]),
+  ];
+  if (opts.timeframes !== undefined && given.length === 0)
+    throw new QuantgateError('USAGE', '--timeframes: expected a list such as 5m,1h,12h,1d');
+  return [...new Set(given.length > 0 ? given : declared)];
 }
 
 export function parseDateOption(name: string, s: string | undefined): number | undefined {
@@ -65,107 +91,112 @@ export function parseExchange(s: string | undefined, fallback: ExchangeId): Exch
 }
 
 /**
- * `quantgate train`: train → calibrate → evaluate (test slice, if any) → save one model version.
- * Logs go to stderr; with --json the result is the only thing on stdout.
+ * `quantgate train`: for each timeframe, train → calibrate → evaluate (test slice, if any) → save
+ * one model version; one progress display for the whole run. Logs go to stderr; with --json the
+ * result is the only thing on stdout (one object for `--timeframe TF`, else an array).
  */
 export function registerTrain(program: Command): void {
   program
     .command('train')
-    .description('Train, calibrate and save a forecasting model for one timeframe from the CSV store')
-    .requiredOption('-t, --timeframe <tf>', 'timeframe: 5m, 1h, 12h or 24h')
+    .description(
+      'Train, calibrate and save the forecasting models (every timeframe the strategy uses, or --timeframes) from the candle store',
+    )
+    .option('--timeframes <list>', 'comma-separated: 5m,1h,12h,1d (default: strategy.timeframes; 24h = 1d)')
+    .option('-t, --timeframe <tf>', 'one timeframe (same as --timeframes TF)')
     .option('-s, --symbols <list>', 'comma-separated symbols (default: exchange.symbols from the config)')
     .option('-c, --config <file>', CONFIG_HELP, collect)
     .option('--data-dir <dir>', 'candle store directory (default: data.dir)')
     .addOption(dataFormatOption())
+    .option('--models-dir <dir>', 'models directory (default: data.modelsDir)')
     .option('--exchange <name>', 'exchange whose candles to read (default: exchange.name)')
-    .option('--out <dir>', 'output directory (default: <data.modelsDir>/<tf>/<version>)')
-    .option('--max-minutes <n>', 'training time budget in minutes (default: model.maxMinutes)')
+    .option('--out <dir>', 'output directory, one timeframe only (default: <data.modelsDir>/<tf>/<version>)')
+    .option('--max-minutes <n>', 'training time budget in minutes, per timeframe (default: model.maxMinutes)')
     .option('--epochs <n>', 'maximum epochs (default: model.epochs)')
     .option('--from <date>', 'use only candles opening at or after this date')
     .option('--to <date>', 'use only candles opening before this date (keep later data for evaluation)')
     .option('--json', 'print the result as JSON on stdout')
     .action(
       action(async (opts: TrainCliOptions) => {
-        const timeframe = parseModelTimeframe(opts.timeframe);
-        const config = configFromOptions(opts, [dataFormatLayer(opts.dataFormat)]);
-        const logger = createLogger({ level: config.logging.level });
+        const config = configFromOptions(opts, [
+          dataFormatLayer(opts.dataFormat),
+          opts.modelsDir === undefined
+            ? undefined
+            : optionLayer('--models-dir', 'data.modelsDir', opts.modelsDir),
+        ]);
+        const timeframes = trainTimeframes(opts, config.strategy.timeframes);
+        if (opts.out !== undefined && timeframes.length > 1)
+          throw new QuantgateError(
+            'USAGE',
+            `--out: one directory holds one model; with ${timeframes.length} timeframes leave it out (models go to data.modelsDir)`,
+          );
+        const logger = cliLogger(config);
         const symbols = opts.symbols ? splitList(opts.symbols) : [...config.exchange.symbols];
         if (symbols.length === 0)
           throw new QuantgateError('USAGE', '--symbols: expected at least one symbol');
-        const progress = progressReporter(logger, process.stderr.isTTY === true);
-        const result = await trainModel({
-          config,
-          timeframe,
-          symbols,
-          exchange: parseExchange(opts.exchange, config.exchange.name),
-          dataDir: opts.dataDir ?? config.data.dir,
-          outDir: opts.out,
-          maxMinutes: parsePositive('--max-minutes', opts.maxMinutes),
-          epochs: parsePositive('--epochs', opts.epochs),
-          from: parseDateOption('--from', opts.from),
-          to: parseDateOption('--to', opts.to),
-          clock: systemClock,
-          logger,
-          onProgress: (p: TrainProgress) => progress.update(p),
-        }).finally(() => progress.stop());
+        const maxMinutes = parsePositive('--max-minutes', opts.maxMinutes);
+        const epochs = parsePositive('--epochs', opts.epochs);
+        const from = parseDateOption('--from', opts.from);
+        const to = parseDateOption('--to', opts.to);
+        const exchange = parseExchange(opts.exchange, config.exchange.name);
+        // tfjs loads here, not when the program starts (`quantgate --help` stays fast).
+        const { trainModel } = await import('../../models/index.ts');
+        const budgetsMs = Object.fromEntries(
+          timeframes.map((tf) => [tf, (maxMinutes ?? modelConfigFor(config, tf).maxMinutes) * 60_000]),
+        );
+        const progress = trainReporter(logger, process.stderr.isTTY === true, { timeframes, budgetsMs }, () =>
+          systemClock.now(),
+        );
+        const results: TrainModelResult[] = [];
+        try {
+          for (const [i, timeframe] of timeframes.entries()) {
+            progress.start(timeframe, i);
+            const t0 = systemClock.now();
+            const result = await trainModel({
+              config,
+              timeframe,
+              symbols,
+              exchange,
+              dataDir: opts.dataDir ?? config.data.dir,
+              outDir: opts.out,
+              maxMinutes,
+              epochs,
+              from,
+              to,
+              clock: systemClock,
+              logger,
+              onProgress: (p) => progress.update(p),
+            }).catch((e: unknown) => {
+              if (results.length > 0 && e instanceof QuantgateError)
+                throw new QuantgateError(
+                  e.code,
+                  `${timeframe}: ${e.message} (already saved: ${results.map((r) => r.timeframe).join(', ')})`,
+                  { ...e.details },
+                );
+              throw e;
+            });
+            progress.finish(timeframe, systemClock.now() - t0);
+            results.push(result);
+          }
+        } finally {
+          progress.stop();
+        }
         if (opts.json) {
-          process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+          const single = opts.timeframes === undefined && opts.timeframe !== undefined;
+          process.stdout.write(`${JSON.stringify(single ? results[0] : results, null, 2)}\n`);
           return;
         }
-        process.stdout.write(`model saved: ${result.modelDir}\n`);
-        process.stdout.write(
-          `samples: train ${result.samples.train}, validation ${result.samples.validation}, calibration ${result.samples.calibration}, test ${result.samples.test}\n`,
-        );
-        if (result.metrics)
-          process.stdout.write(`\nOut-of-sample (test slice):\n${formatMetricsTable(result.metrics)}\n`);
-        else process.stdout.write('no test slice (model.split leaves none): no out-of-sample metrics\n');
+        for (const result of results) process.stdout.write(`${resultText(result)}\n`);
       }),
     );
 }
 
-interface ProgressReporter {
-  update(p: TrainProgress): void;
-  stop(): void;
-}
-
-/** A cli-progress bar on stderr when it is a terminal, one log line per epoch otherwise. */
-function progressReporter(logger: Logger, tty: boolean): ProgressReporter {
-  if (!tty)
-    return {
-      update: (p) =>
-        logger.info(
-          {
-            epoch: p.epoch,
-            epochs: p.epochs,
-            loss: p.loss,
-            valLoss: p.valLoss,
-            etaSeconds: Math.round(p.etaMs / 1000),
-          },
-          `epoch ${p.epoch}/${p.epochs} loss ${p.loss.toFixed(4)}`,
-        ),
-      stop: () => undefined,
-    };
-  const bar = new cliProgress.SingleBar(
-    {
-      stream: process.stderr,
-      format: 'training [{bar}] epoch {value}/{total} | loss {loss} | val {val} | ETA {eta_formatted}',
-      hideCursor: true,
-    },
-    cliProgress.Presets.shades_classic,
-  );
-  let started = false;
-  return {
-    update: (p) => {
-      const payload = { loss: p.loss.toFixed(4), val: p.valLoss === null ? '-' : p.valLoss.toFixed(4) };
-      if (!started) {
-        bar.start(p.epochs, 0, payload);
-        started = true;
-      }
-      bar.setTotal(p.epochs);
-      bar.update(p.epoch, payload);
-    },
-    stop: () => {
-      if (started) bar.stop();
-    },
-  };
+/** What a person reads after one timeframe's training. */
+export function resultText(result: TrainModelResult): string {
+  const lines = [
+    `${result.timeframe}: model saved: ${result.modelDir}`,
+    `samples: train ${result.samples.train}, validation ${result.samples.validation}, calibration ${result.samples.calibration}, test ${result.samples.test}`,
+  ];
+  if (result.metrics) lines.push(`\nOut-of-sample (test slice):\n${formatMetricsTable(result.metrics)}`);
+  else lines.push('no test slice (model.split leaves none): no out-of-sample metrics');
+  return lines.join('\n');
 }
