@@ -14,9 +14,13 @@ export interface Bars {
  * handed to the bar, which prints it above itself on the next redraw, so lines never cut through
  * the bar and the bar is never scrolled away by them.
  */
-export function createBars(format: string, output: LogOutput = stderrOutput): Bars {
+export function createBars(
+  format: string,
+  output: LogOutput = stderrOutput,
+  stream: NodeJS.WritableStream = process.stderr,
+): Bars {
   const multi = new cliProgress.MultiBar(
-    { stream: process.stderr, format, hideCursor: true, clearOnComplete: false },
+    { stream, format, hideCursor: true, clearOnComplete: false },
     cliProgress.Presets.shades_classic,
   );
   let drawing = false;

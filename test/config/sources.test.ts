@@ -9,7 +9,9 @@ import {
   parseConfig,
   valueLayer,
 } from '../../src/config/index.ts';
+import { printableConfig } from '../../src/cli/commands/config.ts';
 import { QuantgateError } from '../../src/core/errors.ts';
+import { REDACTED, secretValuesFromEnv } from '../../src/core/secrets.ts';
 import { runCli } from '../support/cli.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'qg-config-sources-'));
@@ -120,6 +122,11 @@ describe('config layers: defaults ← files ← environment ← command line', (
   it('the webhook URL, a credential, comes from its own secret variable', () => {
     const c = loadConfigSources({ env: { QUANTGATE_ALERTS_WEBHOOK_URL: 'https://hooks.example.invalid/x' } });
     expect(c.alerts.webhookUrl).toBe('https://hooks.example.invalid/x');
+    // Scrubbed from every log line like the exchange keys, and masked by `config check`.
+    expect(secretValuesFromEnv({ QUANTGATE_ALERTS_WEBHOOK_URL: 'https://hooks.example.invalid/x' })).toEqual([
+      'https://hooks.example.invalid/x',
+    ]);
+    expect(printableConfig(c).alerts.webhookUrl).toBe(REDACTED);
   });
 
   it('a bad command-line value is blamed on the option; a bad file value on the file', () => {
