@@ -2,7 +2,7 @@ import type { ClosedCandle, ExchangeId, Signal, Timeframe } from '../core/types.
 import type { Clock } from '../core/clock.ts';
 import { childLogger } from '../core/logger.ts';
 import type { Logger } from '../core/logger.ts';
-import { describeError } from '../core/errors.ts';
+import { QuantgateError, describeError, isQuantgateError } from '../core/errors.ts';
 import type { OrderResult } from '../exchange/index.ts';
 import { seriesId } from '../exchange/index.ts';
 import type { OrderExecutor } from './executor.ts';
@@ -61,6 +61,31 @@ export interface RuntimeOptions {
    * the next candle is processed. Errors are logged, never thrown.
    */
   readonly afterCandle?: (c: ClosedCandle, info: { readonly warmup: boolean }) => Promise<void> | void;
+  /**
+   * Raised once when a state write fails (the candle is skipped, memory goes back to what is on
+   * disk) and once when writes work again. Default: the log line only.
+   */
+  readonly alert?: (a: RuntimeAlert) => void;
+}
+
+export interface RuntimeAlert {
+  readonly severity: 'info' | 'warning' | 'critical';
+  readonly code: 'state_write_failed' | 'state_write_recovered';
+  readonly message: string;
+}
+
+/**
+ * A state write (commit or in-flight save) failed. The runtime undoes the candle: its memory goes
+ * back to the last state that reached the disk, so nothing it remembers was never saved.
+ */
+export class StateWriteFailed extends Error {
+  constructor(
+    readonly path: string,
+    readonly reason: unknown,
+  ) {
+    super(`${path}: state write failed (${describeError(reason)})`);
+    this.name = 'StateWriteFailed';
+  }
 }
 
 export interface RuntimeStatus {
@@ -74,6 +99,8 @@ export interface RuntimeStatus {
   readonly lastSignals: string[];
   readonly modelVersions: Record<string, string>;
   readonly stream: string;
+  /** Candles skipped because their state could not be written (since start). */
+  readonly stateWriteFailures: number;
 }
 
 /**
@@ -108,6 +135,10 @@ export class Runtime {
   /** Wakes a `prepareGroup` waiting for more candles of its instant. */
   private arrival: (() => void) | null = null;
   private stopped = false;
+  /** Candles undone since start because their state write failed. */
+  private writeFailures = 0;
+  /** A write failure was alerted and no write has worked since. */
+  private diskFailing = false;
 
   constructor(private readonly opts: RuntimeOptions) {
     this.log = childLogger(opts.logger, { component: 'runtime' });
@@ -120,8 +151,18 @@ export class Runtime {
    * processed again.
    */
   async start(restoreBackup = false): Promise<void> {
+    this.opts.store.lock();
+    try {
+      await this.resume(restoreBackup);
+    } catch (e) {
+      // A start that fails (corrupt state, full disk) must not leave its lock behind.
+      this.opts.store.unlock();
+      throw e instanceof StateWriteFailed ? stateWriteError(e) : e;
+    }
+  }
+
+  private async resume(restoreBackup: boolean): Promise<void> {
     const { store } = this.opts;
-    store.lock();
     const saved = restoreBackup ? store.restoreFromBackup() : store.read();
     if (saved) {
       this.state = saved;
@@ -208,6 +249,7 @@ export class Runtime {
       lastSignals: [...this.recentSignals],
       modelVersions: this.opts.plugin.modelVersions?.() ?? {},
       stream: this.opts.streamStatus?.() ?? '',
+      stateWriteFailures: this.writeFailures,
     };
   }
 
@@ -229,23 +271,74 @@ export class Runtime {
     );
   }
 
-  /** Finishes queued candles, saves, frees the plugin's models, releases the lock. */
+  /**
+   * Finishes queued candles, saves, frees the plugin's models, releases the lock — the lock is
+   * released whatever fails. A final save that fails rejects with a one-line WRITE_FAILED error
+   * (the state on disk is the last one committed: a restart resumes from there).
+   */
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
-    await this.queue;
-    this.save();
+    let failure: unknown;
+    try {
+      await this.queue;
+      this.save();
+    } catch (e) {
+      failure = e instanceof StateWriteFailed ? stateWriteError(e) : e;
+    }
     try {
       await this.opts.plugin.dispose();
+    } catch (e) {
+      this.log.warn({ err: describeError(e) }, 'plugin dispose failed');
     } finally {
       this.opts.store.unlock();
     }
+    if (failure !== undefined) throw failure;
   }
 
   // ---- internals ---------------------------------------------------------------------------
 
   private async process(c: ClosedCandle, warmup: boolean): Promise<void> {
     if (this.stopped) return;
+    try {
+      await this.processCandle(c, warmup);
+    } catch (e) {
+      if (!(e instanceof StateWriteFailed)) throw e;
+      this.undo(c, e);
+    }
+  }
+
+  /**
+   * The candle's state could not be written: memory goes back to the last state on disk (orders
+   * sent before the failure are there as in flight and are settled by the next candle of their
+   * series), so no intent stays pending that never reached the executor. The candle is skipped;
+   * the plugin has seen it. Trading resumes with the first candle whose state is written.
+   */
+  private undo(c: ClosedCandle, e: StateWriteFailed): void {
+    const disk = this.opts.store.lastWritten();
+    if (disk) {
+      this.state = disk;
+      if (disk.plugin !== undefined) this.opts.plugin.restore?.(disk.plugin);
+      if (disk.risk) this.opts.risk?.restore(disk.risk as Parameters<RiskManager['restore']>[0]);
+    }
+    this.unsaved = false;
+    this.candleIntents = [];
+    this.writeFailures++;
+    this.log.error(
+      { err: describeError(e.reason), state: e.path, series: seriesId(c), t: c.timestamp },
+      'state write failed: candle skipped, memory back to the last saved state',
+    );
+    if (!this.diskFailing) {
+      this.diskFailing = true;
+      this.opts.alert?.({
+        severity: 'critical',
+        code: 'state_write_failed',
+        message: `${e.message}: trading paused until the state can be written again (candles are skipped meanwhile)`,
+      });
+    }
+  }
+
+  private async processCandle(c: ClosedCandle, warmup: boolean): Promise<void> {
     const id = seriesId(c);
     const last = this.state.lastProcessed[id];
     if (last !== undefined && c.timestamp <= last) {
@@ -266,6 +359,9 @@ export class Runtime {
       this.opts.executor.onCandle?.(c);
       await this.settle(c.symbol);
     }
+    // Orders of an earlier candle left in flight (a skipped candle whose state write failed): what
+    // the exchange did with them is known before this candle decides anything.
+    if (!history) await this.settleInFlight(id, c.timestamp - 1);
     if (exec) this.state.lastPrices[c.symbol] = c.close;
     if (exec && !history) await this.checkExits(c);
     // Equity is marked at the candle's close time: the risk state machine sees candle time, never wall time.
@@ -485,7 +581,12 @@ export class Runtime {
     // Persist the intent before the request: a crash in between is resolved at the restart.
     this.state.pending.push(intent);
     this.candleIntents.push(intent);
-    this.opts.store.writeInFlight(this.candleIntents, this.opts.clock.now());
+    try {
+      this.opts.store.writeInFlight(this.candleIntents, this.opts.clock.now());
+    } catch (e) {
+      // Not sent: the undo takes the intent out of memory again.
+      throw new StateWriteFailed(this.opts.store.path, e);
+    }
     let r: OrderResult;
     try {
       const known = before ? await this.opts.executor.fetch(clientOrderId, i.symbol) : undefined;
@@ -616,8 +717,32 @@ export class Runtime {
     this.unsaved = false;
     this.state.savedAt = this.opts.clock.now();
     if (this.opts.executor.snapshot) this.state.executor = this.opts.executor.snapshot();
-    this.opts.store.write(this.state);
+    try {
+      this.opts.store.write(this.state);
+    } catch (e) {
+      throw new StateWriteFailed(this.opts.store.path, e);
+    }
+    if (this.diskFailing) {
+      this.diskFailing = false;
+      this.log.warn({ state: this.opts.store.path, skipped: this.writeFailures }, 'state writes work again');
+      this.opts.alert?.({
+        severity: 'info',
+        code: 'state_write_recovered',
+        message: `${this.opts.store.path}: state writes work again; trading resumed`,
+      });
+    }
   }
+}
+
+/** The one-line error of a state write that failed outside a candle (start, stop). */
+function stateWriteError(e: StateWriteFailed): QuantgateError {
+  if (isQuantgateError(e.reason)) return e.reason;
+  const code = (e.reason as NodeJS.ErrnoException | undefined)?.code;
+  return new QuantgateError(
+    'WRITE_FAILED',
+    `${e.path}: could not write the runtime state (${code ?? describeError(e.reason)}); the last saved state is kept`,
+    { file: e.path, cause: code },
+  );
 }
 
 function tradeBase(

@@ -26,6 +26,8 @@ export class StateFile {
   private locked = false;
   /** Text of the last committed state (the base of in-flight saves). */
   private committed: string | undefined;
+  /** Text of the last document that reached the disk (a commit or an in-flight save). */
+  private written: string | undefined;
 
   constructor(
     dir: string,
@@ -69,13 +71,18 @@ export class StateFile {
     }
     let problem: string | null;
     let parsed: unknown;
+    let text = '';
     try {
-      parsed = JSON.parse(readFileSync(this.path, 'utf8'));
+      text = readFileSync(this.path, 'utf8');
+      parsed = JSON.parse(text);
       problem = stateProblem(parsed);
     } catch (e) {
       problem = `not valid JSON (${describeError(e)})`;
     }
-    if (problem === null) return parsed as RuntimeState;
+    if (problem === null) {
+      this.written = text;
+      return parsed as RuntimeState;
+    }
     const backup = existsSync(this.backupPath)
       ? ` The last good version is ${this.backupPath}: to resume from it, run with --restore-backup (or copy it over ${this.path}).`
       : ' There is no backup; move the file away to start from an empty state.';
@@ -95,6 +102,14 @@ export class StateFile {
       throw new QuantgateError('STATE_CORRUPT', `backup ${this.backupPath} is unusable too: ${problem}`);
     copyFileAtomic(this.backupPath, this.path);
     return parsed as RuntimeState;
+  }
+
+  /**
+   * A copy of the last document this instance wrote (or read): what a restart would resume from.
+   * After a failed write it is what the runtime's memory goes back to.
+   */
+  lastWritten(): RuntimeState | undefined {
+    return this.written === undefined ? undefined : (JSON.parse(this.written) as RuntimeState);
   }
 
   /** Commits a state: every change up to here survives a crash. */
@@ -141,6 +156,7 @@ export class StateFile {
       removePath(bakTmp);
       throw writeFailed(this.path, e, 'the last committed state stays on disk');
     }
+    this.written = text;
     try {
       syncDirectory(dirname(this.path));
     } catch (e) {
