@@ -189,8 +189,16 @@ export async function startLive(config: Config, opts: LiveOptions): Promise<Live
   ref.runtime = runtime;
   const account = accountViewOf(runtime);
 
-  await plugin.init({ config, logger: log, models, account, decisions });
-  await runtime.start(opts.restoreBackup === true);
+  try {
+    await plugin.init({ config, logger: log, models, account, decisions });
+    await runtime.start(opts.restoreBackup === true);
+  } catch (e) {
+    // A start that fails (corrupt state: exit 6, a full disk) stops what it started, so the
+    // process exits with its one-line error instead of hanging on the schedule or the models.
+    await retrain?.stop().catch(() => undefined);
+    await plugin.dispose().catch(() => undefined);
+    throw e;
+  }
   let ordered: Promise<void> = Promise.resolve();
   stream.onCandle((c, info) => {
     // The pointer check runs first, so a changed model is staged before this candle reaches the strategy.
@@ -221,8 +229,11 @@ export async function startLive(config: Config, opts: LiveOptions): Promise<Live
     stop: () =>
       (stopping ??= (async () => {
         if (timer) clearInterval(timer);
-        await stream.stop();
-        await retrain?.stop();
+        // Each step runs whatever the one before did: the runtime's stop releases the state lock.
+        const quiet = (what: string) => (e: unknown) =>
+          log.warn({ err: describeError(e) }, `shutdown: ${what} failed`);
+        await stream.stop().catch(quiet('closing the streams'));
+        await retrain?.stop().catch(quiet('stopping the retrain service'));
         await ordered;
         await runtime.stop();
         decisions.flushSummary();

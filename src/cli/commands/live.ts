@@ -11,9 +11,13 @@ export interface LiveCliOptions {
   restoreBackup?: boolean;
 }
 
-/** Stops on SIGINT / SIGTERM: state flushed, models freed, sockets closed — or exit after 5 s. */
+/**
+ * Stops on SIGINT / SIGTERM: state flushed, models freed, sockets closed — or exit after 5 s.
+ * A shutdown that fails (the final state write on a full disk) rejects with its error, which the
+ * command prints as one line with its exit code; the state lock is released either way.
+ */
 export function stopOnSignals(handle: LiveHandle, logger: Logger): Promise<void> {
-  return new Promise((resolve) => {
+  return new Promise((resolve, reject) => {
     const onSignal = (sig: NodeJS.Signals) => {
       logger.info({ signal: sig }, 'shutting down');
       const force = setTimeout(() => {
@@ -21,10 +25,19 @@ export function stopOnSignals(handle: LiveHandle, logger: Logger): Promise<void>
         process.exit(1);
       }, 5_000);
       force.unref();
-      void handle.stop().then(() => {
-        clearTimeout(force);
-        resolve();
-      });
+      handle.stop().then(
+        () => {
+          clearTimeout(force);
+          resolve();
+        },
+        (e: unknown) => {
+          clearTimeout(force);
+          // The command prints the error and sets the exit code; a socket or timer left open must
+          // not keep the process alive after a failed shutdown.
+          setTimeout(() => process.exit(), 2_000).unref();
+          reject(e instanceof Error ? e : new Error(String(e)));
+        },
+      );
     };
     process.once('SIGINT', onSignal);
     process.once('SIGTERM', onSignal);
