@@ -193,7 +193,7 @@ export class CandleStream {
       this.byWire.set(this.wireKeyOf(st), st);
     }
     const n = this.opts.warmupCandles ?? 500;
-    if (n > 0) await Promise.all(this.states.map((st) => this.warmup(st, n)));
+    if (n > 0) this.emitWarmup(await Promise.all(this.states.map((st) => this.fetchWarmup(st, n))));
     if (!this.running) return;
     this.loops = this.startLoops();
     this.checkTimer = setInterval(() => this.checkOverdue(), this.opts.checkIntervalMs ?? 1_000);
@@ -360,7 +360,7 @@ export class CandleStream {
 
   // ---- REST side ---------------------------------------------------------------------------
 
-  private async warmup(st: SeriesState, n: number): Promise<void> {
+  private async fetchWarmup(st: SeriesState, n: number): Promise<Candle[]> {
     const now = this.opts.clock.now();
     const since = Math.floor(now / st.tfMs) * st.tfMs - n * st.tfMs;
     const candles = await this.retry(
@@ -368,8 +368,25 @@ export class CandleStream {
       () => this.fetchClosed(st, since, now),
       this.opts.warmupAttempts ?? 8,
     );
-    for (const c of candles.slice(-n)) this.emit(st, c, 'rest', true);
     st.restCovered = lastClosedOpen(now, st.tfMs);
+    return candles.slice(-n);
+  }
+
+  /**
+   * Delivers the warm-up of every series merged in close-time order (at one instant: the longer
+   * timeframe first, then the configured series order — the backtest's replay order). After a
+   * restart the candles missed while the process was down are decided from this warm-up, and a
+   * series-by-series delivery (all of BTC's before ETH's) made the decisions see another
+   * account than the uninterrupted run did, so quantities and cash differed.
+   */
+  private emitWarmup(perSeries: readonly Candle[][]): void {
+    const all: Array<{ st: SeriesState; c: Candle; close: number; i: number }> = [];
+    perSeries.forEach((candles, i) => {
+      const st = this.states[i];
+      for (const c of candles) all.push({ st, c, close: c.timestamp + st.tfMs, i });
+    });
+    all.sort((a, b) => a.close - b.close || b.st.tfMs - a.st.tfMs || a.i - b.i);
+    for (const e of all) this.emit(e.st, e.c, 'rest', true);
   }
 
   private requestBackfill(st: SeriesState): void {

@@ -447,7 +447,10 @@ export class Runtime {
       // Only a series' next queued candle: nothing processed before it changes how it is handled.
       seen.add(wid);
       const last = this.state.lastProcessed[wid];
-      if (w.warmup || w.c.timeframe !== c.timeframe || w.c.timestamp !== c.timestamp) continue;
+      // Warm-up candles only build history, except after a restart: those the process missed are
+      // decided, and batched like live.
+      const history = w.warmup && (last === undefined || this.freshSeries.has(wid));
+      if (history || w.c.timeframe !== c.timeframe || w.c.timestamp !== c.timestamp) continue;
       if (last !== undefined && w.c.timestamp <= last) continue;
       group.push(w.c);
     }

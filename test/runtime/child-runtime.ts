@@ -21,6 +21,9 @@ await startRuntimeAt(
   { rest: `http://${base}/api/v3`, ws: `ws://${base}/stream/ws` },
   { now: () => now },
   stateDir,
+  undefined,
+  undefined,
+  true,
 );
 process.stdout.write('ready\n');
 setInterval(() => undefined, 1 << 30);

@@ -10,7 +10,7 @@ import {
   seriesId,
 } from '../../src/exchange/index.ts';
 import type { CcxtExchange } from '../../src/exchange/index.ts';
-import { Runtime, StateFile, liveExecutor } from '../../src/runtime/index.ts';
+import { Runtime, StateFile, equityOf, liveExecutor } from '../../src/runtime/index.ts';
 import type { OrderExecutor, RuntimePlugin } from '../../src/runtime/index.ts';
 import type { SimServer } from '../../src/simulator/index.ts';
 import { simUrls } from '../../src/simulator/index.ts';
@@ -38,6 +38,14 @@ export class RuleStrategy implements RuntimePlugin {
   readonly name = 'rule';
   private closes = new Map<string, number[]>();
   readonly signals: Signal[] = [];
+  /**
+   * When set, size = 0.2 % of the account's equity (else a fixed 200 quote): decisions then depend
+   * on what every earlier candle did to the account, as the model plugin's sizing does — which is
+   * what makes the order candles are decided in visible in quantities and cash.
+   */
+  equity: (() => number) | null = null;
+  /** Decimals of an equity-based size (3 fits every fixture market's lot step; paper takes any). */
+  sizeDecimals = 3;
   async onCandle(c: ClosedCandle): Promise<Signal | null> {
     const list = this.closes.get(c.symbol) ?? [];
     list.push(c.close);
@@ -52,7 +60,9 @@ export class RuleStrategy implements RuntimePlugin {
       direction: 'long',
       confidence: 0.7,
       riskReward: 4 / 3,
-      size: Number((200 / c.close).toFixed(3)),
+      size: this.equity
+        ? Number(((this.equity() * 0.002) / c.close).toFixed(this.sizeDecimals))
+        : Number((200 / c.close).toFixed(3)),
       price: c.close,
       takeProfit: c.close * 1.004,
       stopLoss: c.close * 0.997,
@@ -84,9 +94,10 @@ export async function startRuntime(
   sim: SimServer,
   stateDir: string,
   logger: Logger = silentLogger(),
+  equitySizing = false,
 ): Promise<RuntimeRun> {
   const subscribed = () => sim.connections('binance').some((c) => c.subscriptions.size >= SYMBOLS.length);
-  return startRuntimeAt(simUrls(sim, 'binance'), sim.clock, stateDir, logger, subscribed);
+  return startRuntimeAt(simUrls(sim, 'binance'), sim.clock, stateDir, logger, subscribed, equitySizing);
 }
 
 /** Same, given only the simulator's URLs and a clock (the child process of the restart test). */
@@ -96,8 +107,16 @@ export async function startRuntimeAt(
   stateDir: string,
   logger: Logger = silentLogger(),
   subscribed: () => boolean = () => true,
+  equitySizing = false,
 ): Promise<RuntimeRun> {
-  const { runtime, strategy, ex } = await brokerRuntime(urls, clock, stateDir, logger);
+  const { runtime, strategy, ex } = await brokerRuntime(
+    urls,
+    clock,
+    stateDir,
+    logger,
+    undefined,
+    equitySizing,
+  );
   await runtime.start();
   const stream = new CandleStream({
     exchange: 'binance',
@@ -135,6 +154,7 @@ export async function brokerRuntime(
   stateDir: string,
   logger: Logger = silentLogger(),
   wrap: (e: OrderExecutor) => OrderExecutor = (e) => e,
+  equitySizing = false,
 ): Promise<{ runtime: Runtime; strategy: RuleStrategy; ex: CcxtExchange }> {
   const redactor = new SecretRedactor([]);
   const ex = await createCcxtExchange({
@@ -159,6 +179,7 @@ export async function brokerRuntime(
     logger,
     startingCash: 100_000,
   });
+  if (equitySizing) strategy.equity = () => equityOf(runtime.snapshot);
   return { runtime, strategy, ex };
 }
 
