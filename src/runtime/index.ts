@@ -13,3 +13,5 @@ export type { LiveHandle, LiveOptions } from './live.ts';
 export { demoConfig, runDemo } from './demo.ts';
 export type { DemoOptions, DemoResult } from './demo.ts';
 export { accountViewOf } from './account-view.ts';
+export { warmupCandlesFor } from './warmup.ts';
+export type { WarmupChoice } from './warmup.ts';

@@ -25,6 +25,7 @@ import { PaperExecutor } from './paper-executor.ts';
 import { Runtime } from './runtime.ts';
 import { accountViewOf } from './account-view.ts';
 import { StateFile } from './state-file.ts';
+import { warmupCandlesFor } from './warmup.ts';
 import type { TradeRecord } from './state.ts';
 
 export interface LiveOptions {
@@ -153,8 +154,11 @@ export async function startLive(config: Config, opts: LiveOptions): Promise<Live
   const decisions = new DecisionRecorder(log, {
     summaryEveryMs: config.logging.decisionSummaryMinutes * 60_000,
   });
-  for (const line of warmupShortfalls(config)) log.warn(line);
   const plugin = new QuantileStrategy(config);
+  const warmup = warmupCandlesFor(config.exchange.warmupCandles, plugin.warmup, log).candles;
+  // What is still short after raising it to the strategy's declared need (e.g. a per-timeframe model window).
+  const raised = { ...config, exchange: { ...config.exchange, warmupCandles: warmup } };
+  for (const line of warmupShortfalls(raised)) log.warn(line);
   const stream = new CandleStream({
     exchange,
     ccxt: ex,
@@ -163,7 +167,7 @@ export async function startLive(config: Config, opts: LiveOptions): Promise<Live
     ),
     clock,
     logger: log,
-    warmupCandles: config.exchange.warmupCandles,
+    warmupCandles: warmup,
     closeGraceMs: config.exchange.closeGraceMs,
     reconnect: config.exchange.reconnect,
     checkIntervalMs: opts.stream?.checkIntervalMs,
@@ -185,6 +189,8 @@ export async function startLive(config: Config, opts: LiveOptions): Promise<Live
       retrain?.afterCandle(c, ref.runtime?.status().equity ?? startingCash, info.warmup),
     onTrade: opts.onTrade,
     streamStatus: () => stream.statusLine(),
+    // A state write that fails (full or read-only disk) reaches the registry and the webhook.
+    alert: (a) => retrain?.alerts.raise(a),
   });
   ref.runtime = runtime;
   const account = accountViewOf(runtime);

@@ -22,6 +22,8 @@ import {
 } from '../run.ts';
 import { dataFormatLayer, dataFormatOption } from '../data-format.ts';
 import type { DataFormat } from '../../core/types.ts';
+import { warmupCandlesFor } from '../../runtime/index.ts';
+import { QuantileStrategy } from '../../strategy/index.ts';
 
 export interface BacktestCliOptions {
   config?: string[];
@@ -67,7 +69,9 @@ export function backtestRequest(config: Config, opts: BacktestCliOptions): Backt
     to,
     walkForward: opts.walkForward === true,
     walkForwardDays: config.backtest.walkForwardDays,
-    warmupCandles: config.exchange.warmupCandles,
+    // As live: at least what the strategy declares, so both start deciding at the same candle.
+    warmupCandles: warmupCandlesFor(config.exchange.warmupCandles, new QuantileStrategy(config).warmup)
+      .candles,
     horizons,
     startingBalance: config.paper.startingBalance,
     fee: config.exchange.takerFee,
