@@ -56,10 +56,11 @@ const TRAIN = ['BTC/USDT', 'ETH/USDT'];
 /**
  * The feature settings of one ablation set: the defaults with the named groups switched on. A set
  * ending in "@vol" also scales the conformal scores by the forecast-time volatility
- * (model.conformalScale: volatility) instead of additive offsets.
+ * (model.conformalScale: volatility), "@har" by the HAR volatilities (conformalScale: har),
+ * instead of additive offsets.
  */
 function featuresOf(set: string): ConfigInput['features'] {
-  const groups = set.replace(/@vol$/, '');
+  const groups = set.replace(/@(vol|har)$/, '');
   const on = new Set(groups === 'base' ? [] : groups.split('+'));
   for (const g of on)
     if (!['har', 'range', 'trend'].includes(g)) throw new Error(`unknown feature group ${g} in set ${set}`);
@@ -128,7 +129,7 @@ async function runCell(tf: ModelTimeframe, set: string): Promise<CellResult> {
       patience: 3,
       maxTrainSamples: MAX_SAMPLES,
       split: { train: 0.7, validation: 0.15, calibration: 0.15 },
-      conformalScale: set.endsWith('@vol') ? 'volatility' : 'additive',
+      conformalScale: set.endsWith('@vol') ? 'volatility' : set.endsWith('@har') ? 'har' : 'additive',
     },
     modelOverrides: {},
   });

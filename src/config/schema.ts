@@ -141,11 +141,12 @@ export const modelSchema = obj({
   /** Online adaptive conformal step size (α ← α + γ·(target − miss)). */
   conformalGamma: num(0, 1).default(0.005),
   /**
-   * Conformal quantile offsets: 'additive' (one constant per quantile) or 'volatility' (scores
+   * Conformal quantile offsets: 'additive' (one constant per quantile), 'volatility' (scores
    * divided by the forecast-time realised volatility feature rvol_<features.volatilityWindow>, so an
-   * offset widens the band in volatile hours and narrows it in calm ones).
+   * offset widens the band in volatile hours and narrows it in calm ones) or 'har' (divided by the
+   * geometric mean of the HAR realised volatilities, an unfitted HAR forecast; needs features.har).
    */
-  conformalScale: oneOf(['additive', 'volatility'] as const).default('additive'),
+  conformalScale: oneOf(['additive', 'volatility', 'har'] as const).default('additive'),
 });
 
 const modelOverrideSchema = overridesOf(modelSchema);

@@ -334,13 +334,15 @@ function checkCalibration(dir: string, c: unknown): CalibrationParams {
     [o.qOffsets.q10, o.qOffsets.q50, o.qOffsets.q90].every(
       (v) => typeof v === 'number' && Number.isFinite(v),
     ) &&
-    (o.scaleFeature === undefined || typeof o.scaleFeature === 'string');
+    (o.scaleFeature === undefined || typeof o.scaleFeature === 'string') &&
+    (o.logScaleFeatures === undefined ||
+      (Array.isArray(o.logScaleFeatures) && o.logScaleFeatures.every((n) => typeof n === 'string')));
   if (!ok)
     throw invalid(
       dir,
       'calibration.json',
       'calibration',
-      'expected {"temperature": >0, "qOffsets": {"q10","q50","q90": numbers}, "scaleFeature"?: string}',
+      'expected {"temperature": >0, "qOffsets": {"q10","q50","q90": numbers}, "scaleFeature"?: string, "logScaleFeatures"?: string[]}',
     );
   return o;
 }

@@ -13,6 +13,11 @@ export interface CalibrationParams {
    * quantile is raw + offset × feature. Absent = plain additive offsets.
    */
   readonly scaleFeature?: string;
+  /**
+   * When set (instead of scaleFeature), the offsets are in units of exp(mean of these log-volatility
+   * features of the newest input row): the geometric mean of the HAR realised volatilities.
+   */
+  readonly logScaleFeatures?: readonly string[];
 }
 
 export const IDENTITY_CALIBRATION: CalibrationParams = Object.freeze({

@@ -28,7 +28,11 @@ function checkCalibration(c: CalibrationParams): void {
     Number.isFinite(c.temperature) &&
     c.temperature > 0 &&
     [c.qOffsets.q10, c.qOffsets.q50, c.qOffsets.q90].every((v) => Number.isFinite(v)) &&
-    (c.scaleFeature === undefined || typeof c.scaleFeature === 'string');
+    (c.scaleFeature === undefined || typeof c.scaleFeature === 'string') &&
+    (c.logScaleFeatures === undefined ||
+      (Array.isArray(c.logScaleFeatures) &&
+        c.logScaleFeatures.length > 0 &&
+        c.logScaleFeatures.every((n) => typeof n === 'string')));
   if (!ok)
     throw new QuantgateError(
       'MODEL_INVALID',
@@ -53,6 +57,8 @@ export class NetworkForecaster implements Forecaster {
   private readonly owns: boolean;
   /** Column of calibration.scaleFeature in an input row; -1 for additive offsets. */
   private readonly scaleColumn: number;
+  /** Columns of calibration.logScaleFeatures (empty unless set). */
+  private readonly logScaleColumns: readonly number[];
   private disposed = false;
 
   constructor(o: NetworkForecasterOptions) {
@@ -72,20 +78,33 @@ export class NetworkForecaster implements Forecaster {
     this.window = o.network.spec.window;
     this.owns = o.ownsNetwork ?? true;
     this.dir = o.dir;
+    const column = (name: string, key: string): number => {
+      const j = o.featureNames.indexOf(name);
+      if (j < 0)
+        throw new QuantgateError(
+          'MODEL_INVALID',
+          `calibration: ${key} ${name} is not one of the model's features [${o.featureNames.join(', ')}]`,
+        );
+      return j;
+    };
     const sf = this.calibration.scaleFeature;
-    this.scaleColumn = sf === undefined ? -1 : o.featureNames.indexOf(sf);
-    if (sf !== undefined && this.scaleColumn < 0)
-      throw new QuantgateError(
-        'MODEL_INVALID',
-        `calibration: scaleFeature ${sf} is not one of the model's features [${o.featureNames.join(', ')}]`,
-      );
+    this.scaleColumn = sf === undefined ? -1 : column(sf, 'scaleFeature');
+    this.logScaleColumns = (this.calibration.logScaleFeatures ?? []).map((n) =>
+      column(n, 'logScaleFeatures'),
+    );
   }
 
   /** What the offsets are multiplied by for input `inp`: 1, or its newest row's volatility feature. */
   private offsetScale(inp: ForecastInput): number {
-    if (this.scaleColumn < 0) return 1;
-    const F = this.featureNames.length;
-    const v = inp.features[(this.window - 1) * F + this.scaleColumn];
+    if (this.scaleColumn < 0 && this.logScaleColumns.length === 0) return 1;
+    const row = (this.window - 1) * this.featureNames.length;
+    let v: number;
+    if (this.scaleColumn >= 0) v = inp.features[row + this.scaleColumn];
+    else {
+      let s = 0;
+      for (const j of this.logScaleColumns) s += inp.features[row + j];
+      v = Math.exp(s / this.logScaleColumns.length);
+    }
     return Number.isFinite(v) ? Math.max(SCALE_FLOOR, v) : SCALE_FLOOR;
   }
 

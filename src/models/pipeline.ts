@@ -19,12 +19,8 @@ import { NetworkForecaster } from './network-forecaster.ts';
 import { zScoreNormaliser } from './normaliser.ts';
 import { batchProvider, fitNormalisation } from './pipeline-batches.ts';
 import { loadDatasetSeries } from './pipeline-data.ts';
-import {
-  BASELINE_LOOKBACK,
-  forecastTimeVolatility,
-  metricsOnSamples,
-  predictRawOn,
-} from './pipeline-evaluate.ts';
+import { BASELINE_LOOKBACK, metricsOnSamples, predictRawOn } from './pipeline-evaluate.ts';
+import { conformalScaling, scaleAt } from './conformal-scale.ts';
 import type { PipelineMeta } from './pipeline-evaluate.ts';
 import { newVersion, versionDir } from './registry-paths.ts';
 import { estimateTargetScale, trainNetwork } from './train-loop.ts';
@@ -229,15 +225,12 @@ export async function trainModel(o: TrainModelOptions): Promise<TrainModelResult
       const calLabels = split.calibration.map((r) => series[r.series].labels.classes[r.t]);
       const calReturns = split.calibration.map((r) => series[r.series].labels.forwardReturn[r.t]);
       const temperature = fitTemperature(cal.probs, calLabels);
-      const scaleFeature =
-        mc.conformalScale === 'volatility' ? norm.featureNames.find((n) => n.startsWith('rvol_')) : undefined;
-      const scale = scaleFeature
-        ? split.calibration.map((r) => forecastTimeVolatility(series[r.series], r.t))
+      const scaling = conformalScaling(mc.conformalScale, norm.featureNames);
+      const scale = scaling
+        ? split.calibration.map((r) => scaleAt(series[r.series], r.t, scaling))
         : undefined;
       const cq = fitQuantileOffsets(cal.quantiles, calReturns, scale);
-      const calibration: CalibrationParams = scaleFeature
-        ? { temperature, qOffsets: cq.qOffsets, scaleFeature }
-        : { temperature, qOffsets: cq.qOffsets };
+      const calibration: CalibrationParams = { temperature, qOffsets: cq.qOffsets, ...scaling };
       logger.info(
         { temperature, qOffsets: cq.qOffsets, samples: cq.samples },
         'calibrated on the calibration slice',

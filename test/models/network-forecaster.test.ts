@@ -98,6 +98,11 @@ describe.each(['tft', 'mlp'] as const)('NetworkForecaster (%s)', (arch) => {
     expect(() => raw.withCalibration({ temperature: 1, qOffsets: off, scaleFeature: 'nope' })).toThrow(
       /scaleFeature nope is not one of the model's features/,
     );
+    // Log-volatility features (HAR): the scale is exp(mean of the newest row's values of b and d).
+    const har = raw.withCalibration({ temperature: 1, qOffsets: off, logScaleFeatures: ['b', 'd'] });
+    const g = Math.exp((inp.features[(W - 1) * F + 1] + inp.features[(W - 1) * F + 3]) / 2);
+    expect(har.predictBatch([inp])[0].q90 - a.q90).toBeCloseTo(3 * g, 4);
+    har.dispose();
     cal.dispose();
     raw.dispose();
   });
