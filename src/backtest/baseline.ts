@@ -1,5 +1,6 @@
 import type { ClosedCandle, ModelTimeframe } from '../core/types.ts';
-import { timeframeMs } from '../core/types.ts';
+import { classLabelOf, labelsFor } from '../features/index.ts';
+import type { LabelParams } from '../features/index.ts';
 import { RollingQuantileForecaster } from '../models/index.ts';
 import type { Forecaster } from '../models/index.ts';
 import type { ReplayTarget } from './engine.ts';
@@ -7,9 +8,8 @@ import type { ModelMap } from './run.ts';
 
 export interface BaselineSpec {
   readonly horizons: Readonly<Record<ModelTimeframe, number>>;
-  /** labels.k and features.volatilityWindow: the same BUY/SELL/HOLD rule as the training labels. */
-  readonly k: number;
-  readonly volWindow: number;
+  /** Per timeframe: the same BUY/SELL/HOLD rule as the training labels (labelParamsFor). */
+  readonly labels: Readonly<Partial<Record<ModelTimeframe, LabelParams>>>;
   readonly lookback: number;
 }
 
@@ -41,30 +41,27 @@ export function feedBaselineOutcomes(
   models: ModelMap,
   spec: BaselineSpec,
 ): ReplayTarget {
-  const closes = new Map<string, Array<{ t: number; c: number }>>();
+  const history = new Map<string, ClosedCandle[]>();
   const observe = (c: ClosedCandle): void => {
-    const m = unwrap(models[c.timeframe as ModelTimeframe]);
-    if (!(m instanceof RollingQuantileForecaster)) return;
+    const tf = c.timeframe as ModelTimeframe;
+    const m = unwrap(models[tf]);
+    const params = spec.labels[tf];
+    if (!(m instanceof RollingQuantileForecaster) || !params) return;
     const key = `${c.symbol}|${c.timeframe}`;
-    const h = spec.horizons[c.timeframe as ModelTimeframe];
-    const tf = timeframeMs(c.timeframe);
-    let s = closes.get(key);
-    if (!s) closes.set(key, (s = []));
-    s.push({ t: c.timestamp, c: c.close });
-    const keep = h + spec.volWindow + 2;
-    if (s.length > keep * 4) s.splice(0, s.length - keep);
-    const i = s.length - 1;
-    const j = i - h; // the forecast issued at j is resolved now
-    if (j - spec.volWindow < 0) return;
-    // Only gap-free spans count, as in the training labels.
-    if (s[i].t - s[j - spec.volWindow].t !== (h + spec.volWindow) * tf) return;
-    let ss = 0;
-    for (let q = j - spec.volWindow + 1; q <= j; q++) ss += Math.log(s[q].c / s[q - 1].c) ** 2;
-    const sigma = Math.sqrt(ss / spec.volWindow);
-    if (!(sigma > 0)) return;
-    const r = Math.log(s[i].c / s[j].c);
-    const thr = spec.k * sigma * Math.sqrt(h);
-    m.observe(c.symbol, r, r > thr ? 'BUY' : r < -thr ? 'SELL' : 'HOLD');
+    let s = history.get(key);
+    if (!s) history.set(key, (s = []));
+    s.push(c);
+    // The forecast issued `horizon` candles ago is resolved now, by the training label rule itself
+    // (labelsFor over just the candles it needs: its volatility window and its path).
+    const need = params.horizon + params.volWindow + 1;
+    if (s.length > need * 4) s.splice(0, s.length - need);
+    if (s.length < need) return;
+    const window = s.slice(s.length - need);
+    const labels = labelsFor(window, params, tf);
+    const at = params.volWindow;
+    const label = classLabelOf(labels.classes[at]);
+    if (label === null) return;
+    m.observe(c.symbol, labels.forwardReturn[at], label);
   };
   return {
     account: target.account,

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Config } from '../config/index.ts';
 import type { Logger } from '../core/logger.ts';
 import type { ModelTimeframe } from '../core/types.ts';
-import { computeFeatures, labelParamsFor, makeLabels } from '../features/index.ts';
+import { computeFeatures, labelParamsFor, labelsFor } from '../features/index.ts';
 import { BASELINE_LOOKBACK, activeVersionDir, initBackend, loadForecaster } from '../models/index.ts';
 import { baselineModels, feedBaselineOutcomes } from './baseline.ts';
 import type { BaselineSpec } from './baseline.ts';
@@ -22,7 +22,7 @@ export type TargetBuilder = (config: Config, ctx: TargetContext, logger: Logger)
 function labelRule(config: Config): LabelRule {
   return (tf, candles, horizon) => {
     const p = labelParamsFor(config, tf as ModelTimeframe);
-    return makeLabels(candles, horizon, p.k, p.volWindow, tf).classes;
+    return labelsFor(candles, { ...p, horizon }, tf).classes;
   };
 }
 
@@ -48,8 +48,8 @@ export async function createBacktestDeps(
     ModelTimeframe,
     number
   >;
-  const lp = labelParamsFor(config, '5m');
-  const spec: BaselineSpec = { horizons, k: lp.k, volWindow: lp.volWindow, lookback: BASELINE_LOOKBACK };
+  const labels = Object.fromEntries(tfs.map((tf) => [tf, labelParamsFor(config, tf)]));
+  const spec: BaselineSpec = { horizons, labels, lookback: BASELINE_LOOKBACK };
   let trainer: WindowTrainer | undefined;
   // Created on the first walk-forward only (hold-out evaluations build these deps too).
   const windowTrainer = (): WindowTrainer => {

@@ -104,9 +104,15 @@ export const featuresSchema = featureSettingsSchema.extend({
 });
 
 export const labelsSchema = obj({
-  /** Forward-return horizon in candles of the model's own timeframe. */
+  /**
+   * triple-barrier: BUY/SELL = a long/short entered at the close hits the strategy's take-profit
+   * before its stop within the horizon, after costs (strategy.exits, exchange.takerFee,
+   * paper.slippageBps). threshold: the forward return beats ±k·σ·√horizon. (features owner)
+   */
+  method: oneOf(['triple-barrier', 'threshold'] as const).default('triple-barrier'),
+  /** Forward-return horizon (and vertical barrier) in candles of the model's own timeframe. */
   horizon: perTimeframe(int(1, 1000)).default({ '5m': 12, '1h': 6, '12h': 2, '1d': 1 }),
-  /** BUY when forward return > k × realised volatility over the horizon, SELL when < −k × vol. */
+  /** threshold labels only: BUY when forward return > k × realised volatility over the horizon, SELL when < −k × vol. */
   k: num(0, 10).default(1.5),
   /**
    * Candles of one-candle log returns (up to the forecast candle only) whose RMS is the realised
@@ -156,16 +162,23 @@ export const strategySchema = obj({
   /** Which timeframe's closed candle triggers a decision. */
   executionTimeframe: modelTimeframe().default('5m'),
   thresholds: obj({
-    confidence: num(0, 1).default(0.65),
-    minRiskReward: num(0, 100).default(1.2),
-  }).default({ confidence: 0.65, minRiskReward: 1.2 }),
+    /** Calibrated P(win) of the trade (after the confidenceAdjust knobs) at least this. */
+    confidence: num(0, 1).default(0.5),
+    /** Quantile reward/risk (q90 / −q10 for a long) at least this; 0 = off. */
+    minRiskReward: num(0, 100).default(0),
+    /**
+     * Expected net return of the trade after round-trip costs, P(win)·TP − (1 − P(win))·SL − costs,
+     * at least this many basis points of its notional (10 = 0.10 %).
+     */
+    minEdgeBps: num(-10_000, 10_000).default(10),
+  }).default({ confidence: 0.5, minRiskReward: 0, minEdgeBps: 10 }),
   confidenceAdjust: obj({
     highRiskReward: num(0, 100).default(2),
-    highBoost: num(0, 10).default(1.15),
+    highBoost: num(0, 10).default(1),
     neutralLow: num(0, 100).default(0.7),
     neutralHigh: num(0, 100).default(1.3),
-    neutralPenalty: num(0, 10).default(0.85),
-  }).default({ highRiskReward: 2, highBoost: 1.15, neutralLow: 0.7, neutralHigh: 1.3, neutralPenalty: 0.85 }),
+    neutralPenalty: num(0, 10).default(1),
+  }).default({ highRiskReward: 2, highBoost: 1, neutralLow: 0.7, neutralHigh: 1.3, neutralPenalty: 1 }),
   fusion: obj({
     weights: perTimeframe(num(0, 10)).default({ '5m': 0.4, '1h': 0.3, '12h': 0.15, '1d': 0.15 }),
     /** What a contradicting higher timeframe does: veto the trade, shrink it, or nothing. */
@@ -175,25 +188,46 @@ export const strategySchema = obj({
     volatileRegimeMultiple: num(1, 100).default(2),
     /** Size multiplier in a volatile regime (0 = do not trade). */
     volatileSizeFactor: num(0, 1).default(0.5),
+    /**
+     * Strategic trend filter from completed UTC days of the execution series' own closes:
+     * momentum = longs only while the trendLookbackDays log return is positive, shorts only while
+     * it is negative, flat otherwise (and while the lookback is still filling); off = no filter.
+     */
+    trend: oneOf(['momentum', 'off'] as const).default('momentum'),
+    trendLookbackDays: int(2, 365).default(20),
   }).default({
     weights: { '5m': 0.4, '1h': 0.3, '12h': 0.15, '1d': 0.15 },
     contradiction: 'shrink',
     shrinkFactor: 0.5,
     volatileRegimeMultiple: 2,
     volatileSizeFactor: 0.5,
+    trend: 'momentum',
+    trendLookbackDays: 20,
   }),
   exits: obj({
-    /** Take-profit at price × exp(q90 × takeProfitMultiplier) for longs (mirror for shorts). */
+    /**
+     * Take-profit distance = this × σ × √maxHold (log return; σ = RMS of the last volWindow
+     * one-candle log returns of the execution series). The same barriers label the training data.
+     */
     takeProfitMultiplier: num(0.01, 10).default(1),
+    /** Stop distance = this × σ × √maxHold (log return). */
     stopLossMultiplier: num(0.01, 10).default(1),
     /** Close a position after this many execution candles (the model's horizon by default). */
     maxHoldCandles: int(1, 100_000).optional(),
   }).default({ takeProfitMultiplier: 1, stopLossMultiplier: 1 }),
   sizing: obj({
-    /** Fraction of equity put at risk (entry to stop) per trade at confidence 1. */
+    /** Cap: fraction of equity lost (stop distance + costs) if the stop is hit. */
     riskPerTrade: num(0, 0.5).default(0.01),
+    /**
+     * kelly: kellyFraction × the Kelly fraction of equity, capped by riskPerTrade (no edge, no
+     * size). fixed-risk: riskPerTrade × P(win) of equity lost at the stop, whatever the edge
+     * (the demo's tour uses it to show the machinery trading).
+     */
+    method: oneOf(['kelly', 'fixed-risk'] as const).default('kelly'),
+    /** Fraction of the Kelly size f* = P/SL − (1 − P)/TP (net of costs) that is traded. */
+    kellyFraction: num(0, 1).default(0.25),
     allowShort: bool().default(false),
-  }).default({ riskPerTrade: 0.01, allowShort: false }),
+  }).default({ riskPerTrade: 0.01, method: 'kelly', kellyFraction: 0.25, allowShort: false }),
   cooldownCandles: int(0, 10_000).default(0),
   /**
    * Live runtime: how long (ms, wall time) the first candle of a close instant waits for the other

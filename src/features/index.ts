@@ -17,7 +17,22 @@ export {
 export type { FeatureSpec } from './spec.ts';
 export { computeFeatures } from './batch.ts';
 export { createIncrementalFeatures } from './incremental.ts';
-export { makeLabels, classWeights, sampleWeights, classLabelOf } from './labels.ts';
+export {
+  makeLabels,
+  makeTripleBarrierLabels,
+  labelsFor,
+  classWeights,
+  sampleWeights,
+  classLabelOf,
+} from './labels.ts';
+export { realisedSigma, barrierDistances, barrierPrices, roundTripCosts, firstTouch } from './barriers.ts';
+export type {
+  BarrierSpec,
+  BarrierDistances,
+  BarrierPrices,
+  BarrierOutcome,
+  TripleBarrierSettings,
+} from './barriers.ts';
 export {
   fitNormalisation,
   applyNormalisation,
@@ -35,6 +50,6 @@ export type { SplitFractions, ChronologicalSplit } from './split.ts';
 export { createBatchBuilder } from './batch-builder.ts';
 export type { BatchBuilder, BatchBuilderOptions } from './batch-builder.ts';
 export { labelParamsFor } from './params.ts';
-export type { LabelParams } from './params.ts';
+export type { LabelParams, LabelMethod } from './params.ts';
 export { gapBefore } from './gaps.ts';
 export { slicesBefore } from './norm-slices.ts';

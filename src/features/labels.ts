@@ -1,4 +1,7 @@
 import { QuantgateError } from '../core/errors.ts';
+import { barrierDistances, barrierPrices, firstTouch, realisedSigma } from './barriers.ts';
+import type { TripleBarrierSettings } from './barriers.ts';
+import type { LabelParams } from './params.ts';
 import { timeframeMs } from '../core/types.ts';
 import type { Candle, ClassLabel, Timeframe } from '../core/types.ts';
 import { LABEL_BUY, LABEL_HOLD, LABEL_NONE, LABEL_SELL } from './types.ts';
@@ -57,12 +60,7 @@ export function makeLabels(
   const sqrtH = Math.sqrt(horizon);
   for (let i = volWindow; i < n; i++) {
     if (ts(i) - ts(i - volWindow) !== volWindow * tfMs) continue;
-    let ss = 0;
-    for (let j = i - volWindow + 1; j <= i; j++) {
-      const r = Math.log(closes[j] / closes[j - 1]);
-      ss += r * r;
-    }
-    const sigma = Math.sqrt(ss / volWindow);
+    const sigma = realisedSigma(closes, i, volWindow);
     if (!(sigma > 0)) continue;
     threshold[i] = k * sigma * sqrtH;
     if (i + horizon >= n || ts(i + horizon) - ts(i) !== horizon * tfMs) continue;
@@ -71,6 +69,71 @@ export function makeLabels(
     classes[i] = r > threshold[i] ? LABEL_BUY : r < -threshold[i] ? LABEL_SELL : LABEL_HOLD;
   }
   return { horizon, k, volWindow, forwardReturn, threshold, classes };
+}
+
+/**
+ * Triple-barrier labels (López de Prado, AFML ch. 3) whose barriers are the strategy's own exits
+ * (features/barriers.ts, the same function the strategy places TP/SL with). For the trade entered
+ * at the close of candle i: BUY when a long would hit its take-profit before its stop within
+ * `horizon` candles, SELL when a short would, HOLD otherwise (stop first, or neither by the
+ * vertical barrier). A take-profit that does not pay the round-trip costs is no win. When both
+ * sides win (possible only with take-profit < stop), the earlier one is the label; the same
+ * candle, HOLD. `forwardReturn` stays ln(close[i+h]/close[i]) for the quantile heads; `threshold`
+ * holds the take-profit distance and `stopDistance` the stop distance (log returns).
+ */
+export function makeTripleBarrierLabels(
+  candles: readonly Candle[],
+  horizon: number,
+  volWindow: number,
+  barrier: TripleBarrierSettings,
+  tf: Timeframe,
+): Labels {
+  checkArgs(horizon, 0, volWindow);
+  const bad = (what: string, v: number) => {
+    throw new QuantgateError('CONFIG_INVALID', `labels: ${what} is ${v} (expected a finite number > 0)`);
+  };
+  if (!(barrier.takeProfitMultiplier > 0)) bad('takeProfitMultiplier', barrier.takeProfitMultiplier);
+  if (!(barrier.stopLossMultiplier > 0)) bad('stopLossMultiplier', barrier.stopLossMultiplier);
+  if (!(barrier.costs >= 0)) bad('costs', barrier.costs);
+  const tfMs = timeframeMs(tf);
+  const n = candles.length;
+  const closes = closesOf(candles, tfMs);
+  const forwardReturn = new Float64Array(n).fill(NaN);
+  const threshold = new Float64Array(n).fill(NaN);
+  const stopDistance = new Float64Array(n).fill(NaN);
+  const classes = new Int8Array(n).fill(LABEL_NONE);
+  const ts = (i: number) => candles[i].timestamp;
+  const spec = { ...barrier, horizon };
+  for (let i = volWindow; i < n; i++) {
+    if (ts(i) - ts(i - volWindow) !== volWindow * tfMs) continue;
+    const sigma = realisedSigma(closes, i, volWindow);
+    if (!(sigma > 0)) continue;
+    const d = barrierDistances(sigma, spec);
+    threshold[i] = d.takeProfit;
+    stopDistance[i] = d.stopLoss;
+    if (i + horizon >= n || ts(i + horizon) - ts(i) !== horizon * tfMs) continue;
+    forwardReturn[i] = Math.log(closes[i + horizon] / closes[i]);
+    if (d.takeProfit <= barrier.costs) {
+      classes[i] = LABEL_HOLD;
+      continue;
+    }
+    const long = firstTouch(candles, i + 1, i + horizon, 'long', barrierPrices(closes[i], 'long', d));
+    const short = firstTouch(candles, i + 1, i + horizon, 'short', barrierPrices(closes[i], 'short', d));
+    const longAt = long.kind === 'win' ? long.at : Infinity;
+    const shortAt = short.kind === 'win' ? short.at : Infinity;
+    classes[i] = longAt < shortAt ? LABEL_BUY : shortAt < longAt ? LABEL_SELL : LABEL_HOLD;
+  }
+  return { horizon, k: 0, volWindow, forwardReturn, threshold, stopDistance, classes };
+}
+
+/** The labels a timeframe's model is trained on, by the configured method (LabelParams). */
+export function labelsFor(candles: readonly Candle[], p: LabelParams, tf: Timeframe): Labels {
+  if (p.method === 'triple-barrier') {
+    if (!p.barrier)
+      throw new QuantgateError('INTERNAL', 'labels: triple-barrier labels need barrier settings');
+    return makeTripleBarrierLabels(candles, p.horizon, p.volWindow, p.barrier, tf);
+  }
+  return makeLabels(candles, p.horizon, p.k, p.volWindow, tf);
 }
 
 /**

@@ -48,8 +48,13 @@ export interface Labels {
   readonly volWindow: number;
   /** ln(close[i + horizon] / close[i]); NaN where there is no label. */
   readonly forwardReturn: Float64Array;
-  /** k × realised volatility (from candles up to i only) × sqrt(horizon); NaN where undefined. */
+  /**
+   * Threshold labels: k × realised volatility (from candles up to i only) × sqrt(horizon).
+   * Triple-barrier labels: the take-profit distance (log return). NaN where undefined.
+   */
   readonly threshold: Float64Array;
+  /** Triple-barrier labels only: the stop distance (log return) of the trade entered at i. */
+  readonly stopDistance?: Float64Array;
   /** LABEL_BUY / LABEL_SELL / LABEL_HOLD, or LABEL_NONE. */
   readonly classes: Int8Array;
 }

@@ -4,7 +4,7 @@ import type { Logger } from '../core/logger.ts';
 import type { Candle, DataFormat, ExchangeId, ModelTimeframe } from '../core/types.ts';
 import type { DatasetSeries, LabelParams } from '../features/index.ts';
 import { loadSeries } from '../exchange/index.ts';
-import { computeFeatures, featureWarmup, makeLabels } from '../features/index.ts';
+import { computeFeatures, featureWarmup, labelsFor } from '../features/index.ts';
 
 /** Reads one series' candles, ascending by open time. */
 export type CandleLoader = (a: {
@@ -72,7 +72,7 @@ export async function loadDatasetSeries(
     const candles = all.filter((c) => c.timestamp >= from && c.timestamp < to);
     checkFinite(symbol, candles);
     const features = computeFeatures(candles, o.timeframe, o.features);
-    const labels = makeLabels(candles, o.labels.horizon, o.labels.k, o.labels.volWindow, o.timeframe);
+    const labels = labelsFor(candles, o.labels, o.timeframe);
     o.logger.debug({ symbol, timeframe: o.timeframe, candles: candles.length }, 'series loaded');
     series.push({ symbol, timestamps: Float64Array.from(candles, (c) => c.timestamp), features, labels });
   }

@@ -27,8 +27,20 @@ export interface DemoOptions {
   /** Wall-clock ms per replay step (default 20). */
   readonly stepMs?: number;
   readonly epochs?: number;
+  /**
+   * A labelled tour of the machinery: gate thresholds lowered and the trend filter off so that the
+   * tiny models trade at all. Off by default: the demo runs the default gate.
+   */
+  readonly tour?: boolean;
   readonly out: (line: string) => void;
 }
+
+/** What the tour lowers, printed with its results so nobody mistakes them for recommendations. */
+const TOUR_STRATEGY = {
+  thresholds: { confidence: 0, minRiskReward: 0, minEdgeBps: -10_000 },
+  fusion: { weights: { '5m': 0.6, '1h': 0.4 }, trend: 'off' as const },
+  sizing: { method: 'fixed-risk' as const },
+};
 
 export interface DemoResult {
   readonly trades: TradeRecord[];
@@ -41,10 +53,10 @@ const SYMBOLS = ['BTC/USDT', 'ETH/USDT', 'SOL/USDT'];
 const TIMEFRAMES: ModelTimeframe[] = ['5m', '1h'];
 
 /**
- * The demo's config: small MLPs, two timeframes, and thresholds low enough that small models
- * trained in a minute trade at all (printed, so nobody mistakes them for recommendations).
+ * The demo's config: small MLPs, two timeframes, the default gate — or, for the tour, thresholds
+ * low enough that small models trained in a minute trade at all.
  */
-export function demoConfig(dataDir: string, work: string, epochs: number): Config {
+export function demoConfig(dataDir: string, work: string, epochs: number, tour = false): Config {
   const raw: ConfigInput = {
     exchange: { name: 'binance', market: 'spot', symbols: SYMBOLS, warmupCandles: 300 },
     data: { dir: dataDir, modelsDir: join(work, 'models'), stateDir: join(work, 'state') },
@@ -58,11 +70,9 @@ export function demoConfig(dataDir: string, work: string, epochs: number): Confi
       maxMinutes: 1,
       patience: 2,
     },
-    strategy: {
-      timeframes: TIMEFRAMES,
-      thresholds: { confidence: 0.04, minRiskReward: 0.8 },
-      fusion: { weights: { '5m': 0.6, '1h': 0.4 } },
-    },
+    strategy: tour
+      ? { timeframes: TIMEFRAMES, ...TOUR_STRATEGY }
+      : { timeframes: TIMEFRAMES, fusion: { weights: { '5m': 0.6, '1h': 0.4 } } },
     risk: { maxOpenPositions: 3, maxNotionalPerSymbol: 3000, maxNotionalTotal: 9000 },
     logging: { level: 'warn', statusIntervalSeconds: 0 },
   };
@@ -89,7 +99,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
   const { logger, out } = opts;
   const work = mkdtempSync(join(tmpdir(), 'quantgate-demo-'));
   try {
-    const config = demoConfig(opts.dataDir, work, opts.epochs ?? 4);
+    const config = demoConfig(opts.dataDir, work, opts.epochs ?? 4, opts.tour ?? false);
     const series = SYMBOLS.flatMap((symbol) =>
       TIMEFRAMES.map((timeframe) => ({
         exchange: 'binance' as const,
@@ -190,9 +200,21 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
     for (const d of handle.lastDecisions().slice(-3))
       out(`  last decision ${d.symbol}: ${d.reason} (${d.detail})`);
     out(`decision reasons: ${reasons.map(([k, n]) => `${k} ${n}`).join(', ')}`);
-    out(
-      'thresholds were lowered for this demo (labels.k 0.3, confidence 0.04, R/R 0.8) so the tiny models trade at all: not trading advice.',
-    );
+    if (opts.tour)
+      out(
+        `tour: thresholds lowered (confidence 0, minRiskReward 0, minEdgeBps −10000), fixed-risk sizing and the trend filter off so the tiny models trade at all: a tour of the machinery, not evidence of an edge and not trading advice.`,
+      );
+    else if (status.trades === 0) {
+      const top = reasons
+        .filter(([k]) => k !== 'warmup' && k !== 'trade_opened')
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, 3)
+        .map(([k, n]) => `${k} ${n}`)
+        .join(', ');
+      out(
+        `no trades: with the default gate these models found no trade whose expected net return after costs reached strategy.thresholds.minEdgeBps (${config.strategy.thresholds.minEdgeBps} bps) on the held-back day${top ? ` (top reasons: ${top})` : ''}. Run \`quantgate demo --tour\` to see the machinery trade with lowered thresholds.`,
+      );
+    }
     return { trades, status, trainSeconds, replaySeconds: (Date.now() - t1) / 1000 };
   } finally {
     rmSync(work, { recursive: true, force: true });

@@ -15,7 +15,7 @@ export { DecisionRecorder } from './decisions.ts';
 export type { DecisionRecord } from './decisions.ts';
 export { DECISION_REASONS, emptyCounters } from './reasons.ts';
 export type { DecisionReason, ReasonCounters } from './reasons.ts';
-export { evaluateGate, leaningDirection } from './gate.ts';
+export { evaluateGate, expectedEdge, kellyFraction, leaningDirection } from './gate.ts';
 export type { GateInput, GateResult } from './gate.ts';
 export { fuse, regimeOf } from './fusion.ts';
 export type { FusionInput, FusionResult, Regime } from './fusion.ts';

@@ -3,15 +3,23 @@ import { horizonFor } from '../config/index.ts';
 import { QuantgateError } from '../core/errors.ts';
 import type { ClosedCandle, Direction, Forecast, ModelTimeframe, Signal } from '../core/types.ts';
 import { timeframeMs } from '../core/types.ts';
-import { createIncrementalFeatures, featureWarmup } from '../features/index.ts';
-import type { IncrementalFeatureStream } from '../features/index.ts';
+import {
+  createIncrementalFeatures,
+  featureWarmup,
+  labelParamsFor,
+  realisedSigma,
+  roundTripCosts,
+} from '../features/index.ts';
+import type { BarrierSpec, IncrementalFeatureStream } from '../features/index.ts';
 import type { ForecastInput } from '../models/forecaster.ts';
 import { FeatureWindow } from './feature-window.ts';
 import { fuse } from './fusion.ts';
-import { evaluateGate, leaningDirection } from './gate.ts';
+import { evaluateGate, kellyFraction, leaningDirection } from './gate.ts';
+import type { GateResult } from './gate.ts';
 import type { OrderUpdate, PluginContext, PluginState, StrategyPlugin } from './plugin.ts';
 import { PreparedForecasts } from './prepared-forecasts.ts';
 import type { PreparedEntry } from './prepared-forecasts.ts';
+import { DailyCloses, RecentCloses } from './recent-closes.ts';
 
 const MAX_WINDOW = 512;
 const REGIME_HISTORY = 60;
@@ -54,11 +62,36 @@ export class QuantileStrategy implements StrategyPlugin {
   private readonly latest = new Map<string, Stamped>();
   private readonly prepared = new PreparedForecasts();
   private st: PersistentState = { lastExitAt: {}, regimeBands: [], counters: {} };
+  /** The trade's barriers: the same settings the execution model's labels were made with. */
+  private readonly barrier: BarrierSpec;
+  private readonly volWindow: number;
+  /** Per symbol: recent execution closes (volatility) and daily closes (trend filter). */
+  private readonly execCloses = new Map<string, RecentCloses>();
+  private readonly dailyCloses = new Map<string, DailyCloses>();
+  /** The coarsest timeframe the strategy is fed: its closes give the trend filter's daily closes. */
+  private readonly trendTimeframe: ModelTimeframe;
 
   constructor(private readonly config: Config) {
     this.timeframes = config.strategy.timeframes;
+    const exec = config.strategy.executionTimeframe;
+    const lp = labelParamsFor(config, exec);
+    this.volWindow = lp.volWindow;
+    this.barrier = {
+      takeProfitMultiplier: config.strategy.exits.takeProfitMultiplier,
+      stopLossMultiplier: config.strategy.exits.stopLossMultiplier,
+      horizon: horizonFor(config, exec),
+      costs: roundTripCosts(config.exchange.takerFee, config.paper.slippageBps),
+    };
+
     const w: Partial<Record<ModelTimeframe, number>> = {};
     for (const tf of this.timeframes) w[tf] = featureWarmup(tf, config.features) + config.model.window;
+    this.trendTimeframe = [...this.timeframes].sort((a, b) => timeframeMs(b) - timeframeMs(a))[0];
+    if (config.strategy.fusion.trend === 'momentum') {
+      // The lookback plus the day in progress and one spare, in candles of the trend timeframe.
+      const days = config.strategy.fusion.trendLookbackDays + 2;
+      const need = Math.ceil((days * 86_400_000) / timeframeMs(this.trendTimeframe));
+      w[this.trendTimeframe] = Math.max(w[this.trendTimeframe] ?? 0, need);
+    }
     this.warmup = w;
   }
 
@@ -107,6 +140,7 @@ export class QuantileStrategy implements StrategyPlugin {
     // A prepared candle's group already applied staged swaps before its one predict.
     const key = `${c.symbol}|${tf}`;
     if (tf === this.config.strategy.executionTimeframe && !this.prepared.has(key)) ctx.models.beginCandle();
+    this.track(c, tf);
     this.updateForecast(c, tf);
     if (tf !== this.config.strategy.executionTimeframe) return null;
     return this.decide(c);
@@ -144,7 +178,37 @@ export class QuantileStrategy implements StrategyPlugin {
   /** History only: updates features and forecasts, decides nothing (warm-up, restart replay). */
   async warm(c: ClosedCandle): Promise<void> {
     const tf = c.timeframe as ModelTimeframe;
-    if (this.timeframes.includes(tf)) this.updateForecast(c, tf);
+    if (!this.timeframes.includes(tf)) return;
+    this.track(c, tf);
+    this.updateForecast(c, tf);
+  }
+
+  /** Keeps the execution closes the gate's volatility and the trend filter's daily closes need. */
+  private track(c: ClosedCandle, tf: ModelTimeframe): void {
+    if (tf !== this.config.strategy.executionTimeframe) return;
+    const ms = timeframeMs(tf);
+    let r = this.execCloses.get(c.symbol);
+    if (!r) this.execCloses.set(c.symbol, (r = new RecentCloses(this.volWindow + 1, ms)));
+    r.push(c.timestamp, c.close);
+    let d = this.dailyCloses.get(c.symbol);
+    if (!d)
+      this.dailyCloses.set(
+        c.symbol,
+        (d = new DailyCloses(this.config.strategy.fusion.trendLookbackDays, ms)),
+      );
+    d.push(c.timestamp, c.close);
+  }
+
+  /** Causal σ of the execution series at its latest candle, as the labels compute it; NaN if unknown. */
+  private sigmaOf(symbol: string): number {
+    const r = this.execCloses.get(symbol);
+    const closes = r?.contiguous();
+    return closes ? realisedSigma(closes, closes.length - 1, this.volWindow) : NaN;
+  }
+
+  /** Log return over the trend lookback of the completed UTC days; NaN while filling. */
+  private trendReturnOf(symbol: string): number {
+    return this.dailyCloses.get(symbol)?.trendReturn() ?? NaN;
   }
 
   /** Pushes the candle's feature row; the model's input window when one is complete. */
@@ -236,10 +300,31 @@ export class QuantileStrategy implements StrategyPlugin {
         null
       );
 
-    const gate = evaluateGate({ forecast: f, price: c.close, direction }, cfg);
-    const gateText = `${direction} conf=${gate.confidence.toFixed(3)} rr=${gate.riskReward.toFixed(2)}`;
+    const sigma = this.sigmaOf(c.symbol);
+    if (!(sigma > 0))
+      return (
+        ctx.decisions.record(c.symbol, c.timestamp, 'warmup', `no ${this.volWindow}-candle volatility yet`),
+        null
+      );
+    const gate = evaluateGate({ forecast: f, price: c.close, direction, sigma }, cfg, this.barrier);
+    const gateText = `${direction} p=${gate.probability.toFixed(3)} edge=${gate.edgeBps.toFixed(1)}bps rr=${gate.riskReward.toFixed(2)}`;
     if (!gate.pass)
-      return (ctx.decisions.record(c.symbol, c.timestamp, gate.reason ?? 'low_confidence', gateText), null);
+      return (ctx.decisions.record(c.symbol, c.timestamp, gate.reason ?? 'no_edge', gateText), null);
+
+    if (cfg.fusion.trend === 'momentum') {
+      const trend = this.trendReturnOf(c.symbol);
+      const agrees = direction === 'long' ? trend > 0 : trend < 0;
+      if (!agrees)
+        return (
+          ctx.decisions.record(
+            c.symbol,
+            c.timestamp,
+            'vetoed_trend',
+            `${gateText}; ${cfg.fusion.trendLookbackDays}-day return ${Number.isFinite(trend) ? `${(trend * 100).toFixed(2)} %` : 'unknown yet'}`,
+          ),
+          null
+        );
+    }
 
     const fusion = fuse({ direction, forecasts, medianRegimeBand: median(this.st.regimeBands) }, cfg);
     if (fusion.veto)
@@ -248,9 +333,7 @@ export class QuantileStrategy implements StrategyPlugin {
         null
       );
 
-    const equity = ctx.account.equity();
-    const perUnitRisk = Math.abs(c.close - gate.stopLoss);
-    const size = (equity * cfg.sizing.riskPerTrade * gate.confidence * fusion.sizeFactor) / perUnitRisk;
+    const size = (ctx.account.equity() * this.notionalFraction(gate) * fusion.sizeFactor) / c.close;
     if (!(size > 0) || !Number.isFinite(size))
       return (
         ctx.decisions.record(c.symbol, c.timestamp, 'size_too_small', `${gateText}; size ${size}`),
@@ -266,6 +349,8 @@ export class QuantileStrategy implements StrategyPlugin {
       direction,
       confidence: gate.confidence,
       riskReward: gate.riskReward,
+      pWin: gate.probability,
+      expectedEdgeBps: gate.edgeBps,
       size,
       price: c.close,
       takeProfit: gate.takeProfit,
@@ -273,6 +358,20 @@ export class QuantileStrategy implements StrategyPlugin {
       modelVersions: versions,
       reason,
     };
+  }
+
+  /**
+   * Fraction of equity to put into the trade: `sizing.kellyFraction` of the Kelly fraction from
+   * P(win) and the barrier distances net of costs, capped so that a stop loses at most
+   * `sizing.riskPerTrade` of equity (`fixed-risk`: that cap × P(win), whatever the edge).
+   */
+  private notionalFraction(g: GateResult): number {
+    const s = this.config.strategy.sizing;
+    const costs = this.barrier.costs;
+    if (s.method === 'fixed-risk') return (s.riskPerTrade * g.probability) / (g.stopLossDistance + costs);
+    const kelly = kellyFraction(g.probability, g.takeProfitDistance, g.stopLossDistance, costs);
+    const cap = s.riskPerTrade / (g.stopLossDistance + costs);
+    return Math.max(0, Math.min(s.kellyFraction * kelly, cap));
   }
 
   /** With a position open: close it after the max hold or on a strong opposite signal. */
@@ -309,14 +408,19 @@ export class QuantileStrategy implements StrategyPlugin {
     const heldCandles = Math.round((c.timestamp - entryTime) / timeframeMs(exec)) + 1;
     if (heldCandles >= maxHold)
       return close('trade_closed_max_hold', `held ${heldCandles} >= ${maxHold} candles`);
-    if (f) {
+    const sigma = this.sigmaOf(c.symbol);
+    if (f && sigma > 0) {
       const opposite: Direction = held === 'long' ? 'short' : 'long';
       if (leaningDirection(f) === opposite) {
-        const g = evaluateGate({ forecast: f, price: c.close, direction: opposite }, cfg);
+        const g = evaluateGate(
+          { forecast: f, price: c.close, direction: opposite, sigma },
+          cfg,
+          this.barrier,
+        );
         if (g.pass)
           return close(
             'trade_closed_reversal',
-            `opposite signal conf=${g.confidence.toFixed(3)} rr=${g.riskReward.toFixed(2)}`,
+            `opposite signal p=${g.probability.toFixed(3)} edge=${g.edgeBps.toFixed(1)}bps`,
           );
       }
     }
@@ -364,6 +468,8 @@ export class QuantileStrategy implements StrategyPlugin {
   async dispose(): Promise<void> {
     this.series.clear();
     this.latest.clear();
+    this.execCloses.clear();
+    this.dailyCloses.clear();
     this.prepared.clear();
     this.ctx?.models.dispose();
   }

@@ -143,12 +143,19 @@ describe('class weights', () => {
 describe('labelParamsFor', () => {
   it('uses the per-timeframe horizon, k and the label volatility window (fallback: features.volatilityWindow)', () => {
     const cfg = configSchema.parse({ exchange: { name: 'binance', symbols: ['BTC/USDT'] } });
-    expect(labelParamsFor(cfg, '5m')).toEqual({ horizon: 12, k: 1.5, volWindow: 24 });
+    expect(labelParamsFor(cfg, '5m')).toEqual({
+      method: 'triple-barrier',
+      horizon: 12,
+      k: 1.5,
+      volWindow: 24,
+      // strategy.exits multipliers; costs = 2 × takerFee 0.001 + 2 × slippage 2 bps
+      barrier: { takeProfitMultiplier: 1, stopLossMultiplier: 1, costs: 0.0024 },
+    });
     expect(labelParamsFor(cfg, '1d').horizon).toBe(1);
     const own = configSchema.parse({
       exchange: { name: 'binance', symbols: ['BTC/USDT'] },
-      labels: { volatilityWindow: 96, k: 2 },
+      labels: { volatilityWindow: 96, k: 2, method: 'threshold' },
     });
-    expect(labelParamsFor(own, '1h')).toEqual({ horizon: 6, k: 2, volWindow: 96 });
+    expect(labelParamsFor(own, '1h')).toEqual({ method: 'threshold', horizon: 6, k: 2, volWindow: 96 });
   });
 });

@@ -85,7 +85,7 @@ async function replay(batched: boolean) {
   }
   await plugin.dispose();
   const decided: readonly DecisionRecord[] = decisions.last();
-  return { rec, signals: host.signals, decided };
+  return { rec, signals: host.signals, decided, counts: decisions.counts() };
 }
 
 describe('batched inference per close instant (prepare) on trained models', () => {
@@ -123,6 +123,8 @@ describe('batched inference per close instant (prepare) on trained models', () =
     }
     expect(batch.signals).toEqual(one.signals);
     expect(batch.decided).toEqual(one.decided);
-    expect(one.signals.filter((s) => s.action === 'open').length).toBeGreaterThan(0);
+    expect(one.signals.filter((s) => s.action === 'open').length, JSON.stringify(one.counts)).toBeGreaterThan(
+      0,
+    );
   }, 180_000);
 });

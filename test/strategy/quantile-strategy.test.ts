@@ -3,7 +3,7 @@ import { parseConfig } from '../../src/config/index.ts';
 import { silentLogger } from '../../src/core/logger.ts';
 import type { Candle, ClosedCandle, Timeframe } from '../../src/core/types.ts';
 import { readCandles } from '../../src/exchange/index.ts';
-import { createIncrementalFeatures } from '../../src/features/index.ts';
+import { createIncrementalFeatures, labelParamsFor, labelsFor } from '../../src/features/index.ts';
 import { DecisionRecorder, ModelSet, QuantileStrategy } from '../../src/strategy/index.ts';
 import { FakeForecaster, MiniHost } from './support.ts';
 
@@ -13,7 +13,12 @@ const readFixture = (tf: Timeframe, symbol: string): Candle[] =>
 
 const config = parseConfig({
   exchange: { name: 'binance', symbols: ['BTC/USDT'] },
-  strategy: { timeframes: ['5m', '1h'], thresholds: { confidence: 0.6, minRiskReward: 1.2 } },
+  // Mechanics (counted reasons, look-ahead), not the trend filter: its days of history are not here.
+  strategy: {
+    timeframes: ['5m', '1h'],
+    thresholds: { confidence: 0.6, minRiskReward: 1.2, minEdgeBps: 10 },
+    fusion: { trend: 'off' },
+  },
   model: { window: 8 },
 });
 
@@ -73,13 +78,20 @@ describe('QuantileStrategy on real candles', () => {
     expect(total).toBe(execCandles);
     expect(counts.warmup).toBeGreaterThan(0);
     expect(counts.trade_opened).toBeGreaterThan(0);
-    expect(counts.low_confidence + counts.short_not_allowed).toBeGreaterThan(0);
+    expect(counts.low_confidence + counts.no_edge + counts.short_not_allowed).toBeGreaterThan(0);
     const opens = signals.filter((s) => s.action === 'open');
     expect(opens.length).toBe(counts.trade_opened);
+    // The exits are the labels' barriers: one function places both (features/barriers.ts).
+    const c5 = merged(1500).filter((c) => c.timeframe === '5m');
+    const labels = labelsFor(c5, labelParamsFor(config, '5m'), '5m');
+    const at = new Map(c5.map((c, i) => [c.timestamp, i]));
     for (const s of opens) {
+      const i = at.get(s.timestamp)!;
       expect(s.direction).toBe('long');
-      expect(s.takeProfit).toBeCloseTo(s.price * Math.exp(0.008), 6);
-      expect(s.stopLoss).toBeCloseTo(s.price * Math.exp(-0.004), 6);
+      expect(s.takeProfit).toBeCloseTo(s.price * Math.exp(labels.threshold[i]), 9);
+      expect(s.stopLoss).toBeCloseTo(s.price * Math.exp(-labels.stopDistance![i]), 9);
+      expect(s.pWin).toBeGreaterThanOrEqual(0.6);
+      expect(s.expectedEdgeBps).toBeGreaterThanOrEqual(10);
       expect(s.size).toBeGreaterThan(0);
       expect(s.modelVersions['5m']).toBe('fake-5m');
     }

@@ -15,7 +15,7 @@ export const TRAINED_TIMEFRAMES: readonly ModelTimeframe[] = ['5m', '1h'];
 
 /** The demo's strategy (thresholds low enough for tiny models to trade) with TINY_MODEL networks, under `work`. */
 export function tinyTradingConfig(work: string): Config {
-  const demo = demoConfig(CANDLE_STORE, work, 1);
+  const demo = demoConfig(CANDLE_STORE, work, 1, true);
   return configSchema.parse({ ...demo, model: { ...demo.model, ...TINY_MODEL } });
 }
 

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { SecretRedactor, secretValuesFromEnv } from '../../core/secrets.ts';
 import { action, cliLogger } from '../run.ts';
 
-/** `quantgate demo [--data-dir DIR] [--days N]` */
+/** `quantgate demo [--data-dir DIR] [--days N] [--tour]` */
 export function registerDemo(program: Command): void {
   program
     .command('demo')
@@ -13,8 +13,12 @@ export function registerDemo(program: Command): void {
     .option('--data-dir <dir>', "candle store (default: the package's bundled test/fixtures/candles)")
     .option('--days <n>', 'held-back days to replay', '1')
     .option('--epochs <n>', 'training epochs per model', '4')
+    .option(
+      '--tour',
+      'lower the gate and turn the trend filter off so the tiny models trade (labelled: not evidence)',
+    )
     .action(
-      action(async (opts: { dataDir?: string; days: string; epochs: string }) => {
+      action(async (opts: { dataDir?: string; days: string; epochs: string; tour?: boolean }) => {
         const redactor = new SecretRedactor(secretValuesFromEnv());
         const logger = cliLogger(undefined, redactor, 'warn');
         const { runDemo } = await import('../../runtime/index.ts');
@@ -23,6 +27,7 @@ export function registerDemo(program: Command): void {
           dataDir: opts.dataDir ?? fileURLToPath(new URL('../../../test/fixtures/candles', import.meta.url)),
           days: Number(opts.days),
           epochs: Number(opts.epochs),
+          tour: opts.tour === true,
           logger,
           redactor,
           out: (line) => process.stdout.write(`${line}\n`),
