@@ -115,6 +115,7 @@ const DURATION_BUCKETS: ReadonlyArray<[number, string]> = [
 export function referenceRuns(r: BacktestResult): ReferenceRun[] {
   return [
     { name: 'buy-and-hold', metrics: r.buyAndHold, curve: r.buyAndHoldCurve },
+    { name: `${r.momentumLookbackDays}-day momentum`, metrics: r.momentum, curve: r.momentumCurve },
     ...(r.baseline ? [{ name: 'baseline forecaster', metrics: r.baseline, curve: null }] : []),
     ...(r.references ?? []),
   ];

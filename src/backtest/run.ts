@@ -5,6 +5,7 @@ import { timeframeMs } from '../core/types.ts';
 import type { Candle, ExchangeId, ModelTimeframe, Timeframe } from '../core/types.ts';
 import type { FeatureMatrix } from '../features/types.ts';
 import { buyAndHoldCurve } from './buy-and-hold.ts';
+import { momentumCurve } from './momentum-reference.ts';
 import type { PricePoint } from './buy-and-hold.ts';
 import { scoreForecasts } from './calibration.ts';
 import type { LabelRule } from './calibration.ts';
@@ -79,6 +80,8 @@ export interface BacktestRequest {
   readonly riskFreeRate: number;
   /** Skip the reference run with the baseline forecaster (it is a full second replay). */
   readonly skipBaseline?: boolean;
+  /** The time-series momentum reference: lookback (default 20 days) and whether it may short (perps). */
+  readonly momentum?: { readonly lookbackDays: number; readonly allowShort: boolean };
   /** backtest.inferenceWorkers: worker threads predicting beside the main thread (default 0). */
   readonly inferenceWorkers?: number;
   readonly onProgress?: (phase: string, done: number, total: number) => void;
@@ -199,6 +202,18 @@ export async function runBacktest(req: BacktestRequest, deps: BacktestDeps): Pro
     req.slippage,
   );
 
+  const mom = momentumCurve(
+    prices,
+    curve.map((p) => p.t),
+    {
+      startingBalance: req.startingBalance,
+      fee: req.fee,
+      slippage: req.slippage,
+      lookbackDays: req.momentum?.lookbackDays ?? 20,
+      allowShort: req.momentum?.allowShort ?? false,
+    },
+  );
+
   const calibration: CalibrationReport[] = req.timeframes.map((tf) =>
     scoreForecasts(
       tf,
@@ -264,6 +279,14 @@ export async function runBacktest(req: BacktestRequest, deps: BacktestDeps): Pro
       riskFreeRate: req.riskFreeRate,
     }),
     baseline,
+    momentum: performanceMetrics({
+      curve: mom.curve,
+      trades: [],
+      fees: mom.fees,
+      funding: 0,
+      riskFreeRate: req.riskFreeRate,
+    }),
+    momentumLookbackDays: req.momentum?.lookbackDays ?? 20,
     gate: run.target.gateCounters(),
     calibration,
     modelVersions,
@@ -282,6 +305,7 @@ export async function runBacktest(req: BacktestRequest, deps: BacktestDeps): Pro
     replaySeconds,
     curve,
     buyAndHoldCurve: bhCurve,
+    momentumCurve: mom.curve,
     trades,
     signals: run.out.signals,
     prices,

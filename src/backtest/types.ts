@@ -149,6 +149,9 @@ export interface BacktestResult {
   readonly perTimeframe: Readonly<Record<string, TradeGroupMetrics>>;
   readonly buyAndHold: PerformanceMetrics;
   readonly baseline: PerformanceMetrics | null;
+  /** The time-series momentum rule (long while the lookback return is > 0, else flat; short on perps). */
+  readonly momentum: PerformanceMetrics;
+  readonly momentumLookbackDays: number;
   /** Signals removed by each gate rule (the plugin's counters). */
   readonly gate: Readonly<Record<string, number>>;
   readonly calibration: readonly CalibrationReport[];
@@ -169,6 +172,7 @@ export interface BacktestResult {
   readonly replaySeconds: number;
   readonly curve: readonly EquityPoint[];
   readonly buyAndHoldCurve: readonly EquityPoint[];
+  readonly momentumCurve: readonly EquityPoint[];
   readonly trades: readonly TradeRecord[];
   /** Every signal the plugin emitted, in replay order (look-ahead analysis compares these). */
   readonly signals: readonly Signal[];

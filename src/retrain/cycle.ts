@@ -336,6 +336,7 @@ export function createCycleRunner(o: CycleOptions): CycleRunner {
           holdout: { from: iso(h.from), to: iso(h.to) },
           candidateForecast: cand.forecast,
           candidatePerformance: cand.performance,
+          momentumPerformance: cand.momentum,
           activeVersion: previous,
           activeForecast: act?.forecast ?? null,
           activePerformance: act?.performance ?? null,

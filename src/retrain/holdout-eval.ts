@@ -21,6 +21,8 @@ export interface HoldoutFigures {
   readonly figures: GateFigures;
   readonly forecast: ForecastMetrics;
   readonly performance: PerformanceMetrics;
+  /** The 20-day momentum rule on the same hold-out: what a one-line rule made there. */
+  readonly momentum: PerformanceMetrics;
 }
 
 export interface HoldoutContext {
@@ -50,6 +52,7 @@ function backtestRequest(config: Config, h: Holdout): BacktestRequest {
     slippage: config.paper.slippageBps / 10_000,
     riskFreeRate: config.backtest.riskFreeRate,
     skipBaseline: true,
+    momentum: { lookbackDays: 20, allowShort: config.exchange.market === 'swap' },
   };
 }
 
@@ -113,7 +116,12 @@ export async function evaluateOnHoldout(
       ...ctx.deps,
       loadModels: () => Promise.resolve(models),
     });
-    return { figures: gateFigures(result.metrics, forecast), forecast, performance: result.metrics };
+    return {
+      figures: gateFigures(result.metrics, forecast),
+      forecast,
+      performance: result.metrics,
+      momentum: result.momentum,
+    };
   } finally {
     model.dispose();
     for (const f of others.owned) f.dispose();

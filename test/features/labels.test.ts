@@ -143,14 +143,26 @@ describe('class weights', () => {
 describe('labelParamsFor', () => {
   it('uses the per-timeframe horizon, k and the label volatility window (fallback: features.volatilityWindow)', () => {
     const cfg = configSchema.parse({ exchange: { name: 'binance', symbols: ['BTC/USDT'] } });
-    expect(labelParamsFor(cfg, '5m')).toEqual({
+    const p = labelParamsFor(cfg, '5m');
+    expect({ ...p, barrier: undefined }).toEqual({
       method: 'triple-barrier',
       horizon: 12,
       k: 1.5,
       volWindow: 24,
-      // strategy.exits multipliers; costs = 2 × takerFee 0.001 + 2 × slippage 2 bps
-      barrier: { takeProfitMultiplier: 1, stopLossMultiplier: 1, costs: 0.0024 },
+      barrier: undefined,
     });
+    // strategy.exits multipliers; costs = 2 × takerFee 0.001 + 2 × slippage 2 bps
+    expect(p.barrier?.takeProfitMultiplier).toBe(1);
+    expect(p.barrier?.stopLossMultiplier).toBe(1);
+    expect(p.barrier?.costs).toBeCloseTo(0.0024, 15);
+    const held = configSchema.parse({
+      exchange: { name: 'binance', symbols: ['BTC/USDT'] },
+      strategy: { exits: { maxHoldCandles: 36, takeProfitMultiplier: 2 } },
+    });
+    // The vertical barrier of the execution timeframe is the strategy's maximum hold.
+    expect(labelParamsFor(held, '5m').horizon).toBe(36);
+    expect(labelParamsFor(held, '5m').barrier?.takeProfitMultiplier).toBe(2);
+    expect(labelParamsFor(held, '1h').horizon).toBe(6);
     expect(labelParamsFor(cfg, '1d').horizon).toBe(1);
     const own = configSchema.parse({
       exchange: { name: 'binance', symbols: ['BTC/USDT'] },

@@ -79,6 +79,8 @@ export function backtestRequest(config: Config, opts: BacktestCliOptions): Backt
     riskFreeRate: config.backtest.riskFreeRate,
     skipBaseline: opts.baseline === false,
     inferenceWorkers: config.backtest.inferenceWorkers,
+    // The one-line trend reference: 20 days, shorting only where the market can (perps).
+    momentum: { lookbackDays: 20, allowShort: config.exchange.market === 'swap' },
   };
 }
 

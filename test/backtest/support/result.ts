@@ -47,6 +47,8 @@ export function sampleResult(): BacktestResult {
     },
     buyAndHold: performanceMetrics({ curve: bh, trades: [], fees: 10, funding: 0, riskFreeRate: 0 }),
     baseline: null,
+    momentum: performanceMetrics({ curve: bh, trades: [], fees: 4, funding: 0, riskFreeRate: 0 }),
+    momentumLookbackDays: 20,
     gate: { confidence: 120, riskReward: 40, contradiction: 3 },
     calibration: [
       {
@@ -106,6 +108,7 @@ export function sampleResult(): BacktestResult {
     replaySeconds: 0.4,
     curve,
     buyAndHoldCurve: bh,
+    momentumCurve: bh,
     trades,
     signals: [],
     prices,
