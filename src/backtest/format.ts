@@ -18,6 +18,8 @@ export function resultJson(r: BacktestResult, review: TradeReview = tradeReview(
     metrics: r.metrics,
     buyAndHold: r.buyAndHold,
     baseline: r.baseline,
+    momentum: { lookbackDays: r.momentumLookbackDays, ...r.momentum },
+    edgeLedger: r.edgeLedger,
     perSymbol: r.perSymbol,
     perTimeframe: r.perTimeframe,
     gate: r.gate,

@@ -252,6 +252,22 @@ const METRIC_ROWS: Array<[keyof PerformanceMetrics, string, 'pct' | 'num' | 'int
   ['funding', 'Funding paid', 'num'],
 ];
 
+/** Predicted P(win) and edge at entry against what the trades did, per P(win) bucket. */
+export function edgeLedgerHtml(l: BacktestResult['edgeLedger']): string {
+  if (l.trades === 0)
+    return '<h2>Edge ledger</h2><p class="note">No trade of the expected-value gate: nothing to compare.</p>';
+  const bps = (x: number | null) => (x === null ? '–' : `${x.toFixed(1)}`);
+  const rows = l.buckets
+    .map(
+      (b) =>
+        `<tr><td>${b.lo.toFixed(1)}–${b.hi.toFixed(1)}</td><td>${b.count}</td><td>${fmt(b.meanPWin, 'pct')}</td><td>${fmt(b.realisedWinRate, 'pct')}</td><td>${bps(b.meanExpectedEdgeBps)}</td><td>${bps(b.meanRealisedBps)}</td></tr>`,
+    )
+    .join('\n');
+  const few =
+    l.trades < 30 ? `<p class="note">Only ${l.trades} trades: these rates are noise-dominated.</p>` : '';
+  return `<h2>Edge ledger</h2><p class="note">Each trade's P(win) and expected net return at entry against its outcome (win = exit at the take-profit; return after fees and funding). All ${l.trades} trades: predicted P(win) ${fmt(l.meanPWin, 'pct')}, realised ${fmt(l.realisedWinRate, 'pct')} (z ${l.winZ === null ? '–' : l.winZ.toFixed(2)}); expected ${bps(l.meanExpectedEdgeBps)} bps, realised ${bps(l.meanRealisedBps)} bps.</p>${few}<table><tr><th>P(win)</th><th>trades</th><th>mean P(win)</th><th>realised win rate</th><th>expected bps</th><th>realised bps</th></tr>${rows}</table>`;
+}
+
 /** The strategy's column, then one column per reference run (buy-and-hold, baseline, …). */
 export function metricColumns(r: BacktestResult): Array<[string, PerformanceMetrics]> {
   return [
@@ -462,6 +478,7 @@ ${tradeListHtml(review.trades)}
 }
 <h2>Returns by period</h2>
 <div class="svg">${svgs[3]}</div><div class="svg">${svgs[4]}</div>${weeklyTable(review)}<div class="svg">${svgs[5]}</div>
+${edgeLedgerHtml(r.edgeLedger)}
 <h2>Forecast calibration over the backtested period</h2>
 <table><tr><th>timeframe</th><th>samples</th><th>below q10 (10 %)</th><th>below q50 (50 %)</th><th>above q90 (10 %)</th><th>q10–q90 coverage (80 %)</th><th>ECE</th></tr>${calibRows}</table>
 <p class="note">Per class: the mean predicted probability / how often the class happened, and the highest probability any forecast gave it. A confidence threshold above the highest P(buy) could not have been reached.</p>

@@ -6,6 +6,7 @@ import type { Candle, ExchangeId, ModelTimeframe, Timeframe } from '../core/type
 import type { FeatureMatrix } from '../features/types.ts';
 import { buyAndHoldCurve } from './buy-and-hold.ts';
 import { momentumCurve } from './momentum-reference.ts';
+import { edgeLedger, ledgerEntries } from './edge-ledger.ts';
 import type { PricePoint } from './buy-and-hold.ts';
 import { scoreForecasts } from './calibration.ts';
 import type { LabelRule } from './calibration.ts';
@@ -287,6 +288,7 @@ export async function runBacktest(req: BacktestRequest, deps: BacktestDeps): Pro
       riskFreeRate: req.riskFreeRate,
     }),
     momentumLookbackDays: req.momentum?.lookbackDays ?? 20,
+    edgeLedger: edgeLedger(ledgerEntries(trades, run.out.signals, req.executionTimeframe)),
     gate: run.target.gateCounters(),
     calibration,
     modelVersions,

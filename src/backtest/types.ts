@@ -41,6 +41,41 @@ export interface TradeRecord {
   readonly acrossGap?: boolean;
 }
 
+/** One P(win) bucket: what the gate predicted at entry against what the trades did. */
+export interface LedgerBucket {
+  readonly lo: number;
+  readonly hi: number;
+  readonly count: number;
+  readonly meanPWin: number;
+  /** Share of the bucket's trades that exited at their take-profit. */
+  readonly realisedWinRate: number;
+  readonly meanExpectedEdgeBps: number;
+  /** Mean net return (PnL after fees and funding ÷ entry notional), basis points. */
+  readonly meanRealisedBps: number;
+}
+
+export interface EdgeLedger {
+  /** Trades whose opening signal carried a P(win) (the expected-value gate's trades). */
+  readonly trades: number;
+  readonly buckets: readonly LedgerBucket[];
+  readonly meanPWin: number | null;
+  readonly realisedWinRate: number | null;
+  readonly meanExpectedEdgeBps: number | null;
+  readonly meanRealisedBps: number | null;
+  /**
+   * z of the realised take-profit count against the predicted P(win)s (a Poisson-binomial sum,
+   * normal approximation): below −2 the gate's probabilities were significantly too optimistic.
+   */
+  readonly winZ: number | null;
+}
+
+export interface LedgerEntry {
+  readonly pWin: number;
+  readonly expectedEdgeBps: number;
+  readonly won: boolean;
+  readonly realisedBps: number;
+}
+
 /** Metric set shared by the strategy, buy-and-hold and the baseline. Fractions are 0–1. */
 export interface PerformanceMetrics {
   readonly startEquity: number;
@@ -152,6 +187,8 @@ export interface BacktestResult {
   /** The time-series momentum rule (long while the lookback return is > 0, else flat; short on perps). */
   readonly momentum: PerformanceMetrics;
   readonly momentumLookbackDays: number;
+  /** Predicted P(win) and edge at entry against what the trades realised (backtest/edge-ledger.ts). */
+  readonly edgeLedger: EdgeLedger;
   /** Signals removed by each gate rule (the plugin's counters). */
   readonly gate: Readonly<Record<string, number>>;
   readonly calibration: readonly CalibrationReport[];

@@ -8,6 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { SecretRedactor, createLogger, silentLogger, timeframeMs } from '../../src/core/index.ts';
 import type { ModelTimeframe } from '../../src/core/index.ts';
 import { readCandles } from '../../src/exchange/index.ts';
+import { labelParamsFor, labelsFor } from '../../src/features/index.ts';
 import type { Forecaster } from '../../src/models/index.ts';
 import { startLive } from '../../src/runtime/index.ts';
 import type { LiveHandle, TradeRecord } from '../../src/runtime/index.ts';
@@ -57,7 +58,7 @@ function pnlFromFills(trades: readonly TradeRecord[]): { realized: number; cash:
 }
 
 describe('live paper runtime with trained models against the local exchange', () => {
-  it('one simulated day on 3 symbols: trades with quantile TP/SL, PnL from the fills, no tensor or heap growth', async () => {
+  it('one simulated day on 3 symbols: trades with barrier TP/SL shared with the labels, PnL from the fills, no tensor or heap growth', async () => {
     const config = tinyTradingConfig(work);
     const last5m = Math.min(
       ...TRAINED_SYMBOLS.map((s) => readCandles(CANDLE_STORE, 'binance', '5m', s)!.candles.at(-1)!.timestamp),
@@ -138,20 +139,22 @@ describe('live paper runtime with trained models against the local exchange', ()
       const st = handle.runtime.snapshot;
       expect(st.equityCurve.length).toBe(288);
       expect(opened.length).toBeGreaterThan(0);
-      // TP/SL of every entry are the decision candle's close moved by one 5m forecast's q90 / q10.
-      const m = config.strategy.exits;
-      const f5 = rec.get('5m')!;
+      // TP/SL of every entry are the labels' barriers at the decision candle (one shared function).
+      const lp = labelParamsFor(config, '5m');
       for (const o of opened) {
-        const close = readCandles(CANDLE_STORE, 'binance', '5m', o.trade.symbol)!.candles.find(
-          (c) => c.timestamp === o.trade.candleTime,
-        )!.close;
-        const match = (f5.bySymbol.get(o.trade.symbol) ?? []).some(
-          (f) =>
-            Math.abs(o.takeProfit - close * Math.exp(f.q90 * m.takeProfitMultiplier)) <= 1e-9 * close &&
-            Math.abs(o.stopLoss - close * Math.exp(f.q10 * m.stopLossMultiplier)) <= 1e-9 * close,
+        const candles = readCandles(CANDLE_STORE, 'binance', '5m', o.trade.symbol)!.candles;
+        const i = candles.findIndex((c) => c.timestamp === o.trade.candleTime);
+        const labels = labelsFor(candles.slice(0, i + lp.horizon + 1), lp, '5m');
+        const close = candles[i].close;
+        const at = `${o.trade.symbol} at ${new Date(o.trade.candleTime).toISOString()}`;
+        expect(Math.abs(o.takeProfit - close * Math.exp(labels.threshold[i])), at).toBeLessThanOrEqual(
+          1e-9 * close,
         );
-        expect(match, `${o.trade.symbol} at ${new Date(o.trade.candleTime).toISOString()}`).toBe(true);
+        expect(Math.abs(o.stopLoss - close * Math.exp(-labels.stopDistance![i])), at).toBeLessThanOrEqual(
+          1e-9 * close,
+        );
       }
+      const f5 = rec.get('5m')!;
       const ref2 = pnlFromFills(trades);
       expect(st.realizedPnl).toBeCloseTo(ref2.realized, 6);
       expect(st.cash).toBeCloseTo(config.paper.startingBalance + ref2.cash, 6);

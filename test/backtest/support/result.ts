@@ -1,3 +1,4 @@
+import { edgeLedger } from '../../../src/backtest/edge-ledger.ts';
 import type { BacktestResult, EquityPoint, TradeRecord } from '../../../src/backtest/index.ts';
 import { performanceMetrics } from '../../../src/backtest/index.ts';
 
@@ -49,6 +50,10 @@ export function sampleResult(): BacktestResult {
     baseline: null,
     momentum: performanceMetrics({ curve: bh, trades: [], fees: 4, funding: 0, riskFreeRate: 0 }),
     momentumLookbackDays: 20,
+    edgeLedger: edgeLedger([
+      { pWin: 0.55, expectedEdgeBps: 12, won: true, realisedBps: 80 },
+      { pWin: 0.62, expectedEdgeBps: 30, won: false, realisedBps: -95 },
+    ]),
     gate: { confidence: 120, riskReward: 40, contradiction: 3 },
     calibration: [
       {
