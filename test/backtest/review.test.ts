@@ -259,7 +259,7 @@ describe('trade review from a real short backtest (fixture candles â†’ Runtime â
     expect(html).toContain('TradingView Lightweight Charts');
     expect(html).not.toMatch(/<script[^>]+src=/i);
     // Buy-and-hold's drawdown is drawn beside the strategy's.
-    expect(review.drawdown.map((s) => s.name)).toEqual(['strategy', 'buy-and-hold']);
+    expect(review.drawdown.map((s) => s.name)).toEqual(['strategy', 'buy-and-hold', '20-day momentum']);
     expect(review.weeklyReturns[0].points[0].period).toBe('2021-06-07');
   });
 });

@@ -31,8 +31,10 @@ describe('config loading', () => {
   it('loads the shipped default config with every default filled in', () => {
     const c = loadConfig('config/default.yaml');
     expect(c.exchange.name).toBe('binance');
-    expect(c.strategy.thresholds.confidence).toBe(0.65);
-    expect(c.strategy.thresholds.minRiskReward).toBe(1.2);
+    expect(c.strategy.thresholds.confidence).toBe(0.5);
+    expect(c.strategy.thresholds.minRiskReward).toBe(0);
+    expect(c.strategy.thresholds.minEdgeBps).toBe(10);
+    expect(c.labels.method).toBe('triple-barrier');
     expect(c.labels.k).toBe(1.5);
     expect(c.retrain.cron).toBe('0 0 * * 0');
   });

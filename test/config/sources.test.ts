@@ -45,7 +45,8 @@ describe('config layers: defaults ← files ← environment ← command line', (
     const c = loadConfigSources({ files: [thresholdsOnly], env: {} });
     expect(c.strategy.thresholds.confidence).toBe(0.7);
     // Its sibling and the exchange section come from config/default.yaml.
-    expect(c.strategy.thresholds.minRiskReward).toBe(1.2);
+    expect(c.strategy.thresholds.minRiskReward).toBe(0);
+    expect(c.strategy.thresholds.minEdgeBps).toBe(10);
     expect(c.exchange.symbols).toEqual(['BTC/USDT', 'ETH/USDT', 'SOL/USDT']);
     expect(c.modelOverrides['1d']).toEqual({ window: 30 });
   });
@@ -163,10 +164,10 @@ describe('quantgate config check from another directory (CLI)', () => {
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     const c = JSON.parse(r.stdout) as {
-      strategy: { thresholds: { confidence: number; minRiskReward: number } };
+      strategy: { thresholds: { confidence: number; minRiskReward: number; minEdgeBps: number } };
       exchange: { symbols: string[] };
     };
-    expect(c.strategy.thresholds).toEqual({ confidence: 0.7, minRiskReward: 1.4 });
+    expect(c.strategy.thresholds).toEqual({ confidence: 0.7, minRiskReward: 1.4, minEdgeBps: 10 });
     expect(c.exchange.symbols).toEqual(['BTC/USDT']);
   });
 });
