@@ -400,6 +400,30 @@ export const loggingSchema = obj({
   decisionSummaryMinutes: int(0, 100_000).default(60),
 });
 
+/** Loopback addresses only: anything else would expose the control API beyond this machine. */
+export function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
+
+export const controlSchema = obj({
+  /** The local control API and status page of a running bot (needs QUANTGATE_CONTROL_TOKEN). */
+  enabled: bool().default(false),
+  host: str('host name or address').default('127.0.0.1'),
+  /** 0 = any free port (tests); the log line "control API and status page listening" says which. */
+  port: int(0, 65_535).default(8787),
+  /** Listen on a non-loopback host; off by default (reach it over an SSH tunnel instead). */
+  allowRemote: bool().default(false),
+  /** Seconds between status pushes to the status page when nothing happened (events push at once). */
+  refreshSeconds: int(1, 3600).default(5),
+}).superRefine((c, ctx) => {
+  if (!c.allowRemote && !isLoopbackHost(c.host))
+    ctx.addIssue({
+      code: 'custom',
+      path: ['host'],
+      message: `expected a loopback address (127.0.0.1, ::1, localhost), got "${c.host}"; set control.allowRemote: true to listen on it`,
+    });
+});
+
 export const configSchema = obj({
   exchange: exchangeSchema,
   data: dataSchema.default(dataSchema.parse({})),
@@ -415,6 +439,7 @@ export const configSchema = obj({
   retrain: retrainSchema.default(retrainSchema.parse({})),
   alerts: alertsSchema.default(alertsSchema.parse({})),
   logging: loggingSchema.default(loggingSchema.parse({})),
+  control: controlSchema.default(controlSchema.parse({})),
 });
 
 export type Config = z.output<typeof configSchema>;
@@ -429,3 +454,4 @@ export type PaperConfig = Config['paper'];
 export type BacktestConfig = Config['backtest'];
 export type RetrainConfig = Config['retrain'];
 export type AlertsConfig = Config['alerts'];
+export type ControlConfig = Config['control'];

@@ -14,6 +14,10 @@ export const ERROR_CODES = {
   MODEL_MISSING: 5,
   STATE_CORRUPT: 6,
   SECRETS_MISSING: 7,
+  /** The running bot's control API refused the token (missing or different QUANTGATE_CONTROL_TOKEN). */
+  CONTROL_AUTH: 7,
+  /** No bot answers on the control port (not running, or control.enabled false / another port). */
+  BOT_UNREACHABLE: 4,
   LOOKAHEAD_FOUND: 8,
   /** A durable write failed (disk full, read-only, …); the previous version of the file is kept. */
   WRITE_FAILED: 9,

@@ -18,6 +18,9 @@ export const SECRET_CONFIG_ENV_VARS = {
   'alerts.webhookUrl': 'QUANTGATE_ALERTS_WEBHOOK_URL',
 } as const;
 
+/** Bearer token of the local control API (`quantgate status`, the status page); environment only. */
+export const CONTROL_TOKEN_ENV = 'QUANTGATE_CONTROL_TOKEN';
+
 export const REDACTED = '[REDACTED]';
 
 export class SecretRedactor {
@@ -41,6 +44,7 @@ export function secretValuesFromEnv(env: NodeJS.ProcessEnv = process.env): strin
   const names = [
     ...Object.values(SECRET_ENV_VARS).flatMap((o) => Object.values<string>(o)),
     ...Object.values(SECRET_CONFIG_ENV_VARS),
+    CONTROL_TOKEN_ENV,
   ];
   return names.map((n) => env[n]).filter((v): v is string => typeof v === 'string' && v.length > 0);
 }

@@ -6,6 +6,7 @@ import type { Config, ConfigInput } from '../config/index.ts';
 import type { Logger } from '../core/logger.ts';
 import type { SecretRedactor } from '../core/secrets.ts';
 import { QuantgateError } from '../core/errors.ts';
+import { CONTROL_TOKEN_ENV } from '../core/secrets.ts';
 import type { Candle, ModelTimeframe } from '../core/types.ts';
 import { timeframeMs } from '../core/types.ts';
 import { initBackend, loadForecaster, trainModel } from '../models/index.ts';
@@ -99,7 +100,11 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
   const { logger, out } = opts;
   const work = mkdtempSync(join(tmpdir(), 'quantgate-demo-'));
   try {
-    const config = demoConfig(opts.dataDir, work, opts.epochs ?? 4, opts.tour ?? false);
+    const base = demoConfig(opts.dataDir, work, opts.epochs ?? 4, opts.tour ?? false);
+    // With a control token in the environment the demo serves the control API and status page too.
+    const config: Config = process.env[CONTROL_TOKEN_ENV]
+      ? { ...base, control: { ...base.control, enabled: true } }
+      : base;
     const series = SYMBOLS.flatMap((symbol) =>
       TIMEFRAMES.map((timeframe) => ({
         exchange: 'binance' as const,
@@ -165,6 +170,10 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
         );
       },
     });
+    if (handle.control)
+      out(
+        `status page: ${handle.control.url}/ (log in with ${CONTROL_TOKEN_ENV}); from another shell: quantgate status | pause | resume | close --all`,
+      );
     const t1 = Date.now();
     try {
       const tf = timeframeMs('5m');

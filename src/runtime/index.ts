@@ -1,6 +1,6 @@
 export { Runtime } from './runtime.ts';
 export { StateWriteFailed } from './runtime.ts';
-export type { RuntimeAlert, RuntimeOptions, RuntimePlugin, RuntimeStatus } from './runtime.ts';
+export type { CloseOutcome, RuntimeAlert, RuntimeOptions, RuntimePlugin, RuntimeStatus } from './runtime.ts';
 export { StateFile } from './state-file.ts';
 export { emptyState, equityOf, stateProblem } from './state.ts';
 export type { PendingIntent, PositionState, RuntimeState, TradeRecord } from './state.ts';

@@ -19,6 +19,9 @@ import { MonitoredModelSet, startRetrainService } from '../retrain/index.ts';
 import type { RetrainService, RetrainServiceOptions } from '../retrain/index.ts';
 import { DecisionRecorder, QuantileStrategy, RiskManager, warmupShortfalls } from '../strategy/index.ts';
 import type { ModelSet } from '../strategy/index.ts';
+import { controlTokenFromEnv, startControlServer } from '../control/index.ts';
+import type { ControlServer, ControlTarget, ReloadOutcome } from '../control/index.ts';
+import { registryPath } from '../retrain/index.ts';
 import { liveExecutor } from './executor.ts';
 import type { OrderExecutor } from './executor.ts';
 import { PaperExecutor } from './paper-executor.ts';
@@ -41,6 +44,8 @@ export interface LiveOptions {
   readonly models?: Partial<Record<ModelTimeframe, Forecaster>>;
   readonly restoreBackup?: boolean;
   readonly onTrade?: (t: TradeRecord) => void;
+  /** Control API token (default: QUANTGATE_CONTROL_TOKEN); used only when control.enabled. */
+  readonly controlToken?: string;
   /** Stream tuning for fast replays (demo, tests). */
   readonly stream?: { readonly checkIntervalMs?: number; readonly keepAliveMs?: number };
   /**
@@ -55,6 +60,8 @@ export interface LiveHandle {
   readonly stream: CandleStream;
   readonly mode: 'paper' | 'live';
   readonly retrain: RetrainService | null;
+  /** The control API and status page (control.enabled), or null. */
+  readonly control: ControlServer | null;
   /** The plugin's decision counters by reason (taken and not taken). */
   reasons(): Record<string, number>;
   /** The plugin's most recent decisions with their details. */
@@ -102,6 +109,8 @@ export async function startLive(config: Config, opts: LiveOptions): Promise<Live
   const clock = opts.clock ?? systemClock;
   const exchange = config.exchange.name;
   const credentials = opts.live ? (opts.credentials ?? credentialsFromEnv(exchange)) : undefined;
+  // Like the keys, checked before any network access: enabled without a token refuses to start.
+  const controlToken = config.control.enabled ? (opts.controlToken ?? controlTokenFromEnv()) : undefined;
   const urls =
     opts.urls ??
     (config.exchange.urls?.rest && config.exchange.urls.ws
@@ -122,7 +131,7 @@ export async function startLive(config: Config, opts: LiveOptions): Promise<Live
   const store = new StateFile(config.data.stateDir, opts.redactor);
   let startingCash = config.paper.startingBalance;
   let executor: OrderExecutor;
-  const ref: { runtime?: Runtime } = {};
+  const ref: { runtime?: Runtime; control?: ControlServer } = {};
   if (opts.live) {
     const broker = new CcxtBroker({
       exchange: ex,
@@ -185,9 +194,14 @@ export async function startLive(config: Config, opts: LiveOptions): Promise<Live
     risk: new RiskManager(config.risk, log, startingCash, 0),
     batchWaitMs: config.strategy.batchWaitMs,
     // The monitor sees the forecast made on this candle, before the next candle is processed.
-    afterCandle: (c, info): Promise<void> | undefined =>
-      retrain?.afterCandle(c, ref.runtime?.status().equity ?? startingCash, info.warmup),
-    onTrade: opts.onTrade,
+    afterCandle: (c, info): Promise<void> | undefined => {
+      if (!info.warmup) ref.control?.notify();
+      return retrain?.afterCandle(c, ref.runtime?.status().equity ?? startingCash, info.warmup);
+    },
+    onTrade: (t) => {
+      ref.control?.notify();
+      opts.onTrade?.(t);
+    },
     streamStatus: () => stream.statusLine(),
     // A state write that fails (full or read-only disk) reaches the registry and the webhook.
     alert: (a) => retrain?.alerts.raise(a),
@@ -217,6 +231,42 @@ export async function startLive(config: Config, opts: LiveOptions): Promise<Live
       .then(() => void runtime.onCandle(c, info).catch(() => undefined));
   });
   await stream.start();
+  // Operator commands reach the models through the same queue as the pointer check before a candle.
+  const reloadModels = async (): Promise<ReloadOutcome> => {
+    const before = { ...(retrain?.loaded() ?? {}) } as Record<string, string>;
+    const run = ordered.then(() => retrain?.beforeCandle());
+    ordered = run.catch(() => undefined);
+    await run;
+    const after = { ...(retrain?.loaded() ?? {}) } as Record<string, string>;
+    return { before, after, changed: Object.keys(after).filter((tf) => after[tf] !== before[tf]) };
+  };
+  const target: ControlTarget = {
+    mode: opts.live ? 'live' : 'paper',
+    exchange,
+    symbols: config.exchange.symbols,
+    runtime,
+    decisions: () => decisions.last(),
+    reasons: () => ({ ...decisions.counts() }),
+    stream: () => stream.stats(),
+    registryFile: registryPath(config.data.stateDir),
+    reloadModels: retrain === null ? null : reloadModels,
+  };
+  const control =
+    controlToken === undefined
+      ? null
+      : await startControlServer({
+          config: config.control,
+          token: controlToken,
+          target,
+          logger: log,
+          clock,
+        }).catch(async (e: unknown) => {
+          await stream.stop();
+          await retrain?.stop();
+          await runtime.stop();
+          throw e;
+        });
+  if (control) ref.control = control;
   const every = config.logging.statusIntervalSeconds * 1000;
   const timer = every > 0 ? setInterval(() => runtime.logStatus(), every) : undefined;
   timer?.unref();
@@ -230,6 +280,7 @@ export async function startLive(config: Config, opts: LiveOptions): Promise<Live
     stream,
     mode: opts.live ? 'live' : 'paper',
     retrain,
+    control,
     reasons: () => ({ ...decisions.counts() }),
     lastDecisions: () => decisions.last(),
     stop: () =>
@@ -238,6 +289,7 @@ export async function startLive(config: Config, opts: LiveOptions): Promise<Live
         // Each step runs whatever the one before did: the runtime's stop releases the state lock.
         const quiet = (what: string) => (e: unknown) =>
           log.warn({ err: describeError(e) }, `shutdown: ${what} failed`);
+        await control?.close().catch(quiet('closing the control API'));
         await stream.stop().catch(quiet('closing the streams'));
         await retrain?.stop().catch(quiet('stopping the retrain service'));
         await ordered;

@@ -101,6 +101,17 @@ export interface RuntimeStatus {
   readonly stream: string;
   /** Candles skipped because their state could not be written (since start). */
   readonly stateWriteFailures: number;
+  /** Risk state machine and the operator's pause (undefined without a risk manager). */
+  readonly risk?: { readonly state: string; readonly paused: boolean };
+}
+
+/** What an operator's close did (`quantgate close`). */
+export interface CloseOutcome {
+  readonly symbol: string;
+  /** sent: the market order went out (filled, or pending until the next candle in paper). */
+  readonly result: 'sent' | 'no_position' | 'order_pending' | 'failed';
+  readonly clientOrderId?: string;
+  readonly state?: string;
 }
 
 /**
@@ -250,7 +261,71 @@ export class Runtime {
       modelVersions: this.opts.plugin.modelVersions?.() ?? {},
       stream: this.opts.streamStatus?.() ?? '',
       stateWriteFailures: this.writeFailures,
+      risk: this.opts.risk ? { state: this.opts.risk.state, paused: this.opts.risk.paused } : undefined,
     };
+  }
+
+  // ---- operator commands (the control API); each runs in the candle queue, between candles ----
+
+  /** Pauses new entries (saved with the risk state, so a restart stays paused). Exits keep working. */
+  pauseEntries(): Promise<void> {
+    return this.command(() => this.opts.risk?.pause());
+  }
+
+  /** Lifts a pause (and a halt): the risk manager's resume. */
+  resumeEntries(): Promise<void> {
+    return this.command(() => this.opts.risk?.resume());
+  }
+
+  /**
+   * Market-closes `symbol` through the same path as a take-profit or stop exit: a persisted intent,
+   * a client order id, the executor (paper fills at the next candle's open).
+   */
+  closePosition(symbol: string): Promise<CloseOutcome> {
+    return this.command(async () => {
+      const p = this.state.positions[symbol];
+      if (!p) return { symbol, result: 'no_position' as const };
+      if (this.hasPending(symbol)) return { symbol, result: 'order_pending' as const };
+      const series = `${this.opts.exchange}|${symbol}|${this.opts.executionTimeframe}`;
+      const before = this.state.decisions.executed;
+      const errors = this.state.decisions.skipped.order_error ?? 0;
+      this.candleIntents = [];
+      await this.send({
+        symbol,
+        side: p.direction === 'short' ? 'buy' : 'sell',
+        amount: p.qty,
+        kind: 'manual_close',
+        // The last decided candle: a crash before the fill is settled when that series moves on.
+        candleTime: this.state.lastProcessed[series] ?? this.opts.clock.now(),
+        series,
+      });
+      this.candleIntents = [];
+      const pending = this.state.pending.find((x) => x.symbol === symbol && x.kind === 'manual_close');
+      const trade = this.state.trades.at(-1);
+      const failed = (this.state.decisions.skipped.order_error ?? 0) > errors;
+      const sent = !failed && (pending !== undefined || this.state.decisions.executed > before);
+      return {
+        symbol,
+        result: sent ? ('sent' as const) : ('failed' as const),
+        clientOrderId: pending?.clientOrderId ?? trade?.clientOrderId,
+        state: pending ? 'open' : trade?.state,
+      };
+    });
+  }
+
+  /** Runs `fn` in the candle queue and saves the state after it. */
+  private command<T>(fn: () => T | Promise<T>): Promise<T> {
+    const run = this.queue.then(async () => {
+      const r = await fn();
+      if (this.opts.risk) this.state.risk = this.opts.risk.snapshot();
+      if (!this.stopped) this.save();
+      return r;
+    });
+    this.queue = run.then(
+      () => undefined,
+      (e: unknown) => this.log.error({ err: describeError(e) }, 'runtime: operator command failed'),
+    );
+    return run;
   }
 
   logStatus(): void {

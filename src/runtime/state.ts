@@ -18,7 +18,7 @@ export interface TradeRecord {
   readonly clientOrderId: string;
   readonly symbol: string;
   readonly side: Side;
-  readonly kind: 'open' | 'take_profit' | 'stop_loss' | 'signal_close';
+  readonly kind: 'open' | 'take_profit' | 'stop_loss' | 'signal_close' | 'manual_close';
   readonly candleTime: number;
   readonly qty: number;
   readonly price: number;

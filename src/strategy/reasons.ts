@@ -22,6 +22,8 @@ export const DECISION_REASONS = [
   'order_pending',
   'cooldown',
   'risk_halted',
+  /** New entries paused by the operator (`quantgate pause`); exits keep working. */
+  'paused',
   'max_positions',
   'max_notional',
   'order_rate',

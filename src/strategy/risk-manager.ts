@@ -11,6 +11,8 @@ export interface RiskSnapshot {
   readonly dayStartEquity: number;
   readonly haltedManually: boolean;
   readonly orderTimes: readonly number[];
+  /** New entries paused by the operator (absent in states saved before it existed = false). */
+  readonly paused?: boolean;
 }
 
 export interface RiskCheckInput {
@@ -91,19 +93,32 @@ export class RiskManager {
     return this.s.state;
   }
 
+  get paused(): boolean {
+    return this.s.paused === true;
+  }
+
   /** Manual halt / resume (CLI or operator). */
   halt(): void {
     this.s.state = 'HALTED';
     this.s.haltedManually = true;
   }
 
+  /** Operator pause: refuses new entries only (exits, TP/SL and signal closes never pass through here). */
+  pause(): void {
+    this.s.paused = true;
+  }
+
+  /** Lifts a pause and a manual or daily-loss halt: entries are checked against the limits again. */
   resume(): void {
     this.s.state = 'ACTIVE';
     this.s.haltedManually = false;
+    this.s.paused = false;
   }
 
   /** Checks a new entry against every limit; may shrink its quantity to fit notional caps. */
   checkEntry(i: RiskCheckInput): RiskVerdict {
+    if (this.s.paused === true)
+      return { ok: false, reason: 'paused', detail: 'new entries paused by the operator' };
     if (this.s.state === 'HALTED') return { ok: false, reason: 'risk_halted', detail: 'risk state HALTED' };
     if (i.openPositions >= this.cfg.maxOpenPositions)
       return {

@@ -10,6 +10,7 @@ import { registerModels } from './models.ts';
 import { registerDownload } from './download.ts';
 import { registerRetrain } from './retrain.ts';
 import { registerSweep } from './sweep.ts';
+import { registerControl } from './control.ts';
 
 /** Each command lives in its own file and registers itself on the program. */
 export type RegisterCommand = (program: Command) => void;
@@ -26,4 +27,5 @@ export const COMMANDS: RegisterCommand[] = [
   registerDownload,
   registerRetrain,
   registerSweep,
+  registerControl,
 ];
