@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { COMMANDS } from './commands/index.ts';
 import { packageVersion } from '../backtest/provenance.ts';
-import { setGlobalOptions } from './run.ts';
+import { loadConfigModule, setGlobalOptions } from './run.ts';
 import type { GlobalOptions } from './run.ts';
 
 const program = new Command();
@@ -15,13 +15,14 @@ program
     '--log-format <format>',
     'json | pretty | auto (default auto: readable on a terminal, JSON lines otherwise)',
   )
-  .hook('preAction', (_program, command) => {
+  .hook('preAction', async (_program, command) => {
     try {
       setGlobalOptions(command.optsWithGlobals<GlobalOptions>());
     } catch (e) {
       process.stderr.write(`error [USAGE]: ${(e as Error).message}\n`);
       process.exit(2);
     }
+    await loadConfigModule();
   })
   .showHelpAfterError()
   .exitOverride((err) => {

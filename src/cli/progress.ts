@@ -1,4 +1,5 @@
-import cliProgress from 'cli-progress';
+import { createRequire } from 'node:module';
+import type cliProgress from 'cli-progress';
 import { stderrOutput } from '../core/logger.ts';
 import type { LogOutput } from '../core/logger.ts';
 
@@ -19,9 +20,11 @@ export function createBars(
   output: LogOutput = stderrOutput,
   stream: NodeJS.WritableStream = process.stderr,
 ): Bars {
-  const multi = new cliProgress.MultiBar(
+  // Required when a bar is first drawn, not when the program starts (`--help` stays light).
+  const bars = createRequire(import.meta.url)('cli-progress') as typeof cliProgress;
+  const multi = new bars.MultiBar(
     { stream, format, hideCursor: true, clearOnComplete: false },
-    cliProgress.Presets.shades_classic,
+    bars.Presets.shades_classic,
   );
   let drawing = false;
   let stopped = false;

@@ -1,5 +1,5 @@
-import { loadConfigSources, valueLayer } from '../config/index.ts';
 import type { Config, ConfigLayer } from '../config/index.ts';
+import type * as ConfigModule from '../config/index.ts';
 import { QuantgateError, describeError, isQuantgateError } from '../core/errors.ts';
 import { chooseLogFormat, createLogger, stderrOutput } from '../core/logger.ts';
 import type { LogFormatSetting, Logger } from '../core/logger.ts';
@@ -52,7 +52,19 @@ export function configFiles(opts: ConfigOption): string[] {
 
 /** A command-line option that sets one config key; errors in its value blame the option. */
 export function optionLayer(option: string, path: string, value: unknown): ConfigLayer {
-  return valueLayer(option, path.split('.'), value);
+  let raw: unknown = value;
+  for (const key of path.split('.').reverse()) raw = { [key]: raw };
+  return { source: option, raw: raw as ConfigLayer['raw'] };
+}
+
+let configModule: typeof ConfigModule | undefined;
+
+/**
+ * Loads the config code (zod schema, YAML) before a command's action runs (main.ts's preAction
+ * hook), so `quantgate --help` and `--version` never build the schema.
+ */
+export async function loadConfigModule(): Promise<void> {
+  configModule ??= await import('../config/index.ts');
 }
 
 /** The program-wide options (`quantgate -v backtest …`), read before a command's action runs. */
@@ -88,7 +100,8 @@ export function configFromOptions(
   opts: ConfigOption,
   cli: ReadonlyArray<ConfigLayer | undefined> = [],
 ): Config {
-  const config = loadConfigSources({
+  if (!configModule) throw new Error('internal: configFromOptions before loadConfigModule()');
+  const config = configModule.loadConfigSources({
     files: configFiles(opts),
     cli: [...cli.filter((l): l is ConfigLayer => l !== undefined), ...globalLayers()],
   });

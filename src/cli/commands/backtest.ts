@@ -2,7 +2,7 @@ import { appendFileSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { parseDate } from '../../backtest/dates.ts';
 import type { BacktestRequest, WindowProgress } from '../../backtest/index.ts';
-import { horizonFor } from '../../config/index.ts';
+import { horizonFor } from '../../config/per-timeframe.ts';
 import type { Config, ConfigLayer } from '../../config/index.ts';
 import { QuantgateError } from '../../core/errors.ts';
 import type { Logger } from '../../core/logger.ts';

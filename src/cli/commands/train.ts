@@ -4,7 +4,7 @@ import { QuantgateError } from '../../core/errors.ts';
 import { isExchangeId, MODEL_TIMEFRAMES, parseTimeframe } from '../../core/types.ts';
 import type { ExchangeId, ModelTimeframe } from '../../core/types.ts';
 import type { TrainModelResult } from '../../models/index.ts';
-import { modelConfigFor } from '../../config/index.ts';
+import { modelConfigFor } from '../../config/per-timeframe.ts';
 import {
   CONFIG_HELP,
   action,
