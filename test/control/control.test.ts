@@ -293,6 +293,10 @@ describe('control API of the live paper runtime on the local exchange', () => {
     expect(wrong.status).toBe(7);
     expect(wrong.stderr).toMatch(/refused the control token/);
     expect(wrong.stderr).not.toContain('another-token-0123456789');
+    // Neither a symbol nor --all is a usage error, found before the bot is asked anything.
+    const bare = await runCli(['close', '--config', cfg], { QUANTGATE_CONTROL_TOKEN: TOKEN });
+    expect(bare.status).toBe(2);
+    expect(bare.stderr).toMatch(/give one symbol/);
     const none = join(work, 'none.yaml');
     writeFileSync(none, 'control:\n  port: 9\n');
     const down = await runCli(['pause', '--config', none], { QUANTGATE_CONTROL_TOKEN: TOKEN });

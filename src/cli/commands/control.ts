@@ -103,7 +103,7 @@ export function registerControl(program: Command): void {
     'close',
     'Market-close one position (close BTC/USDT) or all (close --all) of the running bot, as a normal exit',
     async (c, o, symbol) => {
-      if (o.all === (symbol !== undefined))
+      if ((o.all === true) === (symbol !== undefined))
         throw new QuantgateError('USAGE', 'close: give one symbol (close BTC/USDT) or --all, not both');
       const r = await c.request('POST', '/api/close', o.all ? { all: true } : { symbol });
       const results = (r.body.results ?? []) as Array<{
