@@ -334,6 +334,15 @@ export const retrainSchema = obj({
     minSamples: int(1, 100_000).default(50),
     /** Realised ÷ predicted risk/reward of the calls below this triggers a rollback; 0 = report only. */
     minRiskRewardRatio: num(0, 10).default(0),
+    /**
+     * The edge ledger, live: over the last edgeWindow closed trades of the execution model, the
+     * take-profit count against the P(win)s the gate promised (one-sided, normal approximation of
+     * the Poisson-binomial); p below this rolls back. 0 = report only.
+     */
+    edgePValue: num(0, 1).default(0.01),
+    edgeWindow: int(5, 100_000).default(100),
+    /** Closed trades needed before the edge rule can trigger. */
+    edgeMinTrades: int(1, 100_000).default(30),
   }).default({
     minHitRate: 0.4,
     window: 200,
@@ -342,6 +351,9 @@ export const retrainSchema = obj({
     cooldownHours: 24,
     minSamples: 50,
     minRiskRewardRatio: 0,
+    edgePValue: 0.01,
+    edgeWindow: 100,
+    edgeMinTrades: 30,
   }),
   drift: obj({
     psiThreshold: num(0, 10).default(0.25),

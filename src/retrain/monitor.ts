@@ -3,7 +3,7 @@ import { QuantgateError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import { timeframeMs } from '../core/types.ts';
 import type { Direction, Forecast, ModelTimeframe } from '../core/types.ts';
-import { callFigures, drawdownFrom, exceedance } from './monitor-stats.ts';
+import { callFigures, drawdownFrom, edgeFigures, exceedance } from './monitor-stats.ts';
 import type { CallFigures, ExceedanceFigures, ResolvedOutcome } from './monitor-stats.ts';
 
 /** retrain.rollback (the keys the monitor reads). */
@@ -15,7 +15,31 @@ export type MonitorThresholds = Pick<
   | 'maxDrawdownSincePromotion'
   | 'minSamples'
   | 'minRiskRewardRatio'
+  | 'edgePValue'
+  | 'edgeWindow'
+  | 'edgeMinTrades'
 >;
+
+/** A closed trade of the watched (execution) model, with what the gate promised at its entry. */
+export interface TradeOutcome {
+  readonly pWin: number;
+  readonly expectedEdgeBps: number;
+  /** Exited at its take-profit. */
+  readonly won: boolean;
+  /** Net return after fees (and funding) on the entry notional, basis points. */
+  readonly realisedBps: number;
+}
+
+/** The live edge ledger over the last trades: promised vs realised. */
+export interface EdgeFigures {
+  readonly trades: number;
+  readonly expectedWins: number;
+  readonly wins: number;
+  readonly meanExpectedEdgeBps: number | null;
+  readonly meanRealisedBps: number | null;
+  /** One-sided p of so few take-profits if the promised P(win)s were right (1 with no trades). */
+  readonly pValue: number;
+}
 
 /** A forecast the active model made at the close of a candle. */
 export interface ForecastRecord {
@@ -41,6 +65,7 @@ export interface ClosedPrice {
 }
 
 export interface MonitorFigures extends CallFigures {
+  readonly edge: EdgeFigures;
   readonly timeframe: ModelTimeframe;
   readonly version: string;
   /** Over forecasts a full horizon apart per symbol (non-overlapping outcomes), at most `window`; so are the call figures. */
@@ -130,6 +155,7 @@ export class LiveMonitor {
   private lastCounted = new Map<string, number>();
   private lastCalled = new Map<string, number>();
   private calls: ResolvedOutcome[] = [];
+  private trades: TradeOutcome[] = [];
   private expired = 0;
   private equity: number | null = null;
   private peak: number | null = null;
@@ -164,6 +190,7 @@ export class LiveMonitor {
     this.lastCounted = new Map();
     this.lastCalled = new Map();
     this.calls = [];
+    this.trades = [];
     this.expired = 0;
     this.peak = this.equity;
   }
@@ -240,6 +267,12 @@ export class LiveMonitor {
     return true;
   }
 
+  /** A closed trade decided on this model's forecasts (execution timeframe), for the live edge ledger. */
+  recordTrade(t: TradeOutcome): void {
+    if (!Number.isFinite(t.pWin) || !Number.isFinite(t.realisedBps)) return;
+    pushBounded(this.trades, t, this.t.edgeWindow);
+  }
+
   /** The account equity as the runtime sees it; the drawdown counts from the peak since this version went live. */
   observeEquity(equity: number): void {
     if (!Number.isFinite(equity)) return;
@@ -254,6 +287,7 @@ export class LiveMonitor {
       timeframe: this.timeframe,
       version: this.ver,
       ...callFigures(lastN(this.calls, this.t.window)),
+      edge: edgeFigures(lastN(this.trades, this.t.edgeWindow)),
       exceedance: exceedance(lastN(this.resolved, this.t.window)),
       pending,
       expired: this.expired,
@@ -301,6 +335,11 @@ export function degradationReasons(f: MonitorFigures, t: MonitorThresholds): str
           `${name} exceeded by ${k} of ${e.n} non-overlapping outcomes (${pct(k / e.n)}, nominal 10 %): binomial p = ${p.toExponential(2)} < retrain.rollback.exceedancePValue ${t.exceedancePValue}`,
         );
   }
+  const g = f.edge;
+  if (t.edgePValue > 0 && g.trades >= t.edgeMinTrades && g.pValue < t.edgePValue)
+    out.push(
+      `realised edge below the promised one: ${g.wins} take-profits in ${g.trades} trades where the gate's P(win)s promised ${g.expectedWins.toFixed(1)} (mean ${fmt(g.meanRealisedBps, 1)} bps realised vs ${fmt(g.meanExpectedEdgeBps, 1)} expected): p = ${g.pValue.toExponential(2)} < retrain.rollback.edgePValue ${t.edgePValue}`,
+    );
   if (f.drawdownSincePromotion > t.maxDrawdownSincePromotion)
     out.push(
       `drawdown since promotion ${pct(f.drawdownSincePromotion)} (equity ${fmt(f.equity, 2)} from peak ${fmt(f.peakEquity, 2)}) > retrain.rollback.maxDrawdownSincePromotion ${pct(t.maxDrawdownSincePromotion)}`,

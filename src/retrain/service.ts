@@ -42,6 +42,18 @@ interface Shadow {
   readonly version: string;
 }
 
+/** What the monitor needs of a booked fill (the runtime's trade record fits). */
+export interface TradeFill {
+  readonly symbol: string;
+  readonly kind: string;
+  readonly qty: number;
+  readonly price: number;
+  /** Closing fills: realised PnL net of both fees. */
+  readonly pnl?: number;
+  readonly pWin?: number;
+  readonly expectedEdgeBps?: number;
+}
+
 export interface RetrainServiceOptions {
   readonly config: Config;
   readonly models: SwappableModels;
@@ -81,6 +93,11 @@ export interface RetrainService {
    * guard; the previous version is staged for the next candle).
    */
   afterCandle(c: ClosedCandle, equity: number, warmup: boolean): Promise<void>;
+  /**
+   * After the runtime booked a fill: an opening fill's promised P(win) and edge are kept per symbol,
+   * and the closing fill resolves them in the execution model's monitor (the live edge ledger).
+   */
+  afterTrade(t: TradeFill): void;
   readonly monitors: ReadonlyMap<ModelTimeframe, LiveMonitor>;
   /** Degradation hook: rolls back to the previous version (the next candle swaps to it). */
   rollback(tf: ModelTimeframe, reason: string): Promise<{ from: string; to: string } | null>;
@@ -180,6 +197,8 @@ export function startRetrainService(o: RetrainServiceOptions): RetrainService {
   });
 
   const monitors = new Map<ModelTimeframe, LiveMonitor>();
+  // Per symbol: what the gate promised for the open position (resolved by its closing fill).
+  const promised = new Map<string, { pWin: number; edge: number; notional: number }>();
   if (o.monitor !== false)
     for (const tf of timeframes)
       monitors.set(
@@ -454,6 +473,23 @@ export function startRetrainService(o: RetrainServiceOptions): RetrainService {
       }
     },
     monitors,
+    afterTrade(t) {
+      if (stopped || !(t.qty > 0)) return;
+      if (t.kind === 'open') {
+        if (t.pWin !== undefined && t.expectedEdgeBps !== undefined)
+          promised.set(t.symbol, { pWin: t.pWin, edge: t.expectedEdgeBps, notional: t.qty * t.price });
+        return;
+      }
+      const p = promised.get(t.symbol);
+      promised.delete(t.symbol);
+      if (!p || t.pnl === undefined || !(p.notional > 0)) return;
+      monitors.get(config.strategy.executionTimeframe)?.recordTrade({
+        pWin: p.pWin,
+        expectedEdgeBps: p.edge,
+        won: t.kind === 'take_profit',
+        realisedBps: (t.pnl / p.notional) * 10_000,
+      });
+    },
     async afterCandle(c, equity, warmup) {
       const tf = c.timeframe as ModelTimeframe;
       const key = `${tf}|${c.symbol}`;

@@ -200,6 +200,7 @@ export async function startLive(config: Config, opts: LiveOptions): Promise<Live
     },
     onTrade: (t) => {
       ref.control?.notify();
+      retrain?.afterTrade(t);
       opts.onTrade?.(t);
     },
     streamStatus: () => stream.statusLine(),

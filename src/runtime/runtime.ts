@@ -643,6 +643,8 @@ export class Runtime {
       series: seriesId(c),
       takeProfit: sig.takeProfit,
       stopLoss: sig.stopLoss,
+      ...(sig.pWin !== undefined ? { pWin: sig.pWin } : {}),
+      ...(sig.expectedEdgeBps !== undefined ? { expectedEdgeBps: sig.expectedEdgeBps } : {}),
     });
   }
 
@@ -826,7 +828,10 @@ function stateWriteError(e: StateWriteFailed): QuantgateError {
 function tradeBase(
   i: PendingIntent,
   r: OrderResult,
-): Pick<TradeRecord, 'clientOrderId' | 'symbol' | 'side' | 'kind' | 'candleTime' | 'state'> {
+): Pick<
+  TradeRecord,
+  'clientOrderId' | 'symbol' | 'side' | 'kind' | 'candleTime' | 'state' | 'pWin' | 'expectedEdgeBps'
+> {
   return {
     clientOrderId: i.clientOrderId,
     symbol: i.symbol,
@@ -834,6 +839,8 @@ function tradeBase(
     kind: i.kind,
     candleTime: i.candleTime,
     state: r.state,
+    ...(i.pWin !== undefined ? { pWin: i.pWin } : {}),
+    ...(i.expectedEdgeBps !== undefined ? { expectedEdgeBps: i.expectedEdgeBps } : {}),
   };
 }
 

@@ -26,6 +26,9 @@ export interface TradeRecord {
   /** Realised PnL in quote (closing trades only, net of both fees). */
   readonly pnl?: number;
   readonly state: string;
+  /** Opening orders of the expected-value gate: its P(win) and expected edge (bps) at the decision. */
+  readonly pWin?: number;
+  readonly expectedEdgeBps?: number;
   readonly reason?: string;
 }
 
@@ -39,6 +42,8 @@ export interface PendingIntent {
   readonly candleTime: number;
   readonly takeProfit?: number;
   readonly stopLoss?: number;
+  readonly pWin?: number;
+  readonly expectedEdgeBps?: number;
   /** Series id of the candle that decided it (absent in state files written before it existed). */
   readonly series?: string;
 }

@@ -66,6 +66,9 @@ const thresholds = {
   maxDrawdownSincePromotion: 0.1,
   minSamples: 30,
   minRiskRewardRatio: 0,
+  edgePValue: 0.01,
+  edgeWindow: 100,
+  edgeMinTrades: 30,
 };
 
 function recordingSink(): AlertSink & { raised: AlertInput[] } {

@@ -21,6 +21,9 @@ const thresholds: MonitorThresholds = {
   maxDrawdownSincePromotion: 0.1,
   minSamples: 50,
   minRiskRewardRatio: 0,
+  edgePValue: 0.01,
+  edgeWindow: 100,
+  edgeMinTrades: 30,
 };
 
 function gaussian(r: () => number): number {

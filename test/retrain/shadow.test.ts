@@ -34,6 +34,9 @@ const rollback = {
   maxDrawdownSincePromotion: 0.1,
   minSamples: 30,
   minRiskRewardRatio: 0,
+  edgePValue: 0.01,
+  edgeWindow: 100,
+  edgeMinTrades: 30,
 };
 
 const gaussian = (r: () => number) => Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r());

@@ -147,6 +147,9 @@ describe('live paper runtime with trained models against the local exchange', ()
         const labels = labelsFor(candles.slice(0, i + lp.horizon + 1), lp, '5m');
         const close = candles[i].close;
         const at = `${o.trade.symbol} at ${new Date(o.trade.candleTime).toISOString()}`;
+        // The gate's promise travels with the opening fill (the live edge ledger reads it).
+        expect(o.trade.pWin, at).toBeGreaterThan(0);
+        expect(Number.isFinite(o.trade.expectedEdgeBps), at).toBe(true);
         expect(Math.abs(o.takeProfit - close * Math.exp(labels.threshold[i])), at).toBeLessThanOrEqual(
           1e-9 * close,
         );
