@@ -3,7 +3,7 @@ import type * as ConfigModule from '../config/index.ts';
 import { QuantgateError, describeError, isQuantgateError } from '../core/errors.ts';
 import { chooseLogFormat, createLogger, stderrOutput } from '../core/logger.ts';
 import type { LogFormatSetting, Logger } from '../core/logger.ts';
-import { SecretRedactor, secretValuesFromEnv } from '../core/secrets.ts';
+import { SecretRedactor, registerSecretValues, secretValuesFromEnv, webhookSecretValues } from '../core/secrets.ts';
 
 /**
  * Wraps a command's action: known errors print one clean line (no stack) and exit with their code;
@@ -105,6 +105,8 @@ export function configFromOptions(
     files: configFiles(opts),
     cli: [...cli.filter((l): l is ConfigLayer => l !== undefined), ...globalLayers()],
   });
+  // The webhook URL is a credential: every log line and error from here on is scrubbed of it.
+  registerSecretValues(webhookSecretValues(config.alerts.webhookUrl));
   const format = chooseLogFormat(config.logging.format, stderrOutput.isTTY);
   return { ...config, logging: { ...config.logging, format } };
 }

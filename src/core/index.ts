@@ -5,3 +5,5 @@ export * from './secrets.ts';
 export * from './logger.ts';
 export * from './durable-json.ts';
 export * from './atomic-file.ts';
+export * from './symbols.ts';
+export * from './dates.ts';

@@ -39,12 +39,59 @@ export class SecretRedactor {
   }
 }
 
-/** All secret values present in the environment (every QUANTGATE_* variable named above). */
+const registered = new Set<string>();
+
+/**
+ * Adds secret values found outside the environment (the configured alerts.webhookUrl and its
+ * parts, from a config file): every redactor built afterwards from `secretValuesFromEnv()`
+ * scrubs them too.
+ */
+export function registerSecretValues(values: Iterable<string>): void {
+  for (const v of values) if (v.length > 0) registered.add(v);
+}
+
+/**
+ * All secret values present in the environment (every QUANTGATE_* variable named above; a webhook
+ * URL with its parts), plus those registered with `registerSecretValues`.
+ */
 export function secretValuesFromEnv(env: NodeJS.ProcessEnv = process.env): string[] {
-  const names = [
-    ...Object.values(SECRET_ENV_VARS).flatMap((o) => Object.values<string>(o)),
-    ...Object.values(SECRET_CONFIG_ENV_VARS),
-    CONTROL_TOKEN_ENV,
-  ];
-  return names.map((n) => env[n]).filter((v): v is string => typeof v === 'string' && v.length > 0);
+  const keys = [...Object.values(SECRET_ENV_VARS).flatMap((o) => Object.values<string>(o)), CONTROL_TOKEN_ENV]
+    .map((n) => env[n])
+    .filter((v): v is string => typeof v === 'string' && v.length > 0);
+  const urls = Object.values(SECRET_CONFIG_ENV_VARS).flatMap((n) => webhookSecretValues(env[n]));
+  return [...new Set([...keys, ...urls, ...registered])];
+}
+
+/**
+ * The secret-bearing forms of a webhook URL: the URL as written and normalised, its credentials
+ * (`user:password@`, the password, the user name), its path (Slack and Discord put the token
+ * there) and its query, each raw and percent-decoded. Whatever echoes the URL (Node's fetch does,
+ * in its error text) is then scrubbed. Unparseable input: the whole string is the secret.
+ */
+export function webhookSecretValues(raw: string | undefined): string[] {
+  if (raw === undefined || raw.trim() === '') return [];
+  const out = new Set<string>([raw, raw.trim()]);
+  let u: URL;
+  try {
+    u = new URL(raw.trim());
+  } catch {
+    return [...out];
+  }
+  out.add(u.href);
+  if (u.username || u.password) out.add(`${u.username}${u.password ? `:${u.password}` : ''}@`);
+  if (u.password) out.add(u.password);
+  if (u.username) out.add(u.username);
+  if (u.pathname !== '/') {
+    out.add(`${u.pathname}${u.search}`);
+    out.add(u.pathname);
+  }
+  if (u.search) out.add(u.search);
+  for (const v of [...out]) {
+    try {
+      out.add(decodeURIComponent(v));
+    } catch {
+      // Not valid percent-encoding: the raw form is registered already.
+    }
+  }
+  return [...out].filter((v) => v.length > 0);
 }

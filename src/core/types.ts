@@ -1,3 +1,6 @@
+import { QuantgateError } from './errors.ts';
+import { symbolProblem } from './symbols.ts';
+
 /** Timeframes quantgate knows. `1d` is the 24h (strategic) timeframe; `24h` is accepted as an alias on input. */
 export const TIMEFRAMES = ['1m', '5m', '15m', '1h', '4h', '12h', '1d'] as const;
 export type Timeframe = (typeof TIMEFRAMES)[number];
@@ -105,7 +108,12 @@ export function isExchangeId(s: string): s is ExchangeId {
   return (EXCHANGES as readonly string[]).includes(s);
 }
 
-/** `BTC/USDT` → `BTCUSDT`, `BTC/USDC:USDC` → `BTCUSDC_USDC` (file names of the CSV store). */
+/**
+ * `BTC/USDT` → `BTCUSDT`, `BTC/USDC:USDC` → `BTCUSDC_USDC` (file names of the CSV store). Only a
+ * unified symbol is accepted, so the stem is letters, digits and `_`: never a path.
+ */
 export function symbolToFileStem(symbol: string): string {
+  const problem = symbolProblem(symbol);
+  if (problem !== null) throw new QuantgateError('USAGE', `symbol ${problem}`, { symbol });
   return symbol.replace('/', '').replace(':', '_');
 }

@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { writeFailed, writeFileAtomic } from '../core/atomic-file.ts';
 import { QuantgateError } from '../core/errors.ts';
 import type { Candle, ExchangeId, Timeframe } from '../core/types.ts';
@@ -14,7 +14,15 @@ export function candlePath(
   timeframe: Timeframe,
   symbol: string,
 ): string {
-  return join(dataDir, exchange, timeframe, `${symbolToFileStem(symbol)}.csv`);
+  const path = join(dataDir, exchange, timeframe, `${symbolToFileStem(symbol)}.csv`);
+  // Belt and braces: whatever the parts, the file must stay inside the store.
+  const rel = relative(resolve(dataDir), resolve(path));
+  if (rel.startsWith('..') || isAbsolute(rel) || rel.split(sep).length !== 3)
+    throw new QuantgateError(
+      'USAGE',
+      `${symbol} ${timeframe}: its candle file ${path} would be outside ${dataDir}`,
+    );
+  return path;
 }
 
 export interface Gap {

@@ -1,6 +1,7 @@
 import type { Clock } from '../core/clock.ts';
 import { systemClock } from '../core/clock.ts';
 import { QuantgateError, describeError } from '../core/errors.ts';
+import { SecretRedactor, webhookSecretValues } from '../core/secrets.ts';
 import type { Logger } from '../core/logger.ts';
 import type { ModelTimeframe } from '../core/types.ts';
 import { addAlert } from './registry-ops.ts';
@@ -83,7 +84,8 @@ function parseWebhookUrl(raw: string | undefined): URL | undefined {
   try {
     u = new URL(raw);
   } catch {
-    throw new QuantgateError('CONFIG_INVALID', `alerts.webhookUrl: "${raw}" is not a valid URL`);
+    // Never echo the value: a webhook URL is a credential.
+    throw new QuantgateError('CONFIG_INVALID', 'alerts.webhookUrl: not a valid URL (value not shown: it is a credential)');
   }
   if (u.protocol !== 'http:' && u.protocol !== 'https:')
     throw new QuantgateError(
@@ -131,6 +133,10 @@ async function post(url: URL, body: WebhookPayload, timeoutMs: number): Promise<
 export function createAlertSink(o: AlertSinkOptions): StatsAlertSink {
   const clock = o.clock ?? systemClock;
   const url = parseWebhookUrl(o.webhookUrl);
+  // Node's fetch puts the whole URL (user, password, token) in its error text: scrub it here too,
+  // not only in the logger, so no caller that passes the error on can leak it.
+  const urlSecrets = new SecretRedactor(webhookSecretValues(o.webhookUrl));
+  const scrub = (text: string): string => urlSecrets.redact(text);
   const timeoutMs = o.webhookTimeoutMs ?? 3000;
   const minSeverity = o.minSeverity ?? 'warning';
   const webhookMax = Math.max(1, o.webhookQueueSize ?? 100);
@@ -181,7 +187,7 @@ export function createAlertSink(o: AlertSinkOptions): StatsAlertSink {
       } catch (e) {
         s.deliveryFailures++;
         log.warn(
-          { webhook: redactUrl(u), code: p.code, err: describeError(e) },
+          { webhook: redactUrl(u), code: p.code, err: scrub(describeError(e)) },
           'alert webhook delivery failed',
         );
       }
