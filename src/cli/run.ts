@@ -3,7 +3,12 @@ import type * as ConfigModule from '../config/index.ts';
 import { QuantgateError, describeError, isQuantgateError } from '../core/errors.ts';
 import { chooseLogFormat, createLogger, stderrOutput } from '../core/logger.ts';
 import type { LogFormatSetting, Logger } from '../core/logger.ts';
-import { SecretRedactor, registerSecretValues, secretValuesFromEnv, webhookSecretValues } from '../core/secrets.ts';
+import {
+  SecretRedactor,
+  registerSecretValues,
+  secretValuesFromEnv,
+  webhookSecretValues,
+} from '../core/secrets.ts';
 
 /**
  * Wraps a command's action: known errors print one clean line (no stack) and exit with their code;

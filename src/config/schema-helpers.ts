@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SYMBOL_PATTERN } from '../core/symbols.ts';
 import { MODEL_TIMEFRAMES, parseTimeframe } from '../core/types.ts';
 import type { ModelTimeframe, Timeframe } from '../core/types.ts';
 
@@ -64,7 +65,7 @@ export const timeframe = () =>
 export const symbol = () =>
   z
     .string({ error: (iss) => `expected a symbol like "BTC/USDT", got ${showValue(iss.input)}` })
-    .regex(/^[A-Z0-9]+\/[A-Z0-9]+(:[A-Z0-9]+)?$/, {
+    .regex(SYMBOL_PATTERN, {
       error: (iss) => `expected a symbol like "BTC/USDT" or "BTC/USDC:USDC", got ${showValue(iss.input)}`,
     });
 

@@ -85,7 +85,10 @@ function parseWebhookUrl(raw: string | undefined): URL | undefined {
     u = new URL(raw);
   } catch {
     // Never echo the value: a webhook URL is a credential.
-    throw new QuantgateError('CONFIG_INVALID', 'alerts.webhookUrl: not a valid URL (value not shown: it is a credential)');
+    throw new QuantgateError(
+      'CONFIG_INVALID',
+      'alerts.webhookUrl: not a valid URL (value not shown: it is a credential)',
+    );
   }
   if (u.protocol !== 'http:' && u.protocol !== 'https:')
     throw new QuantgateError(

@@ -1,9 +1,10 @@
-import { appendFileSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { parseDate } from '../../backtest/dates.ts';
+import { TRADE_CSV_COLUMNS } from '../../backtest/trades-csv.ts';
 import type { BacktestRequest, WindowProgress } from '../../backtest/index.ts';
 import { horizonFor } from '../../config/per-timeframe.ts';
 import type { Config, ConfigLayer } from '../../config/index.ts';
+import { writeFileAtomic } from '../../core/atomic-file.ts';
 import { QuantgateError } from '../../core/errors.ts';
 import type { Logger } from '../../core/logger.ts';
 import { MODEL_TIMEFRAMES } from '../../core/types.ts';
@@ -24,6 +25,8 @@ import { dataFormatLayer, dataFormatOption } from '../data-format.ts';
 import type { DataFormat } from '../../core/types.ts';
 import { warmupCandlesFor } from '../../runtime/index.ts';
 import { QuantileStrategy } from '../../strategy/index.ts';
+import { parseSymbolsOption } from '../options.ts';
+import { REPORT_OUTPUT, WINDOWS_OUTPUT, checkOutputFile, csvOutput } from '../outputs.ts';
 
 export interface BacktestCliOptions {
   config?: string[];
@@ -40,22 +43,28 @@ export interface BacktestCliOptions {
   baseline?: boolean;
   windows?: string;
   modelCache?: string;
+  force?: boolean;
 }
 
-/** Validates the command line against the config and builds the request (no I/O). */
+const TRADES_OUTPUT = csvOutput('--trades', TRADE_CSV_COLUMNS.join(','));
+
+/** --report, --windows and --trades: the right extension, and never over a file that is not ours (unless --force). */
+export function checkOutputs(opts: BacktestCliOptions): void {
+  const force = opts.force === true;
+  if (opts.report !== undefined) checkOutputFile(REPORT_OUTPUT, opts.report, force);
+  if (opts.windows !== undefined) checkOutputFile(WINDOWS_OUTPUT, opts.windows, force);
+  if (opts.trades !== undefined) checkOutputFile(TRADES_OUTPUT, opts.trades, force);
+}
+
+/** Validates the command line against the config and builds the request (reads only existing outputs' first bytes). */
 export function backtestRequest(config: Config, opts: BacktestCliOptions): BacktestRequest {
-  const symbols = opts.symbols ? splitList(opts.symbols) : [...config.exchange.symbols];
-  if (symbols.length === 0)
-    throw new QuantgateError('USAGE', '--symbols: expected at least one symbol, e.g. BTC/USDT,ETH/USDT');
+  const symbols = parseSymbolsOption(opts.symbols) ?? [...config.exchange.symbols];
   if (!opts.from) throw new QuantgateError('USAGE', '--from: required (UTC date, e.g. 2021-01-01)');
   if (!opts.to) throw new QuantgateError('USAGE', '--to: required (UTC date, e.g. 2021-07-01)');
   const from = parseDate(opts.from, '--from');
   const to = parseDate(opts.to, '--to');
   if (!(to > from)) throw new QuantgateError('USAGE', `--from ${opts.from} must be before --to ${opts.to}`);
-  if (opts.report !== undefined && !opts.report.toLowerCase().endsWith('.html'))
-    throw new QuantgateError('USAGE', `--report: expected a file name ending in .html, got "${opts.report}"`);
-  if (opts.trades !== undefined && !opts.trades.toLowerCase().endsWith('.csv'))
-    throw new QuantgateError('USAGE', `--trades: expected a file name ending in .csv, got "${opts.trades}"`);
+  checkOutputs(opts);
   const horizons = Object.fromEntries(MODEL_TIMEFRAMES.map((tf) => [tf, horizonFor(config, tf)])) as Record<
     ModelTimeframe,
     number
@@ -95,7 +104,7 @@ export function backtestLayers(
     // Walk-forward windows train on the symbols they trade.
     opts.symbols === undefined
       ? undefined
-      : optionLayer('--symbols', 'exchange.symbols', splitList(opts.symbols)),
+      : optionLayer('--symbols', 'exchange.symbols', parseSymbolsOption(opts.symbols)),
   ];
 }
 
@@ -200,8 +209,14 @@ export function registerBacktest(program: Command): void {
       '--windows <file.jsonl>',
       'walk-forward: append one JSON line per window as it finishes (metrics, running return vs buy-and-hold)',
     )
+    .option(
+      '--force',
+      'replace an existing --report / --windows / --trades file even if quantgate did not write it',
+    )
     .action(
       action(async (opts: BacktestCliOptions) => {
+        // Options first: a bad --symbols or output file blames its option, before the config is read.
+        checkOutputs(opts);
         const config = configFromOptions(opts, backtestLayers(opts));
         const req = backtestRequest(config, opts);
         const logger = cliLogger(config);
@@ -221,10 +236,18 @@ export function registerBacktest(program: Command): void {
         const deps = await createBacktestDeps(config, logger, strategyTarget, {
           modelCache: opts.modelCache,
         });
-        if (opts.windows) writeFileSync(opts.windows, '');
-        const onWindow = opts.windows
-          ? (w: WindowProgress) => appendFileSync(opts.windows!, `${JSON.stringify(windowLine(w))}\n`)
-          : undefined;
+        // The windows log is rewritten whole (atomically) per finished window: a full disk never
+        // leaves a torn line, and an interrupted run keeps the windows it finished.
+        const windowLines: string[] = [];
+        const windowsFile = opts.windows;
+        if (windowsFile !== undefined) writeFileAtomic(windowsFile, '');
+        const onWindow =
+          windowsFile !== undefined
+            ? (w: WindowProgress) => {
+                windowLines.push(`${JSON.stringify(windowLine(w))}\n`);
+                writeFileAtomic(windowsFile, windowLines.join(''));
+              }
+            : undefined;
         const result = {
           ...(await runBacktest({ ...req, onProgress: bar.update, onWindow }, deps)
             .catch((e: unknown) => {
@@ -236,11 +259,11 @@ export function registerBacktest(program: Command): void {
         // One review object behind the HTML, the JSON, the CSV and the terminal table.
         const review = tradeReview(result);
         if (opts.report) {
-          writeFileSync(opts.report, await renderReportHtml(result, review));
+          writeFileAtomic(opts.report, await renderReportHtml(result, review));
           logger.info({ file: opts.report }, 'report written');
         }
         if (opts.trades) {
-          writeFileSync(opts.trades, tradesCsv(review.trades));
+          writeFileAtomic(opts.trades, tradesCsv(review.trades));
           logger.info({ file: opts.trades, trades: review.trades.length }, 'trade list written');
         }
         if (opts.json) {

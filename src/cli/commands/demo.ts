@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { SecretRedactor, secretValuesFromEnv } from '../../core/secrets.ts';
 import { action, cliLogger } from '../run.ts';
+import { parseIntOption } from '../options.ts';
 
 /** `quantgate demo [--data-dir DIR] [--days N] [--tour]` */
 export function registerDemo(program: Command): void {
@@ -19,14 +20,16 @@ export function registerDemo(program: Command): void {
     )
     .action(
       action(async (opts: { dataDir?: string; days: string; epochs: string; tour?: boolean }) => {
+        const days = parseIntOption('--days', opts.days, 1) ?? 1;
+        const epochs = parseIntOption('--epochs', opts.epochs, 1) ?? 4;
         const redactor = new SecretRedactor(secretValuesFromEnv());
         const logger = cliLogger(undefined, redactor, 'warn');
         const { runDemo } = await import('../../runtime/index.ts');
         await runDemo({
           // Beside the package, not the working directory: `quantgate demo` runs from anywhere.
           dataDir: opts.dataDir ?? fileURLToPath(new URL('../../../test/fixtures/candles', import.meta.url)),
-          days: Number(opts.days),
-          epochs: Number(opts.epochs),
+          days,
+          epochs,
           tour: opts.tour === true,
           logger,
           redactor,

@@ -9,6 +9,7 @@ import type { ExchangeId, Timeframe } from '../../core/types.ts';
 import type { DownloadSeriesResult, OhlcvSource } from '../../exchange/index.ts';
 import { createBars } from '../progress.ts';
 import { CONFIG_HELP, action, collect, cliLogger, configFromOptions, splitList } from '../run.ts';
+import { parseIntOption, parseSymbolsOption } from '../options.ts';
 
 export interface DownloadCliOptions {
   exchange?: string;
@@ -33,8 +34,6 @@ export interface DownloadRequest {
   readonly limit?: number;
 }
 
-const SYMBOL_RE = /^[A-Z0-9]{1,20}\/[A-Z0-9]{1,20}(:[A-Z0-9]{1,20})?$/;
-
 /** Validates the command line (config only supplies defaults); throws USAGE naming the option. */
 export function downloadRequest(opts: DownloadCliOptions, config: Config | undefined): DownloadRequest {
   const exchange = opts.exchange ?? config?.exchange.name;
@@ -43,16 +42,9 @@ export function downloadRequest(opts: DownloadCliOptions, config: Config | undef
       'USAGE',
       `--exchange: expected one of ${EXCHANGES.join(', ')}, got "${exchange ?? ''}"`,
     );
-  const symbols =
-    opts.symbols !== undefined ? splitList(opts.symbols) : [...(config?.exchange.symbols ?? [])];
+  const symbols = parseSymbolsOption(opts.symbols) ?? [...(config?.exchange.symbols ?? [])];
   if (symbols.length === 0)
     throw new QuantgateError('USAGE', '--symbols: expected at least one symbol, e.g. BTC/USDT,ETH/USDT');
-  for (const s of symbols)
-    if (!SYMBOL_RE.test(s))
-      throw new QuantgateError(
-        'USAGE',
-        `--symbols: "${s}" is not a symbol like BTC/USDT (spot) or BTC/USDC:USDC (perpetual)`,
-      );
   const tfNames = splitList(opts.timeframes ?? '');
   if (tfNames.length === 0) throw new QuantgateError('USAGE', '--timeframes: required, e.g. 5m,1h');
   const timeframes = tfNames.map((t) => {
@@ -67,12 +59,7 @@ export function downloadRequest(opts: DownloadCliOptions, config: Config | undef
   if (opts.since === undefined)
     throw new QuantgateError('USAGE', '--since: required (UTC date, e.g. 2024-01-01)');
   const since = parseDate(opts.since, '--since');
-  let limit: number | undefined;
-  if (opts.limit !== undefined) {
-    limit = Number(opts.limit);
-    if (!Number.isInteger(limit) || limit < 1 || limit > 5000)
-      throw new QuantgateError('USAGE', `--limit: expected an integer 1…5000, got "${opts.limit}"`);
-  }
+  const limit = parseIntOption('--limit', opts.limit, 1, 5000);
   const urls =
     opts.restUrl !== undefined
       ? { rest: opts.restUrl }

@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
-import { QuantgateError } from '../../core/errors.ts';
 import type { ForecastMetrics } from '../../models/index.ts';
-import { CONFIG_HELP, action, collect, cliLogger, configFromOptions, splitList } from '../run.ts';
+import { CONFIG_HELP, action, collect, cliLogger, configFromOptions } from '../run.ts';
 import { dataFormatLayer, dataFormatOption } from '../data-format.ts';
 import type { DataFormat } from '../../core/types.ts';
-import { parseDateOption, parseExchange } from './train.ts';
+import { parseDateOption, parseSymbolsOption } from '../options.ts';
+import { parseExchange } from './train.ts';
 
 interface EvaluateCliOptions {
   model: string;
@@ -74,11 +74,12 @@ export function registerEvaluate(program: Command): void {
     .option('--json', 'print the metrics as JSON on stdout')
     .action(
       action(async (opts: EvaluateCliOptions) => {
+        const cliSymbols = parseSymbolsOption(opts.symbols);
+        const from = parseDateOption('--from', opts.from);
+        const to = parseDateOption('--to', opts.to);
         const config = configFromOptions(opts, [dataFormatLayer(opts.dataFormat)]);
         const logger = cliLogger(config);
-        const symbols = opts.symbols ? splitList(opts.symbols) : [...config.exchange.symbols];
-        if (symbols.length === 0)
-          throw new QuantgateError('USAGE', '--symbols: expected at least one symbol');
+        const symbols = cliSymbols ?? [...config.exchange.symbols];
         const { evaluateModel } = await import('../../models/index.ts');
         const metrics = await evaluateModel({
           config,
@@ -86,8 +87,8 @@ export function registerEvaluate(program: Command): void {
           symbols,
           exchange: parseExchange(opts.exchange, config.exchange.name),
           dataDir: opts.dataDir ?? config.data.dir,
-          from: parseDateOption('--from', opts.from),
-          to: parseDateOption('--to', opts.to),
+          from,
+          to,
           logger,
         });
         if (opts.json) process.stdout.write(`${JSON.stringify(metrics, null, 2)}\n`);

@@ -3,6 +3,7 @@ import { isoDate } from '../../backtest/dates.ts';
 import type { LookaheadResult } from '../../backtest/index.ts';
 import { QuantgateError } from '../../core/errors.ts';
 import { CONFIG_HELP, action, collect, cliLogger, configFromOptions, optionLayer } from '../run.ts';
+import { parseIntOption, parseSymbolsOption } from '../options.ts';
 import { backtestRequest } from './backtest.ts';
 
 interface LookaheadCliOptions {
@@ -60,12 +61,8 @@ export function registerLookaheadAnalysis(program: Command): void {
     .option('--json', 'print the findings as JSON on stdout')
     .action(
       action(async (opts: LookaheadCliOptions) => {
-        const cuts = Number(opts.cuts);
-        if (!Number.isInteger(cuts) || cuts < 1 || cuts > 1000)
-          throw new QuantgateError(
-            'USAGE',
-            `--cuts: expected an integer between 1 and 1000, got "${opts.cuts}"`,
-          );
+        const cuts = parseIntOption('--cuts', opts.cuts, 1, 1000) ?? 10;
+        parseSymbolsOption(opts.symbols);
         const config = configFromOptions(opts, [
           opts.dataDir === undefined ? undefined : optionLayer('--data-dir', 'data.dir', opts.dataDir),
           opts.modelsDir === undefined

@@ -3,6 +3,7 @@ import type { GridValue, SweepCombination } from '../../backtest/index.ts';
 import type { Config } from '../../config/index.ts';
 import { QuantgateError } from '../../core/errors.ts';
 import { configFromOptions, optionLayer } from '../run.ts';
+import { parseIntOption } from '../options.ts';
 import { backtestLayers, backtestRequest } from './backtest.ts';
 import type { BacktestCliOptions } from './backtest.ts';
 
@@ -16,8 +17,8 @@ export interface SweepCliOptions extends BacktestCliOptions {
 }
 
 function positiveInt(text: string, flag: string, even = false): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 1 || (even && n % 2 !== 0))
+  const n = parseIntOption(flag, text, 1) ?? NaN;
+  if (even && n % 2 !== 0)
     throw new QuantgateError(
       'USAGE',
       `${flag}: expected a positive${even ? ' even' : ''} integer, got "${text}"`,

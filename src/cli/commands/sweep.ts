@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { writeFileAtomic } from '../../core/atomic-file.ts';
 import type { Command } from 'commander';
 import { CONFIG_HELP, action, cliLogger, collect } from '../run.ts';
 import { progress } from './backtest.ts';
@@ -61,7 +61,7 @@ export function registerSweep(program: Command): void {
         }).finally(() => bar.stop());
         const provenance = runProvenance(plan.base, opts.config?.join(',') ?? null);
         if (opts.report) {
-          writeFileSync(opts.report, sweepHtml(result));
+          writeFileAtomic(opts.report, sweepHtml(result));
           logger.info({ file: opts.report }, 'report written');
         }
         if (opts.json) {

@@ -15,6 +15,7 @@ import {
   splitList,
 } from '../run.ts';
 import { dataFormatLayer, dataFormatOption } from '../data-format.ts';
+import { parseDateOption, parseIntOption, parsePositive, parseSymbolsOption } from '../options.ts';
 import type { DataFormat } from '../../core/types.ts';
 import { formatMetricsTable } from './evaluate.ts';
 import { trainReporter } from '../train-progress.ts';
@@ -64,24 +65,8 @@ export function trainTimeframes(
   return [...new Set(given.length > 0 ? given : declared)];
 }
 
-export function parseDateOption(name: string, s: string | undefined): number | undefined {
-  if (s === undefined) return undefined;
-  const t = /^\d+$/.test(s) ? Number(s) : Date.parse(s);
-  if (!Number.isFinite(t))
-    throw new QuantgateError(
-      'USAGE',
-      `${name}: cannot read "${s}" as a date (expected e.g. 2021-05-01 or 2021-05-01T12:00Z)`,
-    );
-  return t;
-}
-
-export function parsePositive(name: string, s: string | undefined): number | undefined {
-  if (s === undefined) return undefined;
-  const n = Number(s);
-  if (!(Number.isFinite(n) && n > 0))
-    throw new QuantgateError('USAGE', `${name}: expected a positive number, got "${s}"`);
-  return n;
-}
+// The shared option parsers (one place for every command), re-exported for the commands that used them from here.
+export { parseDateOption, parsePositive } from '../options.ts';
 
 export function parseExchange(s: string | undefined, fallback: ExchangeId): ExchangeId {
   if (s === undefined) return fallback;
@@ -117,6 +102,12 @@ export function registerTrain(program: Command): void {
     .option('--json', 'print the result as JSON on stdout')
     .action(
       action(async (opts: TrainCliOptions) => {
+        // Every option checked before the config is read: a bad value blames its option.
+        const cliSymbols = parseSymbolsOption(opts.symbols);
+        const maxMinutes = parsePositive('--max-minutes', opts.maxMinutes);
+        const epochs = parseIntOption('--epochs', opts.epochs, 1);
+        const from = parseDateOption('--from', opts.from);
+        const to = parseDateOption('--to', opts.to);
         const config = configFromOptions(opts, [
           dataFormatLayer(opts.dataFormat),
           opts.modelsDir === undefined
@@ -130,13 +121,7 @@ export function registerTrain(program: Command): void {
             `--out: one directory holds one model; with ${timeframes.length} timeframes leave it out (models go to data.modelsDir)`,
           );
         const logger = cliLogger(config);
-        const symbols = opts.symbols ? splitList(opts.symbols) : [...config.exchange.symbols];
-        if (symbols.length === 0)
-          throw new QuantgateError('USAGE', '--symbols: expected at least one symbol');
-        const maxMinutes = parsePositive('--max-minutes', opts.maxMinutes);
-        const epochs = parsePositive('--epochs', opts.epochs);
-        const from = parseDateOption('--from', opts.from);
-        const to = parseDateOption('--to', opts.to);
+        const symbols = cliSymbols ?? [...config.exchange.symbols];
         const exchange = parseExchange(opts.exchange, config.exchange.name);
         // tfjs loads here, not when the program starts (`quantgate --help` stays fast).
         const { trainModel } = await import('../../models/index.ts');
