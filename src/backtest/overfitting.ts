@@ -95,7 +95,7 @@ export interface DeflatedSharpe {
   readonly expectedMaxSharpe: number;
   readonly skewness: number;
   readonly kurtosis: number;
-  /** P(the best trial's true Sharpe > SR₀); ≥ 0.95 is the usual bar. null when undefined. */
+  /** P(the best trial's true Sharpe > SR₀); ≥ 0.95 is the usual bar. null when undefined (no variance). */
   readonly dsr: number | null;
 }
 
@@ -117,7 +117,8 @@ export function deflatedSharpe(returns: readonly (readonly number[])[]): Deflate
     expectedMaxSharpe: sr0,
     skewness: m.skewness,
     kurtosis: m.kurtosis,
-    dsr: srs.length > 0 ? probabilisticSharpe(srs[best], sr0, m.n, m.skewness, m.kurtosis) : null,
+    // A best trial whose returns never varied (it never traded) carries no evidence either way.
+    dsr: m.sd > 0 ? probabilisticSharpe(srs[best], sr0, m.n, m.skewness, m.kurtosis) : null,
   };
 }
 

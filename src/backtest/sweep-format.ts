@@ -45,7 +45,7 @@ export function sweepSummaryLines(s: SweepResult): string[] {
   lines.push(
     s.pbo
       ? `probability of backtest overfitting (CSCV, ${s.pbo.blocks} blocks, ${s.pbo.splits} splits, ${s.pbo.periods} days): PBO ${fmt(s.pbo.pbo, 'pct')}${s.pbo.pbo >= 0.5 ? ' — the in-sample best is no better than a coin flip out of sample' : ''}`
-      : 'probability of backtest overfitting: not computed (too few days for the blocks)',
+      : 'probability of backtest overfitting: not computed (see the warnings)',
   );
   lines.push(
     `forecasts computed: ${s.forecasts.modelCalls} (by the first combination; ${s.forecasts.afterFirst} after it); the config was not changed`,

@@ -200,7 +200,11 @@ export async function runSweep(input: SweepInput): Promise<SweepResult> {
   let split = 0;
   try {
     for (const [i, c] of combos.entries()) {
-      const deps: BacktestDeps = { ...(i === 0 ? base : await input.depsFor(c.config)), ...shared };
+      const own = i === 0 ? base : await input.depsFor(c.config);
+      // The run's own log lines (data gaps, walk-forward windows) are the same for every
+      // combination: logged once, by the first; later ones log errors only (warnings stay in the row).
+      const logger = i === 0 ? own.logger : own.logger.child({}, { level: 'error' });
+      const deps: BacktestDeps = { ...own, ...shared, logger };
       const before = calls();
       const r = await runBacktest(
         {
@@ -245,7 +249,8 @@ export async function runSweep(input: SweepInput): Promise<SweepResult> {
   const T = Math.min(...daily.map((d) => d.length));
   const aligned = daily.map((d) => d.slice(d.length - T));
   const dsr = deflatedSharpe(aligned);
-  const pbo = probabilityOfOverfitting(aligned, input.blocks);
+  const moved = aligned.some((d) => moments(d).sd > 0);
+  const pbo = moved ? probabilityOfOverfitting(aligned, input.blocks) : null;
   const chosen = choose(rows);
   const warnings: string[] = [];
   const afterFirst = rows.slice(1).reduce((a, r) => a + r.modelCalls, 0);
@@ -253,7 +258,11 @@ export async function runSweep(input: SweepInput): Promise<SweepResult> {
     warnings.push(
       `${afterFirst} forecasts had to be computed after the first combination: a swept key changed the models' inputs`,
     );
-  if (pbo === null)
+  if (!moved)
+    warnings.push(
+      'no combination made a trade (every equity curve is flat): the deflated Sharpe and PBO are undefined',
+    );
+  else if (pbo === null)
     warnings.push(
       `PBO needs at least ${input.blocks} daily returns per combination (have ${T}); use a longer range or fewer --blocks`,
     );

@@ -80,6 +80,10 @@ describe('deflated Sharpe ratio', () => {
     expect(probabilisticSharpe(sr, sr0, 1250, -3, 10)).toBeCloseTo(0.9004, 3);
     expect(expectedMaxSharpe(1, 0.1)).toBe(0);
   });
+  it('is undefined when no trial ever moved (nothing traded), not a coin flip', () => {
+    const flat = Array.from({ length: 4 }, () => Array.from({ length: 50 }, () => 0));
+    expect(deflatedSharpe(flat).dsr).toBeNull();
+  });
   it('pure noise: the best of 30 strategies looks positive and is not significant', () => {
     const runs = Array.from({ length: 20 }, (_, k) => deflatedSharpe(series(k + 1, 30, 500, 0.01, () => 0)));
     expect(runs[0].trials).toBe(30);
