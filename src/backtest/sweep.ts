@@ -31,6 +31,8 @@ export interface SweepInput {
   depsFor(config: Config): Promise<BacktestDeps>;
   /** CSCV blocks (even). */
   readonly blocks: number;
+  /** Fewer trades than this in the chosen or the best combination is flagged (default SWEEP_MIN_TRADES). */
+  readonly minTrades?: number;
   /** Called after each combination (1-based count). */
   readonly onCombination?: (done: number, total: number, row: SweepRow) => void;
   /** The first combination's phases (it trains or loads the models and computes the forecasts). */
@@ -252,6 +254,7 @@ export async function runSweep(input: SweepInput): Promise<SweepResult> {
   const moved = aligned.some((d) => moments(d).sd > 0);
   const pbo = moved ? probabilityOfOverfitting(aligned, input.blocks) : null;
   const chosen = choose(rows);
+  const minTrades = input.minTrades ?? SWEEP_MIN_TRADES;
   const warnings: string[] = [];
   const afterFirst = rows.slice(1).reduce((a, r) => a + r.modelCalls, 0);
   if (afterFirst > 0)
@@ -272,9 +275,9 @@ export async function runSweep(input: SweepInput): Promise<SweepResult> {
   ] as const) {
     if (idx === undefined) continue;
     const row = rows[idx];
-    if (row.metrics.trades < SWEEP_MIN_TRADES)
+    if (row.metrics.trades < minTrades)
       warnings.push(
-        `small sample: the ${what} combination ${row.label} made ${row.metrics.trades} trades (< ${SWEEP_MIN_TRADES}); its Sharpe and win rate say little`,
+        `small sample: the ${what} combination ${row.label} made ${row.metrics.trades} trades (< ${minTrades}); its Sharpe and win rate say little`,
       );
   }
   if (chosen === null)

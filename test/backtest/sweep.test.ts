@@ -90,7 +90,7 @@ describe('quantgate sweep on real tiny models (fixture candles)', () => {
       ],
       opts,
     );
-    const sweep = await runSweep({ combinations: cs, depsFor, blocks: 2 });
+    const sweep = await runSweep({ combinations: cs, depsFor, blocks: 2, minTrades: 30 });
 
     // One backtest's worth of forecasts, all by the first combination; the others only looked them up.
     const perBacktest = counter.n;
@@ -119,8 +119,12 @@ describe('quantgate sweep on real tiny models (fixture candles)', () => {
     expect(sweep.chosen).not.toBeNull();
     expect(sweep.deflatedSharpe.trials).toBe(3);
     expect(sweep.deflatedSharpe.periods).toBe(low.daily.days);
-    // Four days cannot carry a meaningful verdict: the sweep says so.
-    expect(sweep.warnings.join('\n')).toMatch(/small sample: .* made \d+ trades \(< 30\)/);
+    // A combination with fewer trades than minTrades is flagged (here: every one, below 10,000).
+    expect(sweep.warnings.join('\n')).not.toMatch(/small sample/);
+    const strict = await runSweep({ combinations: cs.slice(0, 1), depsFor, blocks: 2, minTrades: 10_000 });
+    expect(strict.warnings.join('\n')).toMatch(
+      /small sample: the chosen \(in-sample\) combination .* made \d+ trades \(< 10000\)/,
+    );
     const text = sweepMarkdown(sweep);
     expect(text).toMatch(/^\| # \| combination \| trades/);
     expect(text).toMatch(/chosen: #\d .* by the highest Sharpe on the in-sample half/);
