@@ -37,13 +37,14 @@ export interface RuntimeTargetOptions {
   readonly startingBalance: number;
   readonly feeRate: number;
   readonly slippageBps: number;
-  /** Funding per 8 h on open perp notional (Hyperliquid swaps); 0 for spot. */
+  /** Funding per 8 h on open perp notional (Hyperliquid swaps), charged by the runtime; 0 for spot. */
   readonly fundingRatePer8h: number;
+  /** Whether a symbol's market can be shorted (perps); default none (spot). */
+  readonly canShort?: (symbol: string) => boolean;
   /** Extra counters to report next to the runtime's skip reasons (the plugin's gate counters). */
   readonly pluginCounters?: () => Readonly<Record<string, number>>;
 }
 
-const EIGHT_HOURS = 8 * 3_600_000;
 /** Opening signals remembered per symbol: an order fills within a candle or two of its signal. */
 const OPENING_KEPT = 8;
 
@@ -102,6 +103,9 @@ export async function runtimeTarget(o: RuntimeTargetOptions): Promise<RuntimeTar
     risk: o.risk,
     maxEquityPoints: 1,
     maxTrades: Number.MAX_SAFE_INTEGER,
+    // Funding and shorts are the runtime's (the same code live paper runs), not this target's.
+    fundingRatePer8h: o.fundingRatePer8h,
+    canShort: o.canShort,
   });
   ref.rt = runtime;
   await runtime.start();
@@ -114,47 +118,28 @@ export async function runtimeTarget(o: RuntimeTargetOptions): Promise<RuntimeTar
       stop: number;
       timeframe: Timeframe;
       time: number;
-      funding: number;
       price: number;
       fee: number;
     }
   >();
-  let funding = 0;
-  let lastFundingT = -1;
   const exec = o.executionTimeframe;
 
   const state = (): Readonly<RuntimeState> => runtime.snapshot;
   const exposure = (): number => {
     const s = state();
     let n = 0;
+    // Gross notional: a short exposes as much as a long of the same size.
     for (const p of Object.values(s.positions)) n += p.qty * (s.lastPrices[p.symbol] ?? p.entryPrice);
     return n;
   };
-  const chargeFunding = (now: number): void => {
-    if (o.fundingRatePer8h === 0) return;
-    if (lastFundingT >= 0) {
-      const s = state();
-      for (const p of Object.values(s.positions)) {
-        const f =
-          p.qty *
-          (s.lastPrices[p.symbol] ?? p.entryPrice) *
-          o.fundingRatePer8h *
-          ((now - lastFundingT) / EIGHT_HOURS);
-        funding += f;
-        const info = openInfo.get(p.symbol);
-        if (info) info.funding += f;
-      }
-    }
-    lastFundingT = now;
-  };
 
   const account: AccountView = {
-    // Funding is accrued beside the runtime's cash (the runtime itself models spot only).
-    equity: () => equityOf(state()) - funding,
+    // The runtime's cash already holds the funding it charged.
+    equity: () => equityOf(state()),
     exposure,
     trades: () => trades,
     fees: () => state().fees,
-    funding: () => funding,
+    funding: () => state().funding ?? 0,
   };
 
   return {
@@ -165,7 +150,6 @@ export async function runtimeTarget(o: RuntimeTargetOptions): Promise<RuntimeTar
     async step(c: ClosedCandle): Promise<StepOutcome> {
       const before = state().trades.length;
       lastSignal = null;
-      if (c.timeframe === exec) chargeFunding(o.clock.now());
       await runtime.onCandle(c, { warmup: false });
       const s = state();
       const fills: FillRecord[] = [];
@@ -188,18 +172,18 @@ export async function runtimeTarget(o: RuntimeTargetOptions): Promise<RuntimeTar
             stop: p?.stopLoss ?? 0,
             timeframe: sig?.timeframe ?? c.timeframe,
             time: o.clock.now(),
-            funding: 0,
             price: t.price,
             fee: t.fee,
           });
           continue;
         }
         const info = openInfo.get(t.symbol);
-        const pnl = (t.pnl ?? 0) - (info?.funding ?? 0);
+        // The runtime's PnL of the close is net of both fees and of the position's funding.
+        const pnl = t.pnl ?? 0;
         trades.push({
           symbol: t.symbol,
           timeframe: info?.timeframe ?? exec,
-          direction: 'long',
+          direction: t.direction ?? 'long',
           entryTime: info?.time ?? o.clock.now(),
           exitTime: o.clock.now(),
           entryPrice: info?.price ?? t.price,
@@ -207,7 +191,7 @@ export async function runtimeTarget(o: RuntimeTargetOptions): Promise<RuntimeTar
           quantity: t.qty,
           pnl,
           fees: t.fee + (info?.fee ?? 0),
-          funding: info?.funding ?? 0,
+          funding: t.funding ?? 0,
           ...(info?.entry ?? entrySignalInfo(undefined)),
           stopLoss: info?.stop ?? 0,
           exitReason: t.kind,

@@ -34,6 +34,8 @@ export async function strategyTarget(
     feeRate: config.exchange.takerFee,
     slippageBps: config.paper.slippageBps,
     fundingRatePer8h: config.exchange.market === 'swap' ? config.backtest.fundingRatePer8h : 0,
+    // The backtest has no exchange to ask: the configured market type says whether shorts exist.
+    canShort: () => config.exchange.market === 'swap',
     pluginCounters: () => ({ ...decisions.counts() }),
   });
   ref.t = target;

@@ -2,7 +2,7 @@ export { Runtime } from './runtime.ts';
 export { StateWriteFailed } from './runtime.ts';
 export type { CloseOutcome, RuntimeAlert, RuntimeOptions, RuntimePlugin, RuntimeStatus } from './runtime.ts';
 export { StateFile } from './state-file.ts';
-export { emptyState, equityOf, stateProblem } from './state.ts';
+export { emptyState, equityOf, signedQty, stateProblem } from './state.ts';
 export type { PendingIntent, PositionState, RuntimeState, TradeRecord } from './state.ts';
 export { PaperExecutor } from './paper-executor.ts';
 export { liveExecutor } from './executor.ts';

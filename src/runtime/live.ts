@@ -206,6 +206,10 @@ export async function startLive(config: Config, opts: LiveOptions): Promise<Live
     streamStatus: () => stream.statusLine(),
     // A state write that fails (full or read-only disk) reaches the registry and the webhook.
     alert: (a) => retrain?.alerts.raise(a),
+    // Shorts where the exchange's market is a perpetual/future (ccxt market type), never on spot.
+    canShort: (symbol) => marketCanShort(ex, symbol),
+    // Paper funding from config (the backtest's rate); real orders pay what the exchange charges.
+    fundingRatePer8h: !opts.live && config.exchange.market === 'swap' ? config.backtest.fundingRatePer8h : 0,
   });
   ref.runtime = runtime;
   const account = accountViewOf(runtime);
@@ -299,6 +303,14 @@ export async function startLive(config: Config, opts: LiveOptions): Promise<Live
         runtime.logStatus();
       })()),
   };
+}
+
+/** From the exchange's markets: a swap or future can be shorted, spot cannot. */
+export function marketCanShort(ex: Pick<CcxtExchange, 'markets'>, symbol: string): boolean {
+  const m = (ex.markets as Record<string, { swap?: boolean; future?: boolean } | undefined> | undefined)?.[
+    symbol
+  ];
+  return m?.swap === true || m?.future === true;
 }
 
 /** The runtime sees the plugin through this (restore takes the plugin's own state type). */

@@ -8,7 +8,7 @@ import { seriesId } from '../exchange/index.ts';
 import type { OrderExecutor } from './executor.ts';
 import type { StateFile } from './state-file.ts';
 import type { PendingIntent, PositionState, RuntimeState, TradeRecord } from './state.ts';
-import { emptyState, equityOf } from './state.ts';
+import { emptyState, equityOf, signedQty } from './state.ts';
 import { decisionClientId } from './client-ids.ts';
 import type { RiskManager } from '../strategy/index.ts';
 import { timeframeMs } from '../core/types.ts';
@@ -66,7 +66,21 @@ export interface RuntimeOptions {
    * disk) and once when writes work again. Default: the log line only.
    */
   readonly alert?: (a: RuntimeAlert) => void;
+  /**
+   * Whether `symbol`'s market can be shorted (perps: ccxt market type swap/future). Default: none
+   * (spot), so a short signal is refused as `short_not_supported_on_spot`.
+   */
+  readonly canShort?: (symbol: string) => boolean;
+  /**
+   * Paper and backtest funding of perps, per 8 h on the position's notional at each funding instant
+   * (00:00, 08:00, 16:00 UTC): longs pay and shorts receive a positive rate. 0 = none (spot, or
+   * real orders, whose funding the exchange charges).
+   */
+  readonly fundingRatePer8h?: number;
 }
+
+/** Perp funding instants: every 8 h from 00:00 UTC. */
+export const FUNDING_INTERVAL_MS = 8 * 3_600_000;
 
 export interface RuntimeAlert {
   readonly severity: 'info' | 'warning' | 'critical';
@@ -438,6 +452,7 @@ export class Runtime {
     // the exchange did with them is known before this candle decides anything.
     if (!history) await this.settleInFlight(id, c.timestamp - 1);
     if (exec) this.state.lastPrices[c.symbol] = c.close;
+    if (exec && !history) this.chargeFunding(c);
     if (exec && !history) await this.checkExits(c);
     // Equity is marked at the candle's close time: the risk state machine sees candle time, never wall time.
     if (exec && !history)
@@ -568,18 +583,45 @@ export class Runtime {
 
   private async checkExits(c: ClosedCandle): Promise<void> {
     const p = this.state.positions[c.symbol];
-    if (!p || p.direction !== 'long' || this.hasPending(c.symbol)) return;
-    // Both touched in one candle: assume the stop came first (pessimistic).
-    const kind = c.low <= p.stopLoss ? 'stop_loss' : c.high >= p.takeProfit ? 'take_profit' : undefined;
+    if (!p || this.hasPending(c.symbol)) return;
+    // Mirrored for shorts (stop above, target below). Both touched in one candle: assume the stop
+    // came first (pessimistic).
+    const long = p.direction === 'long';
+    const stopHit = long ? c.low <= p.stopLoss : c.high >= p.stopLoss;
+    const targetHit = long ? c.high >= p.takeProfit : c.low <= p.takeProfit;
+    const kind = stopHit ? 'stop_loss' : targetHit ? 'take_profit' : undefined;
     if (kind)
       await this.send({
         symbol: c.symbol,
-        side: 'sell',
+        side: closingSide(p),
         amount: p.qty,
         kind,
         candleTime: c.timestamp,
         series: seriesId(c),
+        direction: p.direction,
       });
+  }
+
+  /**
+   * Charges the funding instants that passed by this candle's close to `c.symbol`'s position,
+   * marked at the close (paper/backtest perps; the same code for both hosts).
+   */
+  private chargeFunding(c: ClosedCandle): void {
+    const rate = this.opts.fundingRatePer8h ?? 0;
+    const p = this.state.positions[c.symbol];
+    if (rate === 0 || !p) return;
+    const close = c.timestamp + timeframeMs(c.timeframe);
+    let until = p.fundedUntil ?? fundingInstantAtOrBefore(p.openedAt);
+    let paid = 0;
+    for (let t = until + FUNDING_INTERVAL_MS; t <= close; t += FUNDING_INTERVAL_MS) {
+      paid += signedQty(p) * c.close * rate;
+      until = t;
+    }
+    if (until === p.fundedUntil) return;
+    const s = this.state;
+    s.cash -= paid;
+    s.funding = (s.funding ?? 0) + paid;
+    s.positions[c.symbol] = { ...p, funding: (p.funding ?? 0) + paid, fundedUntil: until };
   }
 
   private async onSignal(sig: Signal, c: ClosedCandle): Promise<void> {
@@ -593,16 +635,19 @@ export class Runtime {
       if (p)
         await this.send({
           symbol: sig.symbol,
-          side: 'sell',
+          side: closingSide(p),
           amount: p.qty,
           kind: 'signal_close',
           candleTime: c.timestamp,
           series: seriesId(c),
+          direction: p.direction,
         });
       else this.count('no_position_to_close');
       return;
     }
-    if (sig.direction === 'short') return this.count('short_not_supported_on_spot');
+    // The market decides, not a flag: spot cannot short whatever strategy.sizing.allowShort says.
+    if (sig.direction === 'short' && !(this.opts.canShort?.(sig.symbol) ?? false))
+      return this.count('short_not_supported_on_spot');
     if (p) return this.count('position_open');
     if (!(sig.size > 0)) return this.count('zero_size');
     let amount = sig.size;
@@ -636,7 +681,8 @@ export class Runtime {
     }
     await this.send({
       symbol: sig.symbol,
-      side: 'buy',
+      side: sig.direction === 'short' ? 'sell' : 'buy',
+      direction: sig.direction,
       amount,
       kind: 'open',
       candleTime: c.timestamp,
@@ -739,35 +785,61 @@ export class Runtime {
     const fee = r.fee ?? r.filled * r.averagePrice * this.opts.executor.feeRate;
     s.fees += fee;
     s.decisions.executed++;
-    if (i.side === 'buy') {
-      s.cash -= r.filled * r.averagePrice + fee;
+    // Files from before shorts: every open was a buy, every close a sell.
+    const opens = i.kind === 'open';
+    if (opens) {
+      const direction = i.direction ?? (i.side === 'buy' ? 'long' : 'short');
+      const long = direction === 'long';
+      // A short's sale proceeds go to cash; its value (−qty × price) is in the equity.
+      s.cash += (long ? -1 : 1) * r.filled * r.averagePrice - fee;
+      const openedAt = i.candleTime;
       s.positions[i.symbol] = {
         symbol: i.symbol,
-        direction: 'long',
+        direction,
         qty: r.filled,
         entryPrice: r.averagePrice,
-        takeProfit: i.takeProfit ?? Number.POSITIVE_INFINITY,
-        stopLoss: i.stopLoss ?? 0,
-        openedAt: i.candleTime,
+        // No level given: never hit (MAX_VALUE survives JSON, Infinity does not).
+        takeProfit: i.takeProfit ?? (long ? Number.MAX_VALUE : 0),
+        stopLoss: i.stopLoss ?? (long ? 0 : Number.MAX_VALUE),
+        openedAt,
         clientOrderId: i.clientOrderId,
         entryFee: fee,
+        // Held from the decision candle's close (when the order went out).
+        fundedUntil: fundingInstantAtOrBefore(openedAt + timeframeMs(this.opts.executionTimeframe)),
+        funding: 0,
       };
-      this.record({ ...tradeBase(i, r), qty: r.filled, price: r.averagePrice, fee });
+      this.record({ ...tradeBase(i, r), direction, qty: r.filled, price: r.averagePrice, fee });
       return;
     }
     const p = s.positions[i.symbol];
-    s.cash += r.filled * r.averagePrice - fee;
+    const sign = p ? signedQty({ qty: 1, direction: p.direction }) : 1;
+    s.cash += sign * r.filled * r.averagePrice - fee;
     let pnl = -fee;
+    let funding: number | undefined;
     if (p) {
       const share = Math.min(1, r.filled / p.qty);
-      pnl += (r.averagePrice - p.entryPrice) * r.filled - p.entryFee * share;
+      funding = (p.funding ?? 0) * share;
+      pnl += sign * (r.averagePrice - p.entryPrice) * r.filled - p.entryFee * share - funding;
       const rest = p.qty - r.filled;
       if (rest > p.qty * 1e-9)
-        s.positions[i.symbol] = { ...p, qty: rest, entryFee: p.entryFee * (1 - share) };
+        s.positions[i.symbol] = {
+          ...p,
+          qty: rest,
+          entryFee: p.entryFee * (1 - share),
+          funding: (p.funding ?? 0) - funding,
+        };
       else delete s.positions[i.symbol];
     }
     s.realizedPnl += pnl;
-    this.record({ ...tradeBase(i, r), qty: r.filled, price: r.averagePrice, fee, pnl });
+    this.record({
+      ...tradeBase(i, r),
+      direction: p?.direction ?? 'long',
+      qty: r.filled,
+      price: r.averagePrice,
+      fee,
+      pnl,
+      ...(funding !== undefined && (this.opts.fundingRatePer8h ?? 0) !== 0 ? { funding } : {}),
+    });
   }
 
   private record(t: TradeRecord): void {
@@ -812,6 +884,15 @@ export class Runtime {
       });
     }
   }
+}
+
+/** The side of the order that closes `p`. */
+function closingSide(p: PositionState): 'buy' | 'sell' {
+  return p.direction === 'short' ? 'buy' : 'sell';
+}
+
+function fundingInstantAtOrBefore(t: number): number {
+  return Math.floor(t / FUNDING_INTERVAL_MS) * FUNDING_INTERVAL_MS;
 }
 
 /** The one-line error of a state write that failed outside a candle (start, stop). */

@@ -1,16 +1,25 @@
 import type { Direction, Side } from '../core/types.ts';
 
-/** An open position the runtime manages (spot: long only; exits are client-side market orders). */
+/**
+ * An open position the runtime manages: long, or short where the market can short (perps); exits
+ * are client-side market orders (a short's take-profit is below its entry, its stop above).
+ */
 export interface PositionState {
   readonly symbol: string;
   readonly direction: Direction;
+  /** Always > 0; the direction says which way. */
   readonly qty: number;
+  /** Average entry price. */
   readonly entryPrice: number;
   readonly takeProfit: number;
   readonly stopLoss: number;
   readonly openedAt: number;
   readonly clientOrderId: string;
   readonly entryFee: number;
+  /** Funding paid on this position so far, in quote (negative: received). Perps only. */
+  readonly funding?: number;
+  /** The last funding instant (ms) already charged to this position. */
+  readonly fundedUntil?: number;
 }
 
 /** One executed (or refused) order, as the trade log shows it. */
@@ -23,8 +32,12 @@ export interface TradeRecord {
   readonly qty: number;
   readonly price: number;
   readonly fee: number;
-  /** Realised PnL in quote (closing trades only, net of both fees). */
+  /** Realised PnL in quote (closing trades only, net of both fees and of the position's funding). */
   readonly pnl?: number;
+  /** Funding of the closed quantity (closing trades on perps only; negative: received). */
+  readonly funding?: number;
+  /** Which position the order opened or closed (absent in files written before shorts existed: long). */
+  readonly direction?: Direction;
   readonly state: string;
   /** Opening orders of the expected-value gate: its P(win) and expected edge (bps) at the decision. */
   readonly pWin?: number;
@@ -46,6 +59,8 @@ export interface PendingIntent {
   readonly expectedEdgeBps?: number;
   /** Series id of the candle that decided it (absent in state files written before it existed). */
   readonly series?: string;
+  /** The position it opens or closes (absent in files written before shorts existed). */
+  readonly direction?: Direction;
 }
 
 /** Everything the runtime needs to resume exactly where it stopped. */
@@ -68,6 +83,8 @@ export interface RuntimeState {
   cash: number;
   realizedPnl: number;
   fees: number;
+  /** Funding paid in total, in quote (negative: received); absent in files written before perps. */
+  funding?: number;
   decisions: { candles: number; signals: number; executed: number; skipped: Record<string, number> };
   lastPrices: Record<string, number>;
   plugin: unknown;
@@ -96,8 +113,13 @@ export function emptyState(cash: number): RuntimeState {
 
 export function equityOf(s: RuntimeState): number {
   let eq = s.cash;
-  for (const p of Object.values(s.positions)) eq += p.qty * (s.lastPrices[p.symbol] ?? p.entryPrice);
+  for (const p of Object.values(s.positions)) eq += signedQty(p) * (s.lastPrices[p.symbol] ?? p.entryPrice);
   return eq;
+}
+
+/** The position's quantity with its sign: a short's cash holds its sale proceeds, its value is negative. */
+export function signedQty(p: Pick<PositionState, 'qty' | 'direction'>): number {
+  return p.direction === 'short' ? -p.qty : p.qty;
 }
 
 /** Loose structural check of a parsed state document; returns what is wrong or null. */

@@ -19,7 +19,10 @@ const STEMS: Record<string, string> = { 'BTC/USDT': 'BTCUSDT', 'ETH/USDT': 'ETHU
 const FEE = 0.001;
 const SLIPPAGE_BPS = 2;
 const CASH = 100_000;
-const STEPS = 96;
+// 16 hours from 00:00 UTC: the 08:00 and 16:00 funding instants.
+const STEPS = 192;
+/** Perp funding per 8 h (paper and backtest charge it through the same runtime code). */
+const RATE = 0.0001;
 
 /**
  * Paper trading live (simulator → real ccxt → CandleStream → Runtime → PaperExecutor) and the
@@ -27,7 +30,7 @@ const STEPS = 96;
  * same decisions, send the same orders and get the same fills.
  */
 describe('parity: live runtime (paper, via the local exchange) vs backtest', () => {
-  it('identical signals, orders, fills and equity over 8 hours on 3 symbols', async () => {
+  it('identical signals, orders (longs and shorts), fills, funding and equity over 16 hours on 3 symbols', async () => {
     const logger = silentLogger();
     // ---- live ---------------------------------------------------------------------------
     const sim = await startSimExchange({ series: runtimeSeries(), startTime: START });
@@ -41,7 +44,9 @@ describe('parity: live runtime (paper, via the local exchange) vs backtest', () 
       timeoutMs: 2000,
       logger,
     });
+    // Longs and shorts, as on a perp market (both sides are told the market can short).
     const liveStrategy = new RuleStrategy();
+    liveStrategy.mode = 'both';
     const dir = mkdtempSync(join(tmpdir(), 'qg-parity-'));
     dirs.push(dir);
     const ref: { rt?: Runtime } = {};
@@ -54,6 +59,8 @@ describe('parity: live runtime (paper, via the local exchange) vs backtest', () 
       clock: sim.clock,
       logger,
       startingCash: CASH,
+      canShort: () => true,
+      fundingRatePer8h: RATE,
     });
     ref.rt = runtime;
     await runtime.start();
@@ -107,6 +114,7 @@ describe('parity: live runtime (paper, via the local exchange) vs backtest', () 
     const events = mergeByCloseTime('binance', series);
     const clock = new ManualClock(0);
     const btStrategy = new RuleStrategy();
+    btStrategy.mode = 'both';
     const target = await runtimeTarget({
       exchange: 'binance',
       executionTimeframe: '5m',
@@ -116,7 +124,8 @@ describe('parity: live runtime (paper, via the local exchange) vs backtest', () 
       startingBalance: CASH,
       feeRate: FEE,
       slippageBps: SLIPPAGE_BPS,
-      fundingRatePer8h: 0,
+      fundingRatePer8h: RATE,
+      canShort: () => true,
     });
     // Live, the stream's backfill (candles up to warmEnd) is history: the backtest warms the same.
     const warm = events.filter((e) => e.candle.timestamp <= warmEnd);
@@ -152,6 +161,13 @@ describe('parity: live runtime (paper, via the local exchange) vs backtest', () 
       a.t - b.t || a.id.localeCompare(b.id);
     expect(bt.trades.map(key).sort(byTime)).toEqual(live.trades.map(key).sort(byTime));
     expect(out.fills.length).toBe(bt.trades.filter((t) => t.qty > 0).length);
+    // Shorts were opened and closed, and funding was charged, on both sides alike.
+    expect(bt.trades.some((t) => t.kind === 'open' && t.side === 'sell' && t.qty > 0)).toBe(true);
+    expect(bt.trades.some((t) => t.kind !== 'open' && t.side === 'buy' && t.qty > 0)).toBe(true);
+    expect(Math.abs(live.funding ?? 0)).toBeGreaterThan(0);
+    expect(bt.funding).toBe(live.funding);
+    expect(target.account.funding()).toBe(live.funding);
+    expect(bt.realizedPnl).toBe(live.realizedPnl);
     expect(bt.cash).toBeCloseTo(live.cash, 9);
     expect(bt.positions).toEqual(live.positions);
     expect(bt.decisions).toEqual(live.decisions);

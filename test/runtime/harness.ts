@@ -46,28 +46,36 @@ export class RuleStrategy implements RuntimePlugin {
   equity: (() => number) | null = null;
   /** Decimals of an equity-based size (3 fits every fixture market's lot step; paper takes any). */
   sizeDecimals = 3;
+  /**
+   * 'long' (default): long after three rising closes. 'both': also short after three falling
+   * closes, TP/SL mirrored (−0.4 % / +0.3 %) — the signals a perp runtime can carry out.
+   */
+  mode: 'long' | 'both' = 'long';
   async onCandle(c: ClosedCandle): Promise<Signal | null> {
     const list = this.closes.get(c.symbol) ?? [];
     list.push(c.close);
     if (list.length > 4) list.shift();
     this.closes.set(c.symbol, list);
-    if (list.length < 4 || !(list[0] < list[1] && list[1] < list[2] && list[2] < list[3])) return null;
+    if (list.length < 4) return null;
+    const rising = list[0] < list[1] && list[1] < list[2] && list[2] < list[3];
+    const falling = this.mode === 'both' && list[0] > list[1] && list[1] > list[2] && list[2] > list[3];
+    if (!rising && !falling) return null;
     const s: Signal = {
       exchange: c.exchange,
       symbol: c.symbol,
       timestamp: c.timestamp,
       action: 'open',
-      direction: 'long',
+      direction: rising ? 'long' : 'short',
       confidence: 0.7,
       riskReward: 4 / 3,
       size: this.equity
         ? Number(((this.equity() * 0.002) / c.close).toFixed(this.sizeDecimals))
         : Number((200 / c.close).toFixed(3)),
       price: c.close,
-      takeProfit: c.close * 1.004,
-      stopLoss: c.close * 0.997,
+      takeProfit: c.close * (rising ? 1.004 : 0.996),
+      stopLoss: c.close * (rising ? 0.997 : 1.003),
       modelVersions: { '5m': 'rule' },
-      reason: 'three rising closes',
+      reason: rising ? 'three rising closes' : 'three falling closes',
     };
     this.signals.push(s);
     return s;
