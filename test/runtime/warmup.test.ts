@@ -38,7 +38,8 @@ describe('exchange.warmupCandles below what the strategy declares', () => {
         ...{ urls: simUrls(sim, 'binance') },
       },
       data: { dir: join(work, 'data'), modelsDir: join(work, 'models'), stateDir: join(work, 'state') },
-      strategy: { timeframes: ['5m'] },
+      // No daily trend filter: its 20 days of 5m history would exceed the simulator's 400 candles.
+      strategy: { timeframes: ['5m'], fusion: { trend: 'off' } },
       logging: { level: 'warn', statusIntervalSeconds: 0 },
     });
     const need = new QuantileStrategy(config).warmup['5m']!;
