@@ -29,6 +29,11 @@ export interface OrderRequest {
   readonly amount: number;
   /** Limit price; for a market order the reference price (Hyperliquid needs it to bound slippage). */
   readonly price?: number;
+  /**
+   * Only reduce a position (the close of a long or a short): sent as `reduceOnly` on perps/futures,
+   * so a close can never open the opposite position; ignored on spot, which has no positions.
+   */
+  readonly reduceOnly?: boolean;
 }
 
 export type OrderState = 'open' | 'filled' | 'partially_filled' | 'canceled' | 'rejected';
@@ -260,8 +265,13 @@ export class CcxtBroker {
   private async create(req: OrderRequest): Promise<Order> {
     // Binance turns a market order with a price into a quote-amount order: send base quantity only.
     const price = req.type === 'market' && this.opts.exchangeId === 'binance' ? undefined : req.price;
+    const market = (this.ex.markets as Record<string, { swap?: boolean; future?: boolean } | undefined>)?.[
+      req.symbol
+    ];
+    const derivative = market?.swap === true || market?.future === true;
     return this.ex.createOrder(req.symbol, req.type, req.side, req.amount, price, {
       clientOrderId: req.clientOrderId,
+      ...(req.reduceOnly === true && derivative ? { reduceOnly: true } : {}),
     });
   }
 

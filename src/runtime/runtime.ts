@@ -730,6 +730,8 @@ export class Runtime {
           type: 'market',
           amount: i.amount,
           price: this.state.lastPrices[i.symbol],
+          // A close only ever reduces its position (perps: never flips it).
+          reduceOnly: i.kind !== 'open',
         }));
     } catch (e) {
       // Nothing is known about the order: keep the intent pending so the next start asks.

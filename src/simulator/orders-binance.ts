@@ -21,6 +21,7 @@ export interface SimOrder {
   status: 'open' | 'filled' | 'canceled' | 'expired';
   readonly time: number;
   updateTime: number;
+  readonly reduceOnly?: boolean;
 }
 
 export interface SimOrderInput {
@@ -30,10 +31,12 @@ export interface SimOrderInput {
   readonly type: 'market' | 'limit';
   readonly amount: number;
   readonly price: number;
+  /** Perps: refused unless it only reduces the position (Hyperliquid's `r` flag). */
+  readonly reduceOnly?: boolean;
 }
 
 export type SimReject = {
-  readonly reject: 'insufficient' | 'duplicate' | 'no_price' | 'too_small';
+  readonly reject: 'insufficient' | 'duplicate' | 'no_price' | 'too_small' | 'reduce_only';
   readonly text: string;
 };
 
@@ -111,9 +114,20 @@ export class SimAccount {
     if (!(input.amount > 0)) return { reject: 'too_small', text: 'Order has zero size.' };
     const [base, quote] = assetsOf(input.symbol);
     const refPrice = input.type === 'limit' ? input.price : last;
-    const need = input.side === 'buy' ? input.amount * refPrice * (1 + this.feeRate) : input.amount;
-    const wallet = this.balance(input.side === 'buy' ? quote : base);
-    if (wallet.free + 1e-12 < need) return { reject: 'insufficient', text: 'insufficient balance' };
+    if (isPerp(input.symbol)) {
+      // Perps: the base "balance" is the signed position (negative = short), margined 1× in quote.
+      const pos = this.balance(base).free;
+      if (input.reduceOnly === true) {
+        const room = input.side === 'buy' ? -pos : pos;
+        if (!(room > 0) || input.amount > room + 1e-12)
+          return { reject: 'reduce_only', text: 'Reduce only order would increase position.' };
+      } else if (this.balance(quote).free + 1e-12 < input.amount * refPrice * (1 + this.feeRate))
+        return { reject: 'insufficient', text: 'insufficient margin' };
+    } else {
+      const need = input.side === 'buy' ? input.amount * refPrice * (1 + this.feeRate) : input.amount;
+      const wallet = this.balance(input.side === 'buy' ? quote : base);
+      if (wallet.free + 1e-12 < need) return { reject: 'insufficient', text: 'insufficient balance' };
+    }
     const now = this.server.now;
     const order: SimOrder = {
       ...input,
@@ -205,6 +219,11 @@ export class SimAccount {
 }
 
 /** BTC/USDT → [BTC, USDT]; BTC/USDC:USDC → [BTC, USDC]. */
+/** A perpetual (ccxt `BASE/QUOTE:SETTLE`): positions may be short. */
+export function isPerp(symbol: string): boolean {
+  return symbol.includes(':');
+}
+
 export function assetsOf(symbol: string): [string, string] {
   const [base, rest = ''] = symbol.split('/');
   return [base, rest.split(':')[0]];

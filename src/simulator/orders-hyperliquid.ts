@@ -12,7 +12,9 @@ type Obj = Record<string, unknown>;
  * (`order`, `cancel`, `cancelByCloid`, plus the `approveBuilderFee` / `setReferrer` set-up
  * actions ccxt sends first) and the POST /info types `orderStatus`, `frontendOpenOrders`,
  * `openOrders`, `spotClearinghouseState`, `clearinghouseState`, `userAbstraction`. The EIP-712
- * signature is parsed but not verified. Spot and perp orders share one spot-style account.
+ * signature is parsed but not verified. Spot and perp orders share one account; a perp's base
+ * balance is its signed position (shorts negative, 1× margin in USDC), and a reduce-only order (`r`)
+ * that would open or grow a position is refused.
  */
 export function installHyperliquidOrders(server: SimServer, opts: SimAccountOptions): SimAccount {
   const acct = new SimAccount('hyperliquid', server, opts.balances, opts.feeRate ?? 0.00035);
@@ -70,6 +72,7 @@ export function installHyperliquidOrders(server: SimServer, opts: SimAccountOpti
           type: ioc ? 'market' : 'limit',
           amount: Number(o.s),
           price: Number(o.p),
+          reduceOnly: o.r === true,
         }),
       );
       if (result === undefined) return { status: 502, body: 'Bad gateway (simulated stall).' };
@@ -99,7 +102,7 @@ export function installHyperliquidOrders(server: SimServer, opts: SimAccountOpti
     oid: o.id,
     orderType: 'Limit',
     origSz: String(o.amount),
-    reduceOnly: false,
+    reduceOnly: o.reduceOnly === true,
     side: o.side === 'buy' ? 'B' : 'A',
     sz: String(o.amount - o.filled),
     tif: o.type === 'market' ? 'Ioc' : 'Gtc',
@@ -163,6 +166,8 @@ function rejectText(r: SimReject): string {
       return 'Duplicate cloid.';
     case 'too_small':
       return 'Order has zero size.';
+    case 'reduce_only':
+      return 'Reduce only order would increase position.';
     default:
       return 'No liquidity available for market order.';
   }
