@@ -12,8 +12,9 @@
  * The first day after the cutoff is skipped so no evaluated outcome overlaps the fitted data.
  *
  *   npm run bench -- feature-ablation
- *   npx tsx bench/feature-ablation.bench.ts [--timeframes 5m,1h] [--sets base,har,range,har+range]
- *       [--architecture mlp] [--epochs 8] [--max-train-samples 12000] [--window 30]
+ *   npx tsx bench/feature-ablation.bench.ts [--timeframes 5m,1h]
+ *       [--sets base,base@vol,range@vol,har,har@vol,har@har,har+range@vol]
+ *       [--architecture mlp] [--epochs 15] [--max-train-samples 40000] [--window 30]
  *
  * The MLP is the default architecture (the TFT costs ~13× more per step on this 2-core wasm
  * machine); the epoch count — not a wall-clock budget — bounds training, so figures do not depend
@@ -42,10 +43,10 @@ const argOf = (name: string): string | undefined => {
 const numArg = (name: string, dflt: number): number => Number(argOf(name) ?? dflt);
 
 const TIMEFRAMES = (argOf('--timeframes') ?? '5m,1h').split(',') as ModelTimeframe[];
-const SETS = (argOf('--sets') ?? 'base,har,range,har+range').split(',');
+const SETS = (argOf('--sets') ?? 'base,base@vol,range@vol,har,har@vol,har@har,har+range@vol').split(',');
 const ARCH = (argOf('--architecture') ?? 'mlp') as 'mlp' | 'tft';
-const EPOCHS = numArg('--epochs', real ? 8 : 1);
-const MAX_SAMPLES = numArg('--max-train-samples', real ? 12_000 : 3000);
+const EPOCHS = numArg('--epochs', real ? 15 : 1);
+const MAX_SAMPLES = numArg('--max-train-samples', real ? 40_000 : 3000);
 const WINDOW = numArg('--window', 30);
 const DAY = 86_400_000;
 const CUTOFF = real ? Date.parse('2021-06-01T00:00:00Z') : undefined;
@@ -255,7 +256,8 @@ const out = {
   finished: new Date().toISOString(),
   loadAverage: { start: load0, end: loadavg() },
   settings: { architecture: ARCH, epochs: EPOCHS, maxTrainSamples: MAX_SAMPLES, window: WINDOW, hidden: 32 },
-  labels: 'threshold labels (config labels: k × σ × √horizon), the defaults at this commit',
+  // The class metrics (Brier, brierSkill) depend on the labels: record the settings every cell used.
+  labels: parseConfig({ exchange: { name: 'binance', symbols: TRAIN } }).labels,
   trainSymbols: TRAIN,
   trainTo: CUTOFF === undefined ? null : new Date(CUTOFF).toISOString(),
   evalFrom: EVAL_FROM === undefined ? null : new Date(EVAL_FROM).toISOString(),
