@@ -106,6 +106,10 @@ export interface RuntimeStatus {
   readonly equity: number;
   readonly cash: number;
   readonly realizedPnl: number;
+  /** Open positions marked at the last price: Σ ±(last − entry) × qty (short: entry − last). */
+  readonly unrealizedPnl: number;
+  /** Funding paid in total (negative: received); perps in paper/backtest only. */
+  readonly funding: number;
   readonly fees: number;
   readonly openPositions: PositionState[];
   readonly trades: number;
@@ -267,6 +271,11 @@ export class Runtime {
       equity: equityOf(s),
       cash: s.cash,
       realizedPnl: s.realizedPnl,
+      unrealizedPnl: Object.values(s.positions).reduce(
+        (a, p) => a + signedQty(p) * ((s.lastPrices[p.symbol] ?? p.entryPrice) - p.entryPrice),
+        0,
+      ),
+      funding: s.funding ?? 0,
       fees: s.fees,
       openPositions: Object.values(s.positions),
       trades: s.trades.length,
@@ -349,7 +358,8 @@ export class Runtime {
         equity: round(st.equity),
         cash: round(st.cash),
         realizedPnl: round(st.realizedPnl),
-        openPositions: st.openPositions.map((p) => `${p.symbol} ${p.qty}@${p.entryPrice}`),
+        unrealizedPnl: round(st.unrealizedPnl),
+        openPositions: st.openPositions.map((p) => `${p.symbol} ${p.direction} ${p.qty}@${p.entryPrice}`),
         trades: st.trades,
         decisions: st.decisions,
         lastSignals: st.lastSignals,

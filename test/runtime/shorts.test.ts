@@ -33,7 +33,7 @@ const closed = (symbol: string, t: number): ClosedCandle => {
 async function run(
   canShort: boolean,
   fundingRatePer8h: number,
-): Promise<{ st: RuntimeState; strategy: RuleStrategy }> {
+): Promise<{ st: RuntimeState; strategy: RuleStrategy; unrealized: number }> {
   const strategy = new RuleStrategy();
   strategy.mode = 'both';
   const runtime = new Runtime({
@@ -51,7 +51,7 @@ async function run(
   await runtime.start();
   for (const t of TIMES) for (const s of SYMBOLS) await runtime.onCandle(closed(s, t));
   await runtime.stop();
-  return { st: runtime.snapshot, strategy };
+  return { st: runtime.snapshot, strategy, unrealized: runtime.status().unrealizedPnl };
 }
 
 /**
@@ -103,7 +103,7 @@ function recompute(trades: readonly TradeRecord[]): { cash: number; realized: nu
 
 describe('shorts and funding (perps, paper)', () => {
   it('SELL signals open shorts, mirrored TP/SL close them, funding is charged; PnL equals a recomputation from the fills', async () => {
-    const { st, strategy } = await run(true, RATE);
+    const { st, strategy, unrealized } = await run(true, RATE);
     const fills = st.trades.filter((t) => t.qty > 0);
     const shortsOpened = fills.filter((t) => t.kind === 'open' && t.side === 'sell');
     const shortsClosed = fills.filter((t) => t.kind !== 'open' && t.side === 'buy');
@@ -138,6 +138,14 @@ describe('shorts and funding (perps, paper)', () => {
     for (const p of Object.values(st.positions))
       eq += (p.direction === 'short' ? -1 : 1) * p.qty * st.lastPrices[p.symbol];
     expect(equityOf(st)).toBeCloseTo(eq, 9);
+    // Unrealised PnL of what is still open, shorts gaining when the price falls.
+    let u = 0;
+    for (const p of Object.values(st.positions))
+      u +=
+        (p.direction === 'short'
+          ? p.entryPrice - st.lastPrices[p.symbol]
+          : st.lastPrices[p.symbol] - p.entryPrice) * p.qty;
+    expect(unrealized).toBeCloseTo(u, 9);
   });
 
   it('on spot (no market that can short) every SELL entry is refused, whatever the flag', async () => {
