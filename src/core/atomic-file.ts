@@ -29,7 +29,8 @@ export const nodeDiskIo: DiskIo = {
   fsyncSync: (fd) => fs.fsyncSync(fd),
   closeSync: (fd) => fs.closeSync(fd),
   renameSync: (from, to) => fs.renameSync(from, to),
-  rmSync: (path) => fs.rmSync(path, { force: true, recursive: true }),
+  // Never recursive: a temp name taken by someone else's directory must not be wiped.
+  rmSync: (path) => fs.rmSync(path, { force: true }),
 };
 
 let io: DiskIo = nodeDiskIo;
@@ -138,7 +139,16 @@ export function renamePath(from: string, to: string): void {
   io.renameSync(from, to);
 }
 
-/** Removes a file or directory through the injectable layer, ignoring a missing one. */
+/** Removes our temp directory (a model version being written) and everything in it. */
+export function removeTree(path: string): void {
+  try {
+    fs.rmSync(path, { recursive: true, force: true });
+  } catch {
+    // Cleanup only: the error that caused it is what the caller reports.
+  }
+}
+
+/** Removes a temp file through the injectable layer, ignoring a missing one (never a directory). */
 export function removePath(path: string): void {
   try {
     io.rmSync(path);

@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { basename, dirname, join } from 'node:path';
 import type { Clock } from '../core/clock.ts';
 import { systemClock } from '../core/clock.ts';
-import { removePath, renamePath, syncDirectory, writeFailed, writeFileSynced } from '../core/atomic-file.ts';
+import { removeTree, renamePath, syncDirectory, writeFailed, writeFileSynced } from '../core/atomic-file.ts';
 import { QuantgateError, describeError } from '../core/errors.ts';
 import type { Timeframe } from '../core/types.ts';
 import { isTimeframe } from '../core/types.ts';
@@ -208,7 +208,7 @@ export async function saveArtifact(
     syncDirectory(tmp);
     renamePath(tmp, dir);
   } catch (e) {
-    removePath(tmp);
+    removeTree(tmp);
     if (e instanceof QuantgateError) throw e;
     throw writeFailed(dir, e, 'no model version was saved');
   }
