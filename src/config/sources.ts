@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { isMap, parse, parseDocument } from 'yaml';
 import type { z } from 'zod';
@@ -36,12 +36,24 @@ export function deepMerge(base: RawConfig, over: RawConfig): RawConfig {
   return out;
 }
 
+/** Larger config files are refused unread. */
+export const MAX_CONFIG_BYTES = 1024 * 1024;
+
 /** Reads one YAML file as a layer. Unreadable files and malformed YAML both name the file. */
 export function fileLayer(path: string): ConfigLayer {
   let text: string;
   try {
+    // A config is a few KB: refuse a huge file before reading it (a 52 MB list took 110 s and 3.6 GB).
+    const size = statSync(path).size;
+    if (size > MAX_CONFIG_BYTES)
+      throw new QuantgateError(
+        'CONFIG_INVALID',
+        `${path}: config file is ${size} bytes, more than the ${MAX_CONFIG_BYTES} a config may have`,
+        { file: path },
+      );
     text = readFileSync(path, 'utf8');
   } catch (e) {
+    if (e instanceof QuantgateError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
     throw new QuantgateError(
       'CONFIG_INVALID',
@@ -63,7 +75,18 @@ export function fileLayer(path: string): ConfigLayer {
     throw new QuantgateError('CONFIG_INVALID', `${path}: expected a YAML mapping at the top level`, {
       file: path,
     });
-  return { source: path, raw: (doc.toJS() ?? {}) as RawConfig };
+  let raw: RawConfig;
+  try {
+    // maxAliasCount bounds alias expansion: a "billion laughs" file fails fast instead of eating memory.
+    raw = (doc.toJS({ maxAliasCount: 100 }) ?? {}) as RawConfig;
+  } catch (e) {
+    throw new QuantgateError(
+      'CONFIG_INVALID',
+      `${path}: malformed YAML: ${(e instanceof Error ? e.message : String(e)).split('\n')[0].slice(0, 200)}`,
+      { file: path },
+    );
+  }
+  return { source: path, raw };
 }
 
 /** A layer that sets one dotted path, e.g. `--data-dir` → data.dir. */

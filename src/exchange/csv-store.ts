@@ -49,6 +49,13 @@ export interface ReadResult {
   readonly gaps: Gap[];
 }
 
+/** At most 80 characters of a bad line, control bytes shown as `?`: a binary file must not flood the error. */
+function shorten(line: string): string {
+  // eslint-disable-next-line no-control-regex
+  const clean = line.replace(/[\u0000-\u001f\u007f-\u009f\ufffd]/g, '?');
+  return clean.length > 80 ? `${clean.slice(0, 80)}… (${line.length} characters)` : clean;
+}
+
 /** Why a parsed row is not a valid candle after `prev`, or null when it is. */
 export function rowProblem(v: readonly number[], prev: number | undefined): string | null {
   if (v.length !== 6) return `expected 6 columns timestamp,open,high,low,close,volume, got ${v.length}`;
@@ -104,7 +111,7 @@ export function readCandleFile(path: string, opts: ReadOptions = {}): ReadResult
   if (header !== CSV_HEADER)
     throw new QuantgateError(
       'DATA_INVALID',
-      `${path}:1: expected header "${CSV_HEADER}", got "${header ?? ''}"`,
+      `${path}:1: expected header "${CSV_HEADER}", got "${shorten(header ?? '')}"`,
       { file: path, line: 1 },
     );
   const candles: Candle[] = [];

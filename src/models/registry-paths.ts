@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Clock } from '../core/clock.ts';
-import type { ModelTimeframe, Timeframe } from '../core/types.ts';
+import type { Timeframe } from '../core/types.ts';
 
 /**
  * Where model versions live: `<modelsDir>/<timeframe>/<version>/`. A version name sorts by time
@@ -30,15 +29,5 @@ export function versionDir(modelsDir: string, tf: Timeframe, version: string): s
   return join(modelsDir, tf, version);
 }
 
-/** `<modelsDir>/<tf>/ACTIVE` names the live version; without it the newest version directory is used. */
-export function activeVersionDir(modelsDir: string, tf: ModelTimeframe): string | null {
-  const dir = join(modelsDir, tf);
-  if (!existsSync(dir)) return null;
-  const active = join(dir, 'ACTIVE');
-  if (existsSync(active)) return join(dir, readFileSync(active, 'utf8').trim());
-  const versions = readdirSync(dir, { withFileTypes: true })
-    .filter((d) => d.isDirectory() && !d.name.startsWith('.'))
-    .map((d) => d.name)
-    .sort();
-  return versions.length > 0 ? join(dir, versions[versions.length - 1]) : null;
-}
+// The ACTIVE pointer's one reader lives in active-pointer.ts.
+export { activeVersionDir } from './active-pointer.ts';

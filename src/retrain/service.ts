@@ -7,7 +7,7 @@ import type { Logger } from '../core/logger.ts';
 import type { ClosedCandle, Forecast, ModelTimeframe } from '../core/types.ts';
 import { loadForecaster, versionDir } from '../models/index.ts';
 import type { Forecaster, ForecastInput } from '../models/index.ts';
-import { readActivePointer } from './active-pointer.ts';
+import { readActivePointer, versionProblem } from './active-pointer.ts';
 import { createAlertSink } from './alerts.ts';
 import type { AlertSink } from './alerts.ts';
 import { createCycleRunner, modelStoreContext } from './cycle.ts';
@@ -19,7 +19,7 @@ import type { ForecastListener } from './monitored-model-set.ts';
 import { RollbackGuard } from './rollback-guard.ts';
 import type { RollbackOutcome } from './rollback-guard.ts';
 import { exchangeRefresher } from './refresh.ts';
-import { versionsOf } from './registry-ops.ts';
+import { findVersion, versionsOf } from './registry-ops.ts';
 import type { ModelVersion } from './registry-schema.ts';
 import { readRegistry, registryPath } from './registry-store.ts';
 import { ShadowTrial, finishShadow, rejectShadow, routesToCandidate, shadowStartedAt } from './shadow.ts';
@@ -408,8 +408,32 @@ export function startRetrainService(o: RetrainServiceOptions): RetrainService {
     }
   }
 
+  /** Why the pointer's version may not be swapped in: outside the store, or unknown to the registry. */
+  function refusal(tf: ModelTimeframe, version: string): string | null {
+    const problem = versionProblem(modelsDir, tf, version);
+    if (problem !== null) return problem;
+    try {
+      if (findVersion(readRegistry(registryPath(config.data.stateDir)), tf, version) === undefined)
+        return `the registry does not know ${version} (promote a registered version with \`quantgate models promote\`)`;
+    } catch (e) {
+      return `the registry cannot be read (${describeError(e)})`;
+    }
+    return null;
+  }
+
   async function load(tf: ModelTimeframe, version: string): Promise<void> {
     const old = loaded.get(tf) ?? 'none';
+    const refused = refusal(tf, version);
+    if (refused !== null) {
+      failed.set(tf, version);
+      alerts.raise({
+        severity: 'critical',
+        code: 'MODEL_POINTER_REFUSED',
+        message: `${tf}: the ACTIVE pointer was refused: ${refused}; ${old} keeps trading`,
+        timeframe: tf,
+      });
+      return;
+    }
     try {
       const f = await loadForecaster(versionDir(modelsDir, tf, version), { timeframe: tf });
       // Staged: the ModelSet applies it at the next candle boundary and disposes the old model then.

@@ -96,8 +96,15 @@ export class StateFile {
   restoreFromBackup(): RuntimeState {
     if (!existsSync(this.backupPath))
       throw new QuantgateError('STATE_CORRUPT', `no backup ${this.backupPath} to restore from`);
-    const parsed: unknown = JSON.parse(readFileSync(this.backupPath, 'utf8'));
-    const problem = stateProblem(parsed);
+    let parsed: unknown;
+    let problem: string | null;
+    try {
+      parsed = JSON.parse(readFileSync(this.backupPath, 'utf8'));
+      problem = stateProblem(parsed);
+    } catch (e) {
+      // A corrupt backup is a corrupt state (exit 6 naming it), not an unexpected error.
+      problem = `not valid JSON (${describeError(e).slice(0, 200)})`;
+    }
     if (problem)
       throw new QuantgateError('STATE_CORRUPT', `backup ${this.backupPath} is unusable too: ${problem}`);
     copyFileAtomic(this.backupPath, this.path);
