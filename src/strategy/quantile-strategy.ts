@@ -5,7 +5,6 @@ import type { ClosedCandle, Direction, Forecast, ModelTimeframe, Signal } from '
 import { timeframeMs } from '../core/types.ts';
 import {
   createIncrementalFeatures,
-  featureWarmup,
   labelParamsFor,
   realisedSigma,
   roundTripCosts,
@@ -20,6 +19,7 @@ import type { OrderUpdate, PluginContext, PluginState, StrategyPlugin } from './
 import { PreparedForecasts } from './prepared-forecasts.ts';
 import type { PreparedEntry } from './prepared-forecasts.ts';
 import { DailyCloses, RecentCloses } from './recent-closes.ts';
+import { strategyWarmup } from './warmup-needs.ts';
 
 const MAX_WINDOW = 512;
 const REGIME_HISTORY = 60;
@@ -83,16 +83,9 @@ export class QuantileStrategy implements StrategyPlugin {
       costs: roundTripCosts(config.exchange.takerFee, config.paper.slippageBps),
     };
 
-    const w: Partial<Record<ModelTimeframe, number>> = {};
-    for (const tf of this.timeframes) w[tf] = featureWarmup(tf, config.features) + config.model.window;
-    this.trendTimeframe = [...this.timeframes].sort((a, b) => timeframeMs(b) - timeframeMs(a))[0];
-    if (config.strategy.fusion.trend === 'momentum') {
-      // The lookback plus the day in progress and one spare, in candles of the trend timeframe.
-      const days = config.strategy.fusion.trendLookbackDays + 2;
-      const need = Math.ceil((days * 86_400_000) / timeframeMs(this.trendTimeframe));
-      w[this.trendTimeframe] = Math.max(w[this.trendTimeframe] ?? 0, need);
-    }
-    this.warmup = w;
+    const needs = strategyWarmup(config);
+    this.trendTimeframe = needs.trendTimeframe;
+    this.warmup = needs.warmup;
   }
 
   async init(ctx: PluginContext): Promise<void> {

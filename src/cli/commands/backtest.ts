@@ -23,8 +23,8 @@ import {
 } from '../run.ts';
 import { dataFormatLayer, dataFormatOption } from '../data-format.ts';
 import type { DataFormat } from '../../core/types.ts';
-import { warmupCandlesFor } from '../../runtime/index.ts';
-import { QuantileStrategy } from '../../strategy/index.ts';
+import { warmupCandlesFor } from '../../runtime/warmup.ts';
+import { strategyWarmup } from '../../strategy/warmup-needs.ts';
 import { parseSymbolsOption } from '../options.ts';
 import { REPORT_OUTPUT, WINDOWS_OUTPUT, checkOutputFile, csvOutput } from '../outputs.ts';
 
@@ -79,8 +79,7 @@ export function backtestRequest(config: Config, opts: BacktestCliOptions): Backt
     walkForward: opts.walkForward === true,
     walkForwardDays: config.backtest.walkForwardDays,
     // As live: at least what the strategy declares, so both start deciding at the same candle.
-    warmupCandles: warmupCandlesFor(config.exchange.warmupCandles, new QuantileStrategy(config).warmup)
-      .candles,
+    warmupCandles: warmupCandlesFor(config.exchange.warmupCandles, strategyWarmup(config).warmup).candles,
     horizons,
     startingBalance: config.paper.startingBalance,
     fee: config.exchange.takerFee,

@@ -1,0 +1,26 @@
+import type { Config } from '../config/index.ts';
+import { timeframeMs } from '../core/types.ts';
+import type { ModelTimeframe } from '../core/types.ts';
+import { featureWarmup } from '../features/spec.ts';
+
+/**
+ * Candles each timeframe needs before the strategy can decide: feature warm-up plus the model's
+ * window, and on the coarsest timeframe enough closes for the momentum trend filter. Its own light
+ * file so the CLI computes it (backtest request) without loading the strategy, tfjs or ccxt.
+ */
+export function strategyWarmup(config: Config): {
+  readonly warmup: Partial<Record<ModelTimeframe, number>>;
+  readonly trendTimeframe: ModelTimeframe;
+} {
+  const timeframes = config.strategy.timeframes;
+  const w: Partial<Record<ModelTimeframe, number>> = {};
+  for (const tf of timeframes) w[tf] = featureWarmup(tf, config.features) + config.model.window;
+  const trendTimeframe = [...timeframes].sort((a, b) => timeframeMs(b) - timeframeMs(a))[0];
+  if (config.strategy.fusion.trend === 'momentum') {
+    // The lookback plus the day in progress and one spare, in candles of the trend timeframe.
+    const days = config.strategy.fusion.trendLookbackDays + 2;
+    const need = Math.ceil((days * 86_400_000) / timeframeMs(trendTimeframe));
+    w[trendTimeframe] = Math.max(w[trendTimeframe] ?? 0, need);
+  }
+  return { warmup: w, trendTimeframe };
+}
