@@ -124,9 +124,9 @@ describe('config layers: defaults ← files ← environment ← command line', (
     const c = loadConfigSources({ env: { QUANTGATE_ALERTS_WEBHOOK_URL: 'https://hooks.example.invalid/x' } });
     expect(c.alerts.webhookUrl).toBe('https://hooks.example.invalid/x');
     // Scrubbed from every log line like the exchange keys, and masked by `config check`.
-    expect(secretValuesFromEnv({ QUANTGATE_ALERTS_WEBHOOK_URL: 'https://hooks.example.invalid/x' })).toEqual([
-      'https://hooks.example.invalid/x',
-    ]);
+    expect(
+      secretValuesFromEnv({ QUANTGATE_ALERTS_WEBHOOK_URL: 'https://hooks.example.invalid/x' }),
+    ).toContain('https://hooks.example.invalid/x');
     expect(printableConfig(c).alerts.webhookUrl).toBe(REDACTED);
   });
 
