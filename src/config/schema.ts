@@ -122,7 +122,7 @@ export const labelsSchema = obj({
 });
 
 export const modelSchema = obj({
-  architecture: oneOf(['tft', 'mlp', 'rolling-quantile'] as const).default('tft'),
+  architecture: oneOf(['tft', 'mlp', 'rolling-quantile'] as const).default('mlp'),
   window: int(4, 512).default(60),
   hidden: int(4, 256).default(24),
   heads: int(1, 16).default(2),
@@ -153,6 +153,26 @@ export const modelSchema = obj({
    * geometric mean of the HAR realised volatilities, an unfitted HAR forecast; needs features.har).
    */
   conformalScale: oneOf(['additive', 'volatility', 'har'] as const).default('additive'),
+  /**
+   * Only samples issued in the last this many days before the retrain point are used (train,
+   * validation and calibration alike; features still warm up on all history). 0 = all history.
+   */
+  lookbackDays: num(0, 36_500).default(0),
+  /**
+   * A retrain starts from the weights of the model it replaces (the active version live, the
+   * previous window's model in a walk-forward) and fine-tunes on the candles that model never
+   * trained on plus a replay sample of older ones. Refused (→ from scratch, with the reason
+   * logged and stored) when the parent's features, labels or topology differ from the config.
+   */
+  warmStart: obj({
+    enabled: bool().default(true),
+    /** Fraction of the fine-tuning set drawn at random from older training samples. */
+    replayShare: num(0, 0.95).default(0.5),
+    /** Epochs of fine-tuning (early stopping on the new validation slice still applies). */
+    epochs: int(1, 1000).default(3),
+    /** Every Nth retrain of a chain is from scratch (1 = always; errors cannot compound forever). */
+    fullRetrainEvery: int(1, 10_000).default(8),
+  }).default({ enabled: true, replayShare: 0.5, epochs: 3, fullRetrainEvery: 8 }),
 });
 
 const modelOverrideSchema = overridesOf(modelSchema);
@@ -270,6 +290,11 @@ export const backtestSchema = obj({
   /** Funding rate per 8 hours charged on perp positions (Hyperliquid) when no recorded rates exist. */
   fundingRatePer8h: num(-0.01, 0.01).default(0.0001),
   riskFreeRate: num(-1, 1).default(0),
+  /**
+   * Walk-forward: retrain a timeframe only every N windows (missing = every window); between
+   * retrains its last model keeps serving (it saw only candles before its own retrain point).
+   */
+  retrainEvery: perTimeframe(int(1, 10_000)).default({ '12h': 4, '1d': 4 }),
 });
 
 const gateSchema = obj({

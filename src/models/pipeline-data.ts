@@ -2,7 +2,7 @@ import type { FeaturesConfig } from '../config/index.ts';
 import { QuantgateError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import type { Candle, DataFormat, ExchangeId, ModelTimeframe } from '../core/types.ts';
-import type { DatasetSeries, LabelParams } from '../features/index.ts';
+import type { DatasetSeries, FeatureMatrix, LabelParams } from '../features/index.ts';
 import { loadSeries } from '../exchange/index.ts';
 import { computeFeatures, featureWarmup, labelsFor } from '../features/index.ts';
 
@@ -29,6 +29,29 @@ export interface LoadSeriesOptions {
   readonly logger: Logger;
   readonly loader?: CandleLoader;
   readonly format?: DataFormat;
+  /** Whole series' candles and features, reused by later calls (see SeriesCache). */
+  readonly cache?: SeriesCache;
+}
+
+/**
+ * A walk-forward trains dozens of models on growing prefixes of the same series. Features are
+ * computed row by row from past candles only (the streaming kernel; the look-ahead tests check
+ * it), so the rows of a prefix are the whole series' first rows: compute once, slice per training.
+ * Labels look `horizon` candles ahead, so they are always recomputed on the prefix — a label near
+ * the cut never sees a candle at or after `to`. Keyed by series and feature settings; meant for
+ * one run over a store that does not change meanwhile.
+ */
+export type SeriesCache = Map<string, { readonly candles: Candle[]; readonly features: FeatureMatrix }>;
+
+/** The first `n` rows of a feature matrix (a view, no copy). */
+export function featurePrefix(m: FeatureMatrix, n: number): FeatureMatrix {
+  if (n >= m.length) return m;
+  return {
+    ...m,
+    rows: m.rows.subarray(0, n * m.names.length),
+    length: n,
+    firstValid: Math.min(m.firstValid, n),
+  };
 }
 
 /** Candle fields must be finite and prices positive: a NaN would silently poison every indicator. */
@@ -60,18 +83,42 @@ export async function loadDatasetSeries(
   const load = o.loader ?? defaultLoader;
   const series: DatasetSeries[] = [];
   for (const symbol of o.symbols) {
-    const all = await load({
-      dataDir: o.dataDir,
-      exchange: o.exchange,
-      timeframe: o.timeframe,
-      symbol,
-      format: o.format,
-    });
     const from = o.from ?? -Infinity;
     const to = o.to ?? Infinity;
-    const candles = all.filter((c) => c.timestamp >= from && c.timestamp < to);
-    checkFinite(symbol, candles);
-    const features = computeFeatures(candles, o.timeframe, o.features);
+    let candles: Candle[];
+    let features: FeatureMatrix;
+    // A `from` cut changes every indicator's warm-up: no reuse then.
+    const key = JSON.stringify([o.dataDir, o.exchange, o.format, o.timeframe, symbol, o.features]);
+    const hit = o.from === undefined ? o.cache?.get(key) : undefined;
+    if (hit) {
+      let n = 0;
+      while (n < hit.candles.length && hit.candles[n].timestamp < to) n++;
+      candles = hit.candles.slice(0, n);
+      checkFinite(symbol, candles);
+      features = featurePrefix(hit.features, n);
+    } else {
+      const all = await load({
+        dataDir: o.dataDir,
+        exchange: o.exchange,
+        timeframe: o.timeframe,
+        symbol,
+        format: o.format,
+      });
+      if (o.cache && o.from === undefined) {
+        // A bad candle only poisons rows from it on (causal features): checked on the prefix.
+        const whole = { candles: all, features: computeFeatures(all, o.timeframe, o.features) };
+        o.cache.set(key, whole);
+        let n = 0;
+        while (n < all.length && all[n].timestamp < to) n++;
+        candles = all.slice(0, n);
+        checkFinite(symbol, candles);
+        features = featurePrefix(whole.features, n);
+      } else {
+        candles = all.filter((c) => c.timestamp >= from && c.timestamp < to);
+        checkFinite(symbol, candles);
+        features = computeFeatures(candles, o.timeframe, o.features);
+      }
+    }
     const labels = labelsFor(candles, o.labels, o.timeframe);
     o.logger.debug({ symbol, timeframe: o.timeframe, candles: candles.length }, 'series loaded');
     series.push({ symbol, timestamps: Float64Array.from(candles, (c) => c.timestamp), features, labels });

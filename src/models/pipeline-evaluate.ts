@@ -15,6 +15,7 @@ import { sampleInput } from './pipeline-batches.ts';
 import { loadDatasetSeries } from './pipeline-data.ts';
 import { rollingBaseline } from './rolling-quantile.ts';
 import type { TrainResult } from './train-loop.ts';
+import type { WarmStartRecord } from './warm-start.ts';
 import type { FeatureEdges } from './feature-edges.ts';
 
 /** Realised outcomes the rolling-quantile baseline looks back over (≈ 3.5 days of 5m candles). */
@@ -43,6 +44,8 @@ export interface PipelineMeta {
   readonly training: TrainResult;
   /** Decile edges of the training features (absent in models trained before drift checks). */
   readonly featureEdges?: FeatureEdges;
+  /** Where the weights came from (absent in models trained before warm starts: scratch). */
+  readonly warmStart?: WarmStartRecord;
 }
 
 function isPipelineMeta(v: unknown): v is PipelineMeta {

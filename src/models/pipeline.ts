@@ -19,12 +19,18 @@ import { NetworkForecaster } from './network-forecaster.ts';
 import { zScoreNormaliser } from './normaliser.ts';
 import { batchProvider, fitNormalisation } from './pipeline-batches.ts';
 import { loadDatasetSeries } from './pipeline-data.ts';
+import type { SeriesCache } from './pipeline-data.ts';
 import { BASELINE_LOOKBACK, metricsOnSamples, predictRawOn } from './pipeline-evaluate.ts';
 import { conformalScaling, scaleAt } from './conformal-scale.ts';
 import type { PipelineMeta } from './pipeline-evaluate.ts';
 import { newVersion, versionDir } from './registry-paths.ts';
 import { estimateTargetScale, trainNetwork } from './train-loop.ts';
 import type { TrainProgress } from './train-loop.ts';
+import { fineTuneSet, planWarmStart } from './warm-start.ts';
+import type { WarmStartRecord } from './warm-start.ts';
+import { networkFromArtifact } from './artifact.ts';
+import type { NormalisationParams } from './normaliser.ts';
+import type { Network, NetworkSpec } from './network.ts';
 
 /**
  * train → calibrate → evaluate → save, for one timeframe:
@@ -60,6 +66,13 @@ export interface TrainModelOptions {
   readonly logger: Logger;
   readonly onProgress?: (p: TrainProgress) => void;
   readonly signal?: AbortSignal;
+  /**
+   * The model this training replaces (live: the active version; walk-forward: the previous
+   * window's). With model.warmStart on, training starts from its weights when compatible.
+   */
+  readonly parentDir?: string | null;
+  /** Candles and features of whole series kept between trainings (a walk-forward's worker). */
+  readonly seriesCache?: SeriesCache;
 }
 
 export interface TrainModelResult {
@@ -87,6 +100,14 @@ export interface TrainModelResult {
   };
   /** Out-of-sample metrics on the test slice; null when model.split leaves no test slice. */
   readonly metrics: ForecastMetrics | null;
+  readonly warmStart: WarmStartRecord;
+  /** Seconds per stage: candles + features + labels, network training, calibration, saving. */
+  readonly stages: {
+    readonly data: number;
+    readonly train: number;
+    readonly calibrate: number;
+    readonly save: number;
+  };
 }
 
 function iso(ms: number): string {
@@ -116,6 +137,14 @@ function capRecent(train: readonly SampleRef[], max: number): SampleRef[] {
   return [...train].sort((a, b) => a.time - b.time).slice(train.length - max);
 }
 
+/** Samples issued in the last `days` days before the latest one (0 = all). */
+function lookback(samples: SampleRef[], days: number): SampleRef[] {
+  if (days <= 0 || samples.length === 0) return samples;
+  const last = samples.reduce((m, r) => Math.max(m, r.time), -Infinity);
+  const from = last - days * 86_400_000;
+  return samples.filter((r) => r.time >= from);
+}
+
 export async function trainModel(o: TrainModelOptions): Promise<TrainModelResult> {
   const { config, timeframe, logger } = o;
   const mc = modelConfigFor(config, timeframe);
@@ -139,8 +168,9 @@ export async function trainModel(o: TrainModelOptions): Promise<TrainModelResult
     to: o.to,
     logger,
     format: config.data.format,
+    cache: o.seriesCache,
   });
-  const samples = selectWindows(series, mc.window, timeframe);
+  const samples = lookback(selectWindows(series, mc.window, timeframe), mc.lookbackDays);
   if (samples.length < MIN_SAMPLES)
     throw insufficient(series, MIN_SAMPLES, samples.length, warmup, mc.window, horizon);
   const split = splitChronological(samples, mc.split, { horizon, timeframe });
@@ -170,19 +200,74 @@ export async function trainModel(o: TrainModelOptions): Promise<TrainModelResult
   );
 
   await initBackend({ logger });
-  const norm = fitNormalisation(series, train);
-  const trainData = batchProvider(series, train, mc.window, norm);
+  const tData = o.clock.now();
+  const plan = await planWarmStart(o.parentDir ?? null, {
+    timeframe,
+    horizon,
+    model: mc,
+    features: config.features,
+    labels: labelParams,
+    featureNames: series[0].features.names,
+  });
+  let norm: NormalisationParams;
+  let fit: readonly SampleRef[] = train;
+  let net: Network;
+  let spec: NetworkSpec;
+  let warmStart: WarmStartRecord;
+  // Replay drawn from the whole training slice (older history too), within the sample cap.
+  const ft = plan.ok
+    ? fineTuneSet(
+        split.train,
+        plan.parent.model.trainingWindow.to,
+        mc.warmStart.replayShare,
+        mc.seed,
+        mc.maxTrainSamples,
+      )
+    : null;
+  const refused = !plan.ok
+    ? plan.reason
+    : ft!.fresh < MIN_SLICE
+      ? `only ${ft!.fresh} training samples are newer than the parent's training window (need ≥ ${MIN_SLICE})`
+      : null;
+  if (plan.ok && refused === null) {
+    // Normalisation frozen at the parent's: its weights were fitted to those z-scores (README).
+    norm = plan.normalisation;
+    fit = ft!.samples;
+    net = networkFromArtifact(plan.parent);
+    spec = net.spec;
+    warmStart = {
+      parent: plan.parent.model.version,
+      used: true,
+      reason: `fine-tuned from ${plan.parent.model.version}`,
+      depth: plan.depth,
+      newSamples: ft!.fresh,
+      replaySamples: ft!.replay,
+    };
+  } else {
+    norm = fitNormalisation(series, train);
+    const features = norm.featureNames.length;
+    const probe = batchProvider(series, train, mc.window, norm);
+    spec = networkSpecFromConfig(mc, features, estimateTargetScale(probe, mc.window, features));
+    net = createNetwork(spec, mc.seed);
+    warmStart = {
+      parent: plan.ok ? plan.parent.model.version : plan.parent,
+      used: false,
+      reason: refused ?? '',
+      depth: 0,
+      newSamples: 0,
+      replaySamples: 0,
+    };
+  }
+  logger.info({ timeframe, warmStart }, warmStart.used ? 'warm start' : 'training from scratch');
+  const trainData = batchProvider(series, fit, mc.window, norm);
   const valData = batchProvider(series, split.validation, mc.window, norm);
-  const features = norm.featureNames.length;
-  const spec = networkSpecFromConfig(mc, features, estimateTargetScale(trainData, mc.window, features));
-  const net = createNetwork(spec, mc.seed);
   let owned = true;
   try {
     const tr = await trainNetwork(
       net,
       { train: trainData, validation: valData },
       {
-        epochs: o.epochs ?? mc.epochs,
+        epochs: o.epochs ?? (warmStart.used ? mc.warmStart.epochs : mc.epochs),
         batchSize: mc.batchSize,
         learningRate: mc.learningRate,
         weightDecay: mc.weightDecay,
@@ -198,8 +283,10 @@ export async function trainModel(o: TrainModelOptions): Promise<TrainModelResult
       },
     );
 
-    const trainTimes = train.map((r) => r.time);
-    const trainFrom = Math.min(...trainTimes);
+    const tTrained = o.clock.now();
+    const trainTimes = fit.map((r) => r.time);
+    // A warm-started model has seen its whole chain's data: its window starts at the parent's.
+    const trainFrom = Math.min(...trainTimes, plan.ok ? plan.parent.model.trainingWindow.from : Infinity);
     const trainTo = Math.max(...trainTimes);
     const version = newVersion(o.clock, {
       timeframe,
@@ -248,6 +335,7 @@ export async function trainModel(o: TrainModelOptions): Promise<TrainModelResult
       else logger.info('no test slice (model.split sums to 1): no out-of-sample metrics');
 
       const modelDir = o.outDir ?? versionDir(config.data.modelsDir, timeframe, version);
+      const tCalibrated = o.clock.now();
       const meta: PipelineMeta = {
         test: metrics,
         trainClassFreq,
@@ -255,8 +343,9 @@ export async function trainModel(o: TrainModelOptions): Promise<TrainModelResult
         features: config.features,
         labels: labelParams,
         exchange: o.exchange,
+        warmStart,
         split: {
-          train: train.length,
+          train: fit.length,
           validation: split.validation.length,
           calibration: split.calibration.length,
           test: split.test.length,
@@ -303,7 +392,7 @@ export async function trainModel(o: TrainModelOptions): Promise<TrainModelResult
         architecture: spec.architecture,
         trainingWindow: { from: iso(trainFrom), to: iso(trainTo) },
         samples: {
-          train: train.length,
+          train: fit.length,
           validation: split.validation.length,
           calibration: split.calibration.length,
           test: split.test.length,
@@ -317,6 +406,13 @@ export async function trainModel(o: TrainModelOptions): Promise<TrainModelResult
           seconds: (o.clock.now() - t0) / 1000,
         },
         metrics,
+        warmStart,
+        stages: {
+          data: (tData - t0) / 1000,
+          train: (tTrained - tData) / 1000,
+          calibrate: (tCalibrated - tTrained) / 1000,
+          save: (o.clock.now() - tCalibrated) / 1000,
+        },
       };
     } finally {
       raw.dispose();

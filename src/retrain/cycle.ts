@@ -242,6 +242,7 @@ export function createCycleRunner(o: CycleOptions): CycleRunner {
 
       // 4. Train in a worker on candles before the hold-out only.
       const train = o.train ?? trainInWorker;
+      const activeDir = previous === null ? null : versionDir(config.data.modelsDir, tf, previous);
       const handle = train(
         {
           config,
@@ -250,11 +251,9 @@ export function createCycleRunner(o: CycleOptions): CycleRunner {
           exchange: config.exchange.name,
           dataDir: config.data.dir,
           to: holdout.from,
-          evaluate: {
-            from: holdout.from,
-            to: holdout.to,
-            activeDir: previous === null ? null : versionDir(config.data.modelsDir, tf, previous),
-          },
+          // model.warmStart: fine-tune the active version when compatible, else from scratch.
+          parentDir: activeDir,
+          evaluate: { from: holdout.from, to: holdout.to, activeDir },
         },
         { ...limits, logger: log },
       );
@@ -278,11 +277,18 @@ export function createCycleRunner(o: CycleOptions): CycleRunner {
             {
               version: r.version,
               timeframe: tf,
-              parent: previous,
+              // The version its weights started from; a scratch model descends from the active one.
+              parent: r.warmStart.used ? r.warmStart.parent : previous,
               trainingWindow: r.trainingWindow,
               dataHash: data.dataHash ?? 'unknown',
               seed: config.model.seed,
-              metrics: { test: r.metrics, training: r.training, samples: r.samples, why },
+              metrics: {
+                test: r.metrics,
+                training: r.training,
+                samples: r.samples,
+                warmStart: r.warmStart,
+                why,
+              },
             },
             iso(clock.now()),
           );

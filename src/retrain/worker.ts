@@ -28,6 +28,8 @@ export interface WorkerTrainRequest {
   readonly maxMinutes?: number;
   readonly from?: number;
   readonly to?: number;
+  /** The model this training replaces: its weights are the warm start (model.warmStart). */
+  readonly parentDir?: string | null;
   /**
    * After training, judge the candidate and the active version on the hold-out [from, to) here
    * too: the backtest replay is CPU-bound and must not stall the trading thread either.

@@ -33,11 +33,17 @@ function logged(): { logger: ReturnType<typeof createLogger>; lines: string[] } 
   return { logger, lines };
 }
 
+// Independent windows (no warm-start chain): each trains on its own, in parallel.
+const scratchConfig = configSchema.parse({
+  ...config,
+  model: { ...config.model, warmStart: { ...config.model.warmStart, enabled: false } },
+});
+
 describe('walk-forward window models', () => {
   it('trains every planned window in worker threads, and a second run reuses them from the cache', async () => {
     const root = join(tmp, 'cache');
     const slots = [slot(10), slot(12)];
-    const a = createWindowTrainer({ config, logger: logged().logger, root, workers: 2 });
+    const a = createWindowTrainer({ config: scratchConfig, logger: logged().logger, root, workers: 2 });
     a.plan(slots);
     const first = await Promise.all(slots.map((s) => a.models(s)));
     await a.stop();
@@ -49,7 +55,7 @@ describe('walk-forward window models', () => {
     const mtimes = dirs.map((d) => statSync(join(d, 'manifest.json')).mtimeMs);
 
     const { logger, lines } = logged();
-    const b = createWindowTrainer({ config, logger, root, workers: 2 });
+    const b = createWindowTrainer({ config: scratchConfig, logger, root, workers: 2 });
     b.plan(slots);
     const again = await Promise.all(slots.map((s) => b.models(s)));
     await b.stop();
