@@ -224,21 +224,21 @@ export async function trainModel(o: TrainModelOptions): Promise<TrainModelResult
         mc.maxTrainSamples,
       )
     : null;
-  const refused = !plan.ok
-    ? plan.reason
-    : ft!.fresh < MIN_SLICE
-      ? `only ${ft!.fresh} training samples are newer than the parent's training window (need ≥ ${MIN_SLICE})`
-      : null;
+  const refused = plan.ok ? null : plan.reason;
+  // Nothing new since the parent (a data gap): keep its weights, refit only the calibration.
+  const keep = plan.ok && ft!.fresh < MIN_SLICE;
   if (plan.ok && refused === null) {
     // Normalisation frozen at the parent's: its weights were fitted to those z-scores (README).
     norm = plan.normalisation;
-    fit = ft!.samples;
+    fit = ft!.samples.length > 0 ? ft!.samples : train;
     net = networkFromArtifact(plan.parent);
     spec = net.spec;
     warmStart = {
       parent: plan.parent.model.version,
       used: true,
-      reason: `fine-tuned from ${plan.parent.model.version}`,
+      reason: keep
+        ? `weights kept from ${plan.parent.model.version}: only ${ft!.fresh} training samples are newer than its training window (need ≥ ${MIN_SLICE}); calibration refitted`
+        : `fine-tuned from ${plan.parent.model.version}`,
       depth: plan.depth,
       newSamples: ft!.fresh,
       replaySamples: ft!.replay,
@@ -267,7 +267,7 @@ export async function trainModel(o: TrainModelOptions): Promise<TrainModelResult
       net,
       { train: trainData, validation: valData },
       {
-        epochs: o.epochs ?? (warmStart.used ? mc.warmStart.epochs : mc.epochs),
+        epochs: keep ? 0 : (o.epochs ?? (warmStart.used ? mc.warmStart.epochs : mc.epochs)),
         batchSize: mc.batchSize,
         learningRate: mc.learningRate,
         weightDecay: mc.weightDecay,
@@ -287,7 +287,7 @@ export async function trainModel(o: TrainModelOptions): Promise<TrainModelResult
     const trainTimes = fit.map((r) => r.time);
     // A warm-started model has seen its whole chain's data: its window starts at the parent's.
     const trainFrom = Math.min(...trainTimes, plan.ok ? plan.parent.model.trainingWindow.from : Infinity);
-    const trainTo = Math.max(...trainTimes);
+    const trainTo = Math.max(...trainTimes, plan.ok ? plan.parent.model.trainingWindow.to : -Infinity);
     const version = newVersion(o.clock, {
       timeframe,
       symbols: o.symbols,

@@ -114,6 +114,14 @@ describe('warm-start retraining', () => {
 
     const off = await train(cfg({ warmStart: { enabled: false } }), JUL(10), parent.modelDir);
     expect(off.warmStart.used).toBe(false);
+    // No candle newer than the parent's window (a data gap): weights kept, calibration refitted.
+    const same = await train(config, JUL(5), parent.modelDir);
+    expect(same.warmStart).toMatchObject({ used: true, parent: parent.version, depth: 1 });
+    expect(same.warmStart.reason).toMatch(/weights kept/);
+    expect(same.training.epochs).toBe(0);
+    const sw = (await loadArtifact(same.modelDir)).weights;
+    const pw = (await loadArtifact(parent.modelDir)).weights;
+    expect([...sw].every(([k, w]) => w.every((v, i) => v === pw.get(k)![i]))).toBe(true);
     const broken = await train(config, JUL(10), join(tmp, 'no-such-model'));
     expect(broken.warmStart.reason).toMatch(/parent unusable/);
   }, 180_000);
