@@ -28,7 +28,9 @@ export function scenarioConfig(root: string, retrain: Record<string, unknown> = 
   return configSchema.parse({
     exchange: { name: 'binance', symbols: SYMBOLS, warmupCandles: 300 },
     data: { dir: FIXTURES, modelsDir: join(root, 'models'), stateDir: join(root, 'state') },
-    model: TINY_MODEL,
+    // From scratch: the scenario's broken candidate must be trained on its broken store alone (a
+    // warm start would fine-tune the good model on it, a different and milder failure).
+    model: { ...TINY_MODEL, warmStart: { enabled: false, replayShare: 0.5, epochs: 3, fullRetrainEvery: 8 } },
     // A 2-candle horizon so the live monitor resolves forecasts within a few simulated candles.
     labels: { horizon: { '5m': 2 } },
     strategy: {
