@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -103,7 +103,10 @@ describe('one ETA across timeframes', () => {
 
 describe('missing models: the exact command to train them', () => {
   const modelsDir = join(dir, 'models');
+  // A complete-looking version (the ACTIVE reader wants a manifest inside); 1h's has none: not a model.
   mkdirSync(join(modelsDir, '5m', '20240101-000000'), { recursive: true });
+  writeFileSync(join(modelsDir, '5m', '20240101-000000', 'manifest.json'), '{}');
+  mkdirSync(join(modelsDir, '1h', '20240101-000000'), { recursive: true });
 
   it('lists only the timeframes without a model', () => {
     expect(missingModels(modelsDir, ['5m', '1h', '12h', '1d'])).toEqual(['1h', '12h', '1d']);
