@@ -282,13 +282,15 @@ export class QuantileStrategy implements StrategyPlugin {
     const direction = leaningDirection(f);
     if (!direction)
       return (ctx.decisions.record(c.symbol, c.timestamp, 'no_direction', 'P(buy) = P(sell)'), null);
-    if (direction === 'short' && !cfg.sizing.allowShort)
+    // A spot market cannot short whatever the flag says: refused here, before any gate or order.
+    const spot = this.config.exchange.market === 'spot';
+    if (direction === 'short' && (spot || !cfg.sizing.allowShort))
       return (
         ctx.decisions.record(
           c.symbol,
           c.timestamp,
           'short_not_allowed',
-          `model leans short (P(sell)=${f.pSell.toFixed(3)}) but shorts are off`,
+          `model leans short (P(sell)=${f.pSell.toFixed(3)}) but ${spot ? 'a spot market cannot short' : 'shorts are off (strategy.sizing.allowShort)'}`,
         ),
         null
       );

@@ -60,9 +60,9 @@ function writeStore(dir: string, cs: readonly Candle[]): void {
   writeFileSync(join(d, 'SYNUSDT.csv'), ['timestamp,open,high,low,close,volume', ...rows].join('\n') + '\n');
 }
 
-function configFor(dir: string): Config {
+function configFor(dir: string, perp = false): Config {
   return configSchema.parse({
-    exchange: { name: 'binance', symbols: ['SYN/USDT'] },
+    exchange: { name: 'binance', symbols: ['SYN/USDT'], market: perp ? 'swap' : 'spot' },
     data: { dir, modelsDir: join(dir, 'models'), stateDir: join(dir, 'state') },
     model: {
       architecture: 'mlp',
@@ -74,22 +74,28 @@ function configFor(dir: string): Config {
       split: { train: 0.7, validation: 0.15, calibration: 0.15 },
     },
     // The default gate (minEdgeBps 10, P(win) 0.5, Kelly sizing); one timeframe, so no trend filter.
-    strategy: { timeframes: ['5m'], fusion: { weights: { '5m': 1 }, trend: 'off' } },
+    strategy: {
+      timeframes: ['5m'],
+      fusion: { weights: { '5m': 1 }, trend: 'off' },
+      sizing: { allowShort: true },
+    },
   });
 }
 
 interface Outcome {
   readonly trades: number;
+  readonly shorts: number;
+  readonly shortMeanNetReturn: number;
   readonly meanNetReturn: number;
   readonly meanPredictedEdge: number;
   readonly reasons: Readonly<Record<string, number>>;
 }
 
 /** Trains on the first SPLIT candles, then trades the rest with a host that books exits and costs. */
-async function trade(name: string, cs: readonly Candle[]): Promise<Outcome> {
+async function trade(name: string, cs: readonly Candle[], perp = false): Promise<Outcome> {
   const dir = join(work, name);
   writeStore(dir, cs);
-  const config = configFor(dir);
+  const config = configFor(dir, perp);
   await initBackend({ logger: silentLogger() });
   const r = await trainModel({
     config,
@@ -105,6 +111,7 @@ async function trade(name: string, cs: readonly Candle[]): Promise<Outcome> {
   const costs = roundTripCosts(config.exchange.takerFee, config.paper.slippageBps);
   let open: (PositionInfo & { tp: number; sl: number; edge: number }) | null = null;
   const returns: number[] = [];
+  const shortReturns: number[] = [];
   const edges: number[] = [];
   const account: AccountView = {
     equity: () => 10_000,
@@ -113,7 +120,9 @@ async function trade(name: string, cs: readonly Candle[]): Promise<Outcome> {
   };
   const book = (exit: number) => {
     if (!open) return;
-    returns.push(Math.log(exit / open.entryPrice) - costs);
+    const r = Math.log(exit / open.entryPrice) * (open.direction === 'long' ? 1 : -1) - costs;
+    returns.push(r);
+    if (open.direction === 'short') shortReturns.push(r);
     edges.push(open.edge);
     open = null;
   };
@@ -130,9 +139,10 @@ async function trade(name: string, cs: readonly Candle[]): Promise<Outcome> {
     const c: ClosedCandle = { ...cs[i], exchange: 'binance', symbol: 'SYN/USDT', timeframe: '5m' };
     if (i < SPLIT - 200) continue; // warm-up starts 200 candles before the traded range
     if (open) {
-      // As the runtime watches them: the stop first when both are touched.
-      if (c.low <= open.sl) book(open.sl);
-      else if (c.high >= open.tp) book(open.tp);
+      // As the runtime watches them: the stop first when both are touched (mirrored for shorts).
+      const long = open.direction === 'long';
+      if (long ? c.low <= open.sl : c.high >= open.sl) book(open.sl);
+      else if (long ? c.high >= open.tp : c.low <= open.tp) book(open.tp);
     }
     const s = await plugin.onCandle(c);
     if (i < SPLIT || !s) continue;
@@ -151,6 +161,8 @@ async function trade(name: string, cs: readonly Candle[]): Promise<Outcome> {
   await plugin.dispose();
   const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
   return {
+    shorts: shortReturns.length,
+    shortMeanNetReturn: mean(shortReturns),
     trades: returns.length,
     meanNetReturn: mean(returns),
     meanPredictedEdge: mean(edges),
@@ -170,6 +182,18 @@ describe('the expected-value gate is honest both ways (real training on syntheti
     expect(o.trades, JSON.stringify(o.reasons)).toBeGreaterThanOrEqual(10);
     expect(o.meanNetReturn).toBeGreaterThan(0);
     expect(o.meanPredictedEdge).toBeGreaterThanOrEqual(0.001); // every trade promised ≥ 10 bps
+  }, 180_000);
+
+  it('shorts: never on spot (refused before the gate), opened on perps when the edge says so', async () => {
+    const g = gaussian(7);
+    const signs = Array.from({ length: Math.ceil(N / 96) }, () => (g() > 0 ? 1 : -1));
+    const path = candles((i) => 0.002 * signs[Math.floor(i / 96)], 11);
+    const spot = await trade('planted-spot', path);
+    expect(spot.shorts).toBe(0);
+    expect(spot.reasons.short_not_allowed).toBeGreaterThan(0);
+    const perp = await trade('planted-perp', path, true);
+    expect(perp.shorts, JSON.stringify(perp.reasons)).toBeGreaterThanOrEqual(5);
+    expect(perp.shortMeanNetReturn).toBeGreaterThan(0);
   }, 180_000);
 
   it('pure noise: no trade at all, and the gate says why', async () => {
