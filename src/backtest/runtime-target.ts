@@ -55,6 +55,9 @@ export interface RuntimeTarget extends ReplayTarget {
 
 export async function runtimeTarget(o: RuntimeTargetOptions): Promise<RuntimeTarget> {
   const dir = mkdtempSync(join(tmpdir(), 'quantgate-bt-state-'));
+  // Removed on close, and at exit for a run that never gets there (an error, Ctrl-C).
+  const cleanup = (): void => rmSync(dir, { recursive: true, force: true });
+  process.once('exit', cleanup);
   const store = new ReplayStateFile(dir, new SecretRedactor([]));
   let lastSignal: Signal | null = null;
   // The recent opening signals per symbol with the timeframe of their candle. The paper fill comes
@@ -201,8 +204,12 @@ export async function runtimeTarget(o: RuntimeTargetOptions): Promise<RuntimeTar
       return { signal: lastSignal, fills };
     },
     async close(): Promise<void> {
-      await runtime.stop();
-      rmSync(dir, { recursive: true, force: true });
+      try {
+        await runtime.stop();
+      } finally {
+        cleanup();
+        process.removeListener('exit', cleanup);
+      }
     },
   };
 }

@@ -75,6 +75,10 @@ export function inspectCycleData(r: CycleDataRequest): CycleData {
   }));
   const quality = checkDataQuality(series, r.timeframe, r.now, r.dataQuality);
   if (!quality.ok) return { quality, holdout: null, dataHash: null };
-  const holdout = holdoutOf(series, r.timeframe, to, r.holdoutFraction);
+  // The hold-out ends where the candles end (the earliest series' last close), not at the wall
+  // clock: a store that stops earlier (replayed history, relaxed staleness) must still hold it.
+  const lastClose = Math.min(...series.map((s) => (s.candles.at(-1)?.timestamp ?? -Infinity) + ms));
+  const end = Number.isFinite(lastClose) ? Math.min(to, lastClose) : to;
+  const holdout = holdoutOf(series, r.timeframe, end, r.holdoutFraction);
   return { quality, holdout, dataHash: dataHash(series, holdout.from) };
 }

@@ -138,6 +138,19 @@ describe('the data step in a worker thread', () => {
     expect(await inspectInWorker(req, limits)).toEqual(here);
   }, 60_000);
 
+  it('cuts the hold-out from the last candle it has, not from the wall clock (#18 item 10)', () => {
+    // The fixtures end 2021-07-17; "now" a year later with staleness relaxed (replaying history).
+    const later = inspectCycleData({
+      ...req,
+      now: Date.UTC(2022, 6, 18),
+      dataQuality: { ...req.dataQuality, maxStalenessCandles: 1e9 },
+    });
+    const here = inspectCycleData(req);
+    expect(later.holdout).not.toBeNull();
+    expect(later.holdout).toEqual(here.holdout);
+    expect(later.holdout!.to).toBeLessThanOrEqual(Date.UTC(2021, 6, 18));
+  });
+
   it('a store that cannot be read rejects with the store error (naming the file), not a crash', async () => {
     const missing = { ...req, symbols: ['DOGE/USDT'] };
     const e = await inspectInWorker(missing, limits).then(
