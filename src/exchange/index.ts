@@ -57,3 +57,4 @@ export type { LoadedSeries } from './load-series.ts';
 export { freqtradePair, freqtradePaths, readFreqtradeFile } from './freqtrade-store.ts';
 export { readStoredSeries, storePaths } from './store-read.ts';
 export type { StoreReadOptions, StoredSeries } from './store-read.ts';
+export * from './outliers.ts';

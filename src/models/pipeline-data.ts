@@ -1,9 +1,10 @@
-import type { FeaturesConfig } from '../config/index.ts';
+import type { Config, FeaturesConfig } from '../config/index.ts';
+import { DATA_QUALITY_DEFAULTS } from '../config/index.ts';
 import { QuantgateError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import type { Candle, DataFormat, ExchangeId, ModelTimeframe } from '../core/types.ts';
 import type { DatasetSeries, FeatureMatrix, LabelParams } from '../features/index.ts';
-import { loadSeries } from '../exchange/index.ts';
+import { largestMove, loadSeries } from '../exchange/index.ts';
 import { computeFeatures, featureWarmup, labelsFor } from '../features/index.ts';
 
 /** Reads one series' candles, ascending by open time. */
@@ -27,6 +28,8 @@ export interface LoadSeriesOptions {
   readonly from?: number;
   readonly to?: number;
   readonly logger: Logger;
+  /** retrain.dataQuality.maxAbsReturn for this timeframe: a larger one-candle move is warned about. */
+  readonly maxAbsReturn?: number;
   readonly loader?: CandleLoader;
   readonly format?: DataFormat;
   /** Whole series' candles and features, reused by later calls (see SeriesCache). */
@@ -55,6 +58,29 @@ export function featurePrefix(m: FeatureMatrix, n: number): FeatureMatrix {
 }
 
 /** Candle fields must be finite and prices positive: a NaN would silently poison every indicator. */
+/** retrain.dataQuality.maxAbsReturn resolved for one timeframe (a number, or per timeframe with defaults). */
+export function maxAbsReturnFor(config: Config, tf: ModelTimeframe): number {
+  const v = config.retrain.dataQuality.maxAbsReturn;
+  return typeof v === 'number' ? v : (v[tf] ?? DATA_QUALITY_DEFAULTS.maxAbsReturn[tf]);
+}
+
+/** The retrain data-quality rule for single-candle outliers, as a warning for train and evaluate. */
+function warnOutliers(o: LoadSeriesOptions, symbol: string, candles: readonly Candle[]): void {
+  if (o.maxAbsReturn === undefined) return;
+  const m = largestMove(candles);
+  if (m.value > o.maxAbsReturn)
+    o.logger.warn(
+      {
+        symbol,
+        timeframe: o.timeframe,
+        move: m.value,
+        at: new Date(m.at).toISOString(),
+        limit: o.maxAbsReturn,
+      },
+      `${symbol} ${o.timeframe}: a one-candle move of ${m.value.toFixed(3)} (|log ratio|) at ${new Date(m.at).toISOString()} > retrain.dataQuality.maxAbsReturn ${o.maxAbsReturn}: check the candle store`,
+    );
+}
+
 function checkFinite(symbol: string, candles: readonly Candle[]): void {
   candles.forEach((c, i) => {
     const bad = (['timestamp', 'open', 'high', 'low', 'close', 'volume'] as const).find(
@@ -119,6 +145,7 @@ export async function loadDatasetSeries(
         features = computeFeatures(candles, o.timeframe, o.features);
       }
     }
+    warnOutliers(o, symbol, candles);
     const labels = labelsFor(candles, o.labels, o.timeframe);
     o.logger.debug({ symbol, timeframe: o.timeframe, candles: candles.length }, 'series loaded');
     series.push({ symbol, timestamps: Float64Array.from(candles, (c) => c.timestamp), features, labels });

@@ -12,7 +12,7 @@ import { computeMetrics } from './metrics.ts';
 import { NetworkForecaster } from './network-forecaster.ts';
 import { isNormalisationParams, zScoreNormaliser } from './normaliser.ts';
 import { sampleInput } from './pipeline-batches.ts';
-import { loadDatasetSeries } from './pipeline-data.ts';
+import { loadDatasetSeries, maxAbsReturnFor } from './pipeline-data.ts';
 import { rollingBaseline } from './rolling-quantile.ts';
 import type { TrainResult } from './train-loop.ts';
 import type { WarmStartRecord } from './warm-start.ts';
@@ -164,6 +164,7 @@ export async function evaluateModel(o: EvaluateModelOptions): Promise<ForecastMe
     to: o.to,
     logger: o.logger,
     format: o.config.data.format,
+    maxAbsReturn: maxAbsReturnFor(o.config, tf),
   });
   const names = series[0]?.features.names ?? [];
   const want = art.model.featureNames;

@@ -18,7 +18,7 @@ import { createNetwork, networkSpecFromConfig } from './network.ts';
 import { NetworkForecaster } from './network-forecaster.ts';
 import { zScoreNormaliser } from './normaliser.ts';
 import { batchProvider, fitNormalisation } from './pipeline-batches.ts';
-import { loadDatasetSeries } from './pipeline-data.ts';
+import { loadDatasetSeries, maxAbsReturnFor } from './pipeline-data.ts';
 import type { SeriesCache } from './pipeline-data.ts';
 import { BASELINE_LOOKBACK, metricsOnSamples, predictRawOn } from './pipeline-evaluate.ts';
 import { conformalScaling, scaleAt } from './conformal-scale.ts';
@@ -169,6 +169,7 @@ export async function trainModel(o: TrainModelOptions): Promise<TrainModelResult
     logger,
     format: config.data.format,
     cache: o.seriesCache,
+    maxAbsReturn: maxAbsReturnFor(config, timeframe),
   });
   const samples = lookback(selectWindows(series, mc.window, timeframe), mc.lookbackDays);
   if (samples.length < MIN_SAMPLES)

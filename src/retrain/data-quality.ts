@@ -2,6 +2,7 @@ import { DATA_QUALITY_DEFAULTS } from '../config/index.ts';
 import type { RetrainConfig } from '../config/index.ts';
 import type { Candle, ModelTimeframe, Timeframe } from '../core/types.ts';
 import { timeframeMs } from '../core/types.ts';
+import { largestMove } from '../exchange/outliers.ts';
 
 /** One symbol's candles as a retrain cycle would train on them (already cut at the last closed candle). */
 export interface QualitySeries {
@@ -16,7 +17,7 @@ export interface SeriesQuality {
   readonly gapRatio: number;
   /** Whole candles between the last stored candle's close and `now`. */
   readonly staleCandles: number;
-  /** Largest |log(close_t / close_t−1)| between consecutive candles. */
+  /** Largest one-candle move: |log(close_t / close_t−1)| or a wick's |log ratio| (exchange/outliers.ts). */
   readonly maxAbsReturn: number;
 }
 
@@ -47,12 +48,8 @@ export function seriesQuality(s: QualitySeries, tf: Timeframe, now: number): Ser
   if (c.length === 0)
     return { symbol: s.symbol, candles: 0, gapRatio: 1, staleCandles: Infinity, maxAbsReturn: 0 };
   const span = Math.round((c[c.length - 1].timestamp - c[0].timestamp) / ms) + 1;
-  let maxAbs = 0;
-  for (let i = 1; i < c.length; i++) {
-    const r = Math.abs(Math.log(c[i].close / c[i - 1].close));
-    // A non-positive close makes the return undefined: treat it as the worst outlier.
-    maxAbs = Math.max(maxAbs, Number.isFinite(r) ? r : Infinity);
-  }
+  // Close to close and each candle's wicks (exchange/outliers.ts: the same rule for every command).
+  const maxAbs = largestMove(c).value;
   return {
     symbol: s.symbol,
     candles: c.length,
