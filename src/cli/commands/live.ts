@@ -3,7 +3,6 @@ import type { Logger } from '../../core/logger.ts';
 import { SecretRedactor, secretValuesFromEnv } from '../../core/secrets.ts';
 import type { LiveHandle } from '../../runtime/index.ts';
 import { missingModels, trainCommand } from '../train-hint.ts';
-import { warnOnUnusableRegistry } from '../registry-check.ts';
 import { CONFIG_HELP, action, collect, cliLogger, configFromOptions } from '../run.ts';
 
 export interface LiveCliOptions {
@@ -63,6 +62,8 @@ export function registerLive(program: Command): void {
         const config = configFromOptions(opts);
         const redactor = new SecretRedactor(secretValuesFromEnv());
         const logger = cliLogger(config, redactor);
+        // Loaded here, not at start-up: the registry's schema (zod) stays off the CLI's static imports.
+        const { warnOnUnusableRegistry } = await import('../registry-check.ts');
         warnOnUnusableRegistry(config, logger);
         const missing = missingModels(config.data.modelsDir, config.strategy.timeframes);
         if (missing.length > 0)
