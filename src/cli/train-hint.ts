@@ -7,7 +7,7 @@ export function missingModels(modelsDir: string, timeframes: readonly ModelTimef
 }
 
 /** An argument as a POSIX shell reads it back: bare when safe, else single-quoted. */
-function shellArg(s: string): string {
+export function shellArg(s: string): string {
   return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }
 

@@ -1,4 +1,4 @@
-import { existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, realpathSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readFileSync, realpathSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
 import { writeFileAtomic } from '../core/atomic-file.ts';
 import { QuantgateError } from '../core/errors.ts';
@@ -60,19 +60,14 @@ export function activePointerDir(modelsDir: string, tf: ModelTimeframe): string 
   return join(modelsDir, tf, version);
 }
 
-/** ACTIVE's version directory; without ACTIVE the newest version directory (names sort by time). */
+/**
+ * ACTIVE's version directory, or null when the timeframe has no ACTIVE pointer (no model). There
+ * is no "newest directory" fallback: a freshly trained candidate must never become what the bot
+ * trades just because it is the newest (`train` activates only a timeframe's first model).
+ */
 export function activeVersionDir(modelsDir: string, tf: ModelTimeframe): string | null {
-  const dir = join(modelsDir, tf);
-  if (!existsSync(dir)) return null;
-  const pointed = activePointerDir(modelsDir, tf);
-  if (pointed !== null) return pointed;
-  const versions = readdirSync(dir, { withFileTypes: true })
-    .filter(
-      (d) => d.isDirectory() && !d.name.startsWith('.') && versionProblem(modelsDir, tf, d.name) === null,
-    )
-    .map((d) => d.name)
-    .sort();
-  return versions.length > 0 ? join(dir, versions[versions.length - 1]) : null;
+  if (!existsSync(join(modelsDir, tf))) return null;
+  return activePointerDir(modelsDir, tf);
 }
 
 export function writeActivePointer(modelsDir: string, tf: ModelTimeframe, version: string): void {
@@ -82,4 +77,15 @@ export function writeActivePointer(modelsDir: string, tf: ModelTimeframe, versio
   mkdirSync(dir, { recursive: true });
   const target = activePointerPath(modelsDir, tf);
   writeFileAtomic(target, `${version}\n`, `${target}.tmp`);
+}
+
+/**
+ * Makes `version` active only when the timeframe has no ACTIVE pointer yet (its first model), so
+ * `train` → `backtest` → `live` works with no extra step while a later `train` stays a candidate.
+ * Returns true when it wrote the pointer. The registry follows the pointer on its next sync.
+ */
+export function activateIfNone(modelsDir: string, tf: ModelTimeframe, version: string): boolean {
+  if (readActivePointer(modelsDir, tf) !== null) return false;
+  writeActivePointer(modelsDir, tf, version);
+  return true;
 }

@@ -30,4 +30,4 @@ export function versionDir(modelsDir: string, tf: Timeframe, version: string): s
 }
 
 // The ACTIVE pointer's one reader lives in active-pointer.ts.
-export { activeVersionDir } from './active-pointer.ts';
+export { activateIfNone, activeVersionDir } from './active-pointer.ts';

@@ -3,13 +3,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { withTrainHint } from '../../src/cli/commands/backtest.ts';
-import { parseModelTimeframe, trainTimeframes } from '../../src/cli/commands/train.ts';
+import {
+  activation,
+  activationText,
+  parseModelTimeframe,
+  trainTimeframes,
+} from '../../src/cli/commands/train.ts';
 import { overallEta, trainReporter } from '../../src/cli/train-progress.ts';
 import { missingModels, trainCommand } from '../../src/cli/train-hint.ts';
 import { loadConfigSources } from '../../src/config/index.ts';
 import { QuantgateError } from '../../src/core/errors.ts';
 import { createLogger } from '../../src/core/logger.ts';
-import type { TrainProgress } from '../../src/models/index.ts';
+import { activeVersionDir } from '../../src/models/index.ts';
+import type { TrainModelResult, TrainProgress } from '../../src/models/index.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'qg-train-tfs-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -107,9 +113,18 @@ describe('missing models: the exact command to train them', () => {
   mkdirSync(join(modelsDir, '5m', '20240101-000000'), { recursive: true });
   writeFileSync(join(modelsDir, '5m', '20240101-000000', 'manifest.json'), '{}');
   mkdirSync(join(modelsDir, '1h', '20240101-000000'), { recursive: true });
+  // 12h has a complete version but no ACTIVE pointer: not a model live or backtest may load.
+  mkdirSync(join(modelsDir, '12h', '20240101-000000'), { recursive: true });
+  writeFileSync(join(modelsDir, '12h', '20240101-000000', 'manifest.json'), '{}');
+  writeFileSync(join(modelsDir, '5m', 'ACTIVE'), '20240101-000000\n');
 
-  it('lists only the timeframes without a model', () => {
+  it('lists only the timeframes without an active model', () => {
     expect(missingModels(modelsDir, ['5m', '1h', '12h', '1d'])).toEqual(['1h', '12h', '1d']);
+  });
+
+  it('no ACTIVE → the timeframe is missing, never the newest version directory (#18 item 4)', () => {
+    expect(activeVersionDir(modelsDir, '12h')).toBeNull();
+    expect(activeVersionDir(modelsDir, '5m')).toBe(join(modelsDir, '5m', '20240101-000000'));
   });
 
   it('builds a command a shell reads back', () => {
@@ -142,5 +157,41 @@ describe('missing models: the exact command to train them', () => {
     // Walk-forward and other errors pass unchanged.
     const other = new QuantgateError('DATA_MISSING', 'x');
     expect(withTrainHint(other, cfg, { from: '2021-03-01' })).toBe(other);
+  });
+});
+
+describe("train activates only a timeframe's first model (#18 item 4)", () => {
+  const modelsDir = join(dir, 'act-models');
+  /** A saved version as trainModel leaves it (the fields activation reads). */
+  function trained(version: string): TrainModelResult {
+    const modelDir = join(modelsDir, '1h', version);
+    mkdirSync(modelDir, { recursive: true });
+    writeFileSync(join(modelDir, 'manifest.json'), '{}');
+    return { modelDir, version, timeframe: '1h' } as TrainModelResult;
+  }
+
+  it('train twice: the first is active, the second a candidate with the exact promote command', () => {
+    const first = trained('20240101T000000Z-aaaaaaaa');
+    const a1 = activation(modelsDir, first, []);
+    expect(a1).toEqual({ active: true, promote: null });
+    expect(activeVersionDir(modelsDir, '1h')).toBe(first.modelDir);
+    expect(activationText(first, a1)).toContain('is active');
+
+    const second = trained('20240102T000000Z-bbbbbbbb');
+    const a2 = activation(modelsDir, second, ['my config.yaml']);
+    expect(a2.active).toBe(false);
+    expect(a2.promote).toBe(
+      "quantgate models promote 20240102T000000Z-bbbbbbbb -t 1h --config 'my config.yaml'",
+    );
+    expect(activationText(second, a2)).toContain(a2.promote!);
+    // Still the first: the newer directory does not take over.
+    expect(activeVersionDir(modelsDir, '1h')).toBe(first.modelDir);
+  });
+
+  it('a model saved with --out outside the store is never activated', () => {
+    const other = join(dir, 'act-other');
+    const r = { modelDir: join(dir, 'elsewhere'), version: 'v9', timeframe: '5m' } as TrainModelResult;
+    expect(activation(other, r, [])).toEqual({ active: false, promote: null });
+    expect(activeVersionDir(other, '5m')).toBeNull();
   });
 });

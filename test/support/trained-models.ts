@@ -3,7 +3,13 @@ import { configSchema } from '../../src/config/index.ts';
 import type { Config } from '../../src/config/index.ts';
 import { silentLogger } from '../../src/core/logger.ts';
 import type { Forecast, ModelTimeframe } from '../../src/core/types.ts';
-import { ForwardingForecaster, initBackend, loadForecaster, trainModel } from '../../src/models/index.ts';
+import {
+  ForwardingForecaster,
+  activateIfNone,
+  initBackend,
+  loadForecaster,
+  trainModel,
+} from '../../src/models/index.ts';
 import type { Forecaster, ForecastInput } from '../../src/models/index.ts';
 import { demoConfig } from '../../src/runtime/index.ts';
 import { REPO_ROOT } from './cli.ts';
@@ -21,7 +27,7 @@ export function tinyTradingConfig(work: string): Config {
 
 /**
  * Trains one TINY_MODEL per timeframe on the fixture store's candles opening before `to` (real
- * tfjs, saved under the config's modelsDir and loaded back as the runtime loads them).
+ * tfjs, saved under the config's modelsDir — the first one made active — and loaded back).
  */
 export async function trainTinyModels(
   config: Config,
@@ -40,6 +46,8 @@ export async function trainTinyModels(
       clock: { now: () => Date.now() },
       logger: silentLogger(),
     });
+    // As `quantgate train` does: a timeframe's first model becomes active (live/backtest load only ACTIVE).
+    activateIfNone(config.data.modelsDir, tf, r.version);
     out[tf] = await loadForecaster(r.modelDir, { timeframe: tf });
   }
   return out;

@@ -1,10 +1,9 @@
 import type { Command } from 'commander';
-import { systemClock } from '../../core/clock.ts';
 import { QuantgateError } from '../../core/errors.ts';
 import type { ModelTimeframe } from '../../core/types.ts';
-import type { Config } from '../../config/index.ts';
-import type { ModelStoreContext, ModelVersion } from '../../retrain/index.ts';
-import { CONFIG_HELP, action, collect, cliLogger, configFromOptions } from '../run.ts';
+import type { ModelVersion } from '../../retrain/index.ts';
+import { CONFIG_HELP, action, collect, configFromOptions } from '../run.ts';
+import { modelStoreContext, registry } from '../model-store.ts';
 import { parseModelTimeframe } from './train.ts';
 
 interface ModelsCliOptions {
@@ -13,20 +12,7 @@ interface ModelsCliOptions {
   json?: boolean;
 }
 
-/** The registry code (and through it tfjs) is loaded only when a models command runs. */
-const registry = () => import('../../retrain/index.ts');
-
-async function context(config: Config): Promise<ModelStoreContext> {
-  const { registryPath } = await registry();
-  return {
-    registryPath: registryPath(config.data.stateDir),
-    modelsDir: config.data.modelsDir,
-    keepVersions: config.retrain.keepVersions,
-    cooldownHours: config.retrain.rollback.cooldownHours,
-    clock: systemClock,
-    logger: cliLogger(config),
-  };
-}
+const context = modelStoreContext;
 
 function tfOption(opts: ModelsCliOptions): ModelTimeframe | undefined {
   return opts.timeframe === undefined ? undefined : parseModelTimeframe(opts.timeframe);

@@ -1,9 +1,14 @@
 import type { Command } from 'commander';
 import { systemClock } from '../../core/clock.ts';
-import { QuantgateError } from '../../core/errors.ts';
+import { QuantgateError, describeError } from '../../core/errors.ts';
+import type { Logger } from '../../core/logger.ts';
+import type { Config } from '../../config/index.ts';
+import { modelStoreContext, registry } from '../model-store.ts';
 import { isExchangeId, MODEL_TIMEFRAMES, parseTimeframe } from '../../core/types.ts';
 import type { ExchangeId, ModelTimeframe } from '../../core/types.ts';
 import type { TrainModelResult } from '../../models/index.ts';
+import { activateIfNone, versionDir } from '../../models/registry-paths.ts';
+import { resolve } from 'node:path';
 import { modelConfigFor } from '../../config/per-timeframe.ts';
 import {
   CONFIG_HELP,
@@ -19,6 +24,7 @@ import { parseDateOption, parseIntOption, parsePositive, parseSymbolsOption } fr
 import type { DataFormat } from '../../core/types.ts';
 import { formatMetricsTable } from './evaluate.ts';
 import { trainReporter } from '../train-progress.ts';
+import { shellArg } from '../train-hint.ts';
 
 interface TrainCliOptions {
   timeframes?: string;
@@ -132,6 +138,7 @@ export function registerTrain(program: Command): void {
           systemClock.now(),
         );
         const results: TrainModelResult[] = [];
+        const activations: Activation[] = [];
         try {
           for (const [i, timeframe] of timeframes.entries()) {
             progress.start(timeframe, i);
@@ -161,18 +168,68 @@ export function registerTrain(program: Command): void {
             });
             progress.finish(timeframe, systemClock.now() - t0);
             results.push(result);
+            activations.push(activation(config.data.modelsDir, result, opts.config ?? []));
           }
         } finally {
           progress.stop();
         }
+        if (activations.some((a) => a.active || a.promote !== null)) await recordInRegistry(config, logger);
         if (opts.json) {
           const single = opts.timeframes === undefined && opts.timeframe !== undefined;
-          process.stdout.write(`${JSON.stringify(single ? results[0] : results, null, 2)}\n`);
+          const out = results.map((r, i) => ({ ...r, ...activations[i] }));
+          process.stdout.write(`${JSON.stringify(single ? out[0] : out, null, 2)}\n`);
           return;
         }
-        for (const result of results) process.stdout.write(`${resultText(result)}\n`);
+        for (const [i, result] of results.entries())
+          process.stdout.write(`${resultText(result)}\n${activationText(result, activations[i])}\n`);
       }),
     );
+}
+
+/** Whether a trained version became active, and how to promote it when it did not. */
+export interface Activation {
+  readonly active: boolean;
+  /** The exact command that makes the version active; null when it already is. */
+  readonly promote: string | null;
+}
+
+/**
+ * A timeframe's first model becomes active (ACTIVE written, the registry follows on its next sync)
+ * so `train` → `backtest` → `live` needs no extra step; any later one stays a candidate — live
+ * only ever loads what ACTIVE names. A model saved outside the models directory (--out) is never
+ * activated.
+ */
+export function activation(
+  modelsDir: string,
+  r: TrainModelResult,
+  configFiles: readonly string[],
+): Activation {
+  const inStore = resolve(r.modelDir) === resolve(versionDir(modelsDir, r.timeframe, r.version));
+  if (!inStore) return { active: false, promote: null };
+  if (activateIfNone(modelsDir, r.timeframe, r.version)) return { active: true, promote: null };
+  const args = ['quantgate', 'models', 'promote', r.version, '-t', r.timeframe];
+  for (const f of configFiles) args.push('--config', f);
+  return { active: false, promote: args.map(shellArg).join(' ') };
+}
+
+/**
+ * Registers the new versions in the registry (candidates; the one ACTIVE names as promoted), so
+ * `models list` agrees with what live loads. The models are saved either way: a registry that
+ * cannot be written is a warning here (the next `models` command syncs again).
+ */
+async function recordInRegistry(config: Config, logger: Logger): Promise<void> {
+  try {
+    await (await registry()).syncFromDisk(await modelStoreContext(config));
+  } catch (e) {
+    logger.warn({ err: describeError(e) }, 'could not record the trained models in the registry');
+  }
+}
+
+export function activationText(r: TrainModelResult, a: Activation): string {
+  if (a.active) return `${r.timeframe}: ${r.version} is active (the timeframe had no active model)`;
+  if (a.promote === null)
+    return `${r.timeframe}: saved outside the models directory (--out): live and backtest do not load it`;
+  return `${r.timeframe}: ${r.version} is a candidate (live keeps trading the active version); to trade it: ${a.promote}`;
 }
 
 /** What a person reads after one timeframe's training. */
