@@ -1,5 +1,5 @@
 import { QuantgateError } from '../core/errors.ts';
-import { resampleMerged, resampleSourcesFor } from '../exchange/index.ts';
+import { largestMove, resampleMerged, resampleSourcesFor } from '../exchange/index.ts';
 import { timeframeMs } from '../core/types.ts';
 import type { Candle, Timeframe } from '../core/types.ts';
 import { isoDate } from './dates.ts';
@@ -22,6 +22,22 @@ export interface LoadedData {
 const RESAMPLABLE: readonly Timeframe[] = ['12h', '1d'];
 
 /**
+ * The retrain data-quality rule for single-candle outliers (high = 1e300, a close ×100), as train
+ * and evaluate apply it (exchange/outliers.ts): a warning in the report, not an error.
+ */
+function outlierWarning(
+  symbol: string,
+  tf: Timeframe,
+  candles: readonly Candle[],
+  limit: number | undefined,
+): string | null {
+  if (limit === undefined) return null;
+  const m = largestMove(candles);
+  if (!(m.value > limit)) return null;
+  return `${symbol} ${tf}: a one-candle move of ${m.value.toFixed(3)} (|log ratio|) at ${new Date(m.at).toISOString()} > retrain.dataQuality.maxAbsReturn ${limit}: check the candle store`;
+}
+
+/**
  * Loads every (symbol, timeframe) the strategy needs, resampling 12h/24h from the 1h and 4h files
  * when the store lacks them (as training does: exchange/load-series.ts), and checks that the execution timeframe has candles inside [from, to). Missing
  * symbols, timeframes and empty ranges are errors that say what the store does hold.
@@ -33,6 +49,8 @@ export function loadBacktestData(
   executionTimeframe: Timeframe,
   from: number,
   to: number,
+  /** retrain.dataQuality.maxAbsReturn per timeframe: a larger one-candle move is warned about. */
+  maxAbsReturn?: (tf: Timeframe) => number | undefined,
 ): LoadedData {
   if (!(to > from))
     throw new QuantgateError('USAGE', `--from ${isoDate(from)} must be before --to ${isoDate(to)}`);
@@ -66,6 +84,8 @@ export function loadBacktestData(
       // Candles that close after `to` are not part of the backtest.
       const kept = sliceByTime(candles, -Infinity, to - timeframeMs(tf) + 1);
       bySym[tf] = kept;
+      const outlier = outlierWarning(symbol, tf, kept, maxAbsReturn?.(tf));
+      if (outlier !== null) warnings.push(outlier);
       const inRange = sliceByTime(kept, from, to);
       if (tf === executionTimeframe && inRange.length === 0) {
         const span =

@@ -35,6 +35,8 @@ export type { ModelMap } from './forecasters.ts';
 /** Everything the backtest drives; each is the same code the live bot uses (wired in wiring.ts). */
 export interface BacktestDeps {
   readonly source: CandleSource;
+  /** retrain.dataQuality.maxAbsReturn for a timeframe (undefined: no outlier check). */
+  maxAbsReturn?(tf: Timeframe): number | undefined;
   /** Batch features of one series (the feature pipeline; equal to the incremental one). */
   computeFeatures(candles: readonly Candle[], timeframe: Timeframe): FeatureMatrix;
   /** The deployed models (ACTIVE versions in the models directory). */
@@ -123,7 +125,15 @@ export async function runBacktest(req: BacktestRequest, deps: BacktestDeps): Pro
   const t0 = performance.now();
   const log = deps.logger;
   const tfs: Timeframe[] = [...new Set<Timeframe>([...req.timeframes, req.executionTimeframe])];
-  const data = loadBacktestData(deps.source, req.symbols, tfs, req.executionTimeframe, req.from, req.to);
+  const data = loadBacktestData(
+    deps.source,
+    req.symbols,
+    tfs,
+    req.executionTimeframe,
+    req.from,
+    req.to,
+    (tf) => deps.maxAbsReturn?.(tf),
+  );
   for (const w of data.warnings) log.warn(w);
 
   // Only the warm-up before `from` is replayed; older history is for walk-forward training.

@@ -3,9 +3,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Config } from '../config/index.ts';
 import type { Logger } from '../core/logger.ts';
+import { MODEL_TIMEFRAMES } from '../core/types.ts';
 import type { ModelTimeframe } from '../core/types.ts';
 import { computeFeatures, labelParamsFor, labelsFor } from '../features/index.ts';
-import { BASELINE_LOOKBACK, activeVersionDir, initBackend, loadForecaster } from '../models/index.ts';
+import {
+  BASELINE_LOOKBACK,
+  activeVersionDir,
+  initBackend,
+  loadForecaster,
+  maxAbsReturnFor,
+} from '../models/index.ts';
 import { baselineModels, feedBaselineOutcomes } from './baseline.ts';
 import type { BaselineSpec } from './baseline.ts';
 import type { LabelRule } from './calibration.ts';
@@ -67,6 +74,10 @@ export async function createBacktestDeps(
 
   return {
     source,
+    maxAbsReturn: (tf) =>
+      (MODEL_TIMEFRAMES as readonly string[]).includes(tf)
+        ? maxAbsReturnFor(config, tf as ModelTimeframe)
+        : undefined,
     computeFeatures: (candles, tf) => computeFeatures(candles, tf, config.features),
     async loadModels(): Promise<ModelMap> {
       const out: ModelMap = {};
