@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -143,4 +143,40 @@ describe('quantgate train / evaluate (child process)', () => {
     expect(e.status).toBe(5);
     expect(e.stderr).toMatch(/error \[MODEL_MISSING\]: model directory .*no-such-model does not exist/);
   });
+
+  it('train twice: the first model becomes active, the second stays a candidate with its promote command (#18 item 4)', () => {
+    const root = join(tmp, 'twice');
+    const cfg = join(tmp, 'twice.yaml');
+    writeFileSync(
+      cfg,
+      stringify({
+        exchange: { name: 'binance', symbols: ['BTC/USDT'] },
+        data: { dir: FIXTURES, modelsDir: join(root, 'models'), stateDir: join(root, 'state') },
+        model: { ...TINY_MODEL, epochs: 1 },
+        logging: { level: 'warn' },
+      }),
+    );
+    const train = (): { version: string; active: boolean; promote: string | null } => {
+      const r = runCli(['train', '-t', '1h', '-c', cfg, '--json'], { timeoutMs: 90_000 });
+      expect(r.status).toBe(0);
+      return JSON.parse(r.stdout) as { version: string; active: boolean; promote: string | null };
+    };
+    const first = train();
+    expect(first).toMatchObject({ active: true, promote: null });
+    expect(readFileSync(join(root, 'models', '1h', 'ACTIVE'), 'utf8').trim()).toBe(first.version);
+    const r = runCli(['train', '-t', '1h', '-c', cfg], { timeoutMs: 90_000 });
+    expect(r.status).toBe(0);
+    const second = readdirSync(join(root, 'models', '1h')).filter(
+      (d) => d !== 'ACTIVE' && d !== first.version,
+    );
+    expect(second).toHaveLength(1);
+    expect(r.stdout).toContain(`quantgate models promote ${second[0]} -t 1h --config ${cfg}`);
+    // ACTIVE still names the first; the registry agrees (the first active, the second a candidate).
+    expect(readFileSync(join(root, 'models', '1h', 'ACTIVE'), 'utf8').trim()).toBe(first.version);
+    const reg = JSON.parse(readFileSync(join(root, 'state', 'registry.json'), 'utf8')) as {
+      versions: { version: string; status: string }[];
+    };
+    const status = Object.fromEntries(reg.versions.map((v) => [v.version, v.status]));
+    expect(status).toEqual({ [first.version]: 'active', [second[0]]: 'candidate' });
+  }, 200_000);
 });
