@@ -49,7 +49,7 @@ const req = (dataDir: string, limit = 100) =>
       exchange: 'binance',
       symbols: 'BTC/USDT',
       timeframes: '1h',
-      since: String(candles[0].timestamp),
+      since: new Date(candles[0].timestamp).toISOString().slice(0, 16),
       dataDir,
       limit: String(limit),
     },

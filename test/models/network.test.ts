@@ -97,7 +97,8 @@ describe('spec', () => {
   it('builds from the config defaults and refuses the rolling-quantile baseline', () => {
     const cfg = modelSchema.parse({});
     const spec = networkSpecFromConfig(cfg, 20, 0.01);
-    expect(spec).toMatchObject({ architecture: 'tft', window: 60, features: 20, targetScale: 0.01 });
+    // The default architecture is the MLP since warm start (docs/benchmarks.md: as good, 38× cheaper).
+    expect(spec).toMatchObject({ architecture: 'mlp', window: 60, features: 20, targetScale: 0.01 });
     expect(() => networkSpecFromConfig({ ...cfg, architecture: 'rolling-quantile' }, 20, 0.01)).toThrow(
       /not a network/,
     );
