@@ -32,7 +32,10 @@ export function scenarioConfig(root: string, retrain: Record<string, unknown> = 
     // warm start would fine-tune the good model on it, a different and milder failure).
     model: { ...TINY_MODEL, warmStart: { enabled: false, replayShare: 0.5, epochs: 3, fullRetrainEvery: 8 } },
     // A 2-candle horizon so the live monitor resolves forecasts within a few simulated candles.
-    labels: { horizon: { '5m': 2 } },
+    // Threshold labels: the broken candidates (moves shrunk to a tenth) must still trade on the
+    // hold-out to reach the shadow trial and the monitor; with cost-aware triple-barrier labels a
+    // world whose moves never pay the fees has no winning class at all (correctly: no trades).
+    labels: { horizon: { '5m': 2 }, method: 'threshold' },
     strategy: {
       timeframes: ['5m'],
       executionTimeframe: '5m',

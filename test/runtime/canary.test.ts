@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { startSimExchange } from '../../src/simulator/index.ts';
 import { installBinanceOrders } from '../../src/simulator/orders-binance.ts';
 import { CLI, runCli } from '../support/cli.ts';
-import { configFromOptions } from '../../src/cli/run.ts';
+import { configFromOptions, loadConfigModule } from '../../src/cli/run.ts';
 import { createLogger } from '../../src/core/logger.ts';
 import { SecretRedactor, secretValuesFromEnv } from '../../src/core/secrets.ts';
 import { createAlertSink } from '../../src/retrain/index.ts';
@@ -121,6 +121,7 @@ describe('API keys never leave the environment', () => {
     // The config loader registers the URL's parts: any later redactor (CLI errors, loggers) scrubs them.
     const cfg = join(dir, 'hook.yaml');
     writeFileSync(cfg, `alerts: { webhookUrl: "${HOOK_URL}" }\n`);
+    await loadConfigModule(); // as the CLI's preAction hook does before any command runs
     configFromOptions({ config: [cfg] });
     const r = new SecretRedactor(secretValuesFromEnv({}));
     const leak = `TypeError: Request cannot be constructed from a URL that includes credentials: ${HOOK_URL} (path /services/${HOOK_TOKEN}?sig=${HOOK_QUERY}, decoded ${decodeURIComponent(HOOK_URL)})`;
