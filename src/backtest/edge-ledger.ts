@@ -41,6 +41,27 @@ export function ledgerEntries(
 
 const mean = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
 
+/**
+ * Take-profits against the promise: the realised win count, the sum of the promised P(win)s (its
+ * expectation if they were right) and that Poisson-binomial count's variance. The backtest ledger
+ * and the live monitor both judge the gate with these.
+ */
+export function promisedWins(entries: ReadonlyArray<Pick<LedgerEntry, 'pWin' | 'won'>>): {
+  wins: number;
+  expectedWins: number;
+  variance: number;
+} {
+  let wins = 0;
+  let expectedWins = 0;
+  let variance = 0;
+  for (const e of entries) {
+    if (e.won) wins++;
+    expectedWins += e.pWin;
+    variance += e.pWin * (1 - e.pWin);
+  }
+  return { wins, expectedWins, variance };
+}
+
 /** Reliability of P(win) and expected vs realised edge, in `bins` equal-width P(win) buckets. */
 export function edgeLedger(entries: readonly LedgerEntry[], bins = 10): EdgeLedger {
   const buckets: LedgerBucket[] = [];
@@ -69,9 +90,7 @@ export function edgeLedger(entries: readonly LedgerEntry[], bins = 10): EdgeLedg
       meanRealisedBps: null,
       winZ: null,
     };
-  const expectedWins = entries.reduce((a, e) => a + e.pWin, 0);
-  const variance = entries.reduce((a, e) => a + e.pWin * (1 - e.pWin), 0);
-  const wins = entries.filter((e) => e.won).length;
+  const { wins, expectedWins, variance } = promisedWins(entries);
   return {
     trades: entries.length,
     buckets,

@@ -1,3 +1,4 @@
+import { normalCdf, promisedWins } from '../backtest/index.ts';
 import type { Direction } from '../core/types.ts';
 
 /** Pure statistics of the live model monitor (no state, no time). */
@@ -134,18 +135,6 @@ export function drawdownFrom(peak: number, equity: number): number {
   return Math.max(0, (peak - equity) / peak);
 }
 
-/** Standard normal CDF (Abramowitz–Stegun 7.1.26 on erf; |error| < 1.5e-7, plenty for a p-value gate). */
-export function normalCdf(z: number): number {
-  const x = Math.abs(z) / Math.SQRT2;
-  const t = 1 / (1 + 0.3275911 * x);
-  const y =
-    1 -
-    ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) *
-      t *
-      Math.exp(-x * x);
-  return z >= 0 ? 0.5 * (1 + y) : 0.5 * (1 - y);
-}
-
 /**
  * Promised vs realised over closed trades: the take-profit count against the sum of the promised
  * P(win)s (a Poisson-binomial; its normal approximation with a continuity correction).
@@ -161,9 +150,7 @@ export function edgeFigures(
   pValue: number;
 } {
   const n = trades.length;
-  const expectedWins = trades.reduce((a, t) => a + t.pWin, 0);
-  const variance = trades.reduce((a, t) => a + t.pWin * (1 - t.pWin), 0);
-  const wins = trades.filter((t) => t.won).length;
+  const { wins, expectedWins, variance } = promisedWins(trades);
   const mean = (f: (t: (typeof trades)[number]) => number) =>
     n > 0 ? trades.reduce((a, t) => a + f(t), 0) / n : null;
   const pValue =

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { LiveMonitor, degradationReasons } from '../../src/retrain/monitor.ts';
 import type { MonitorThresholds } from '../../src/retrain/monitor.ts';
-import { edgeFigures, normalCdf } from '../../src/retrain/monitor-stats.ts';
+import { normalCdf } from '../../src/backtest/index.ts';
+import { edgeFigures } from '../../src/retrain/monitor-stats.ts';
 
 const thresholds: MonitorThresholds = {
   minHitRate: 0,
@@ -30,7 +31,7 @@ function monitorWith(trades: number, wins: number, pWin = 0.6, t: Partial<Monito
 }
 
 describe('live edge ledger in the monitor', () => {
-  it('normal CDF against tabulated values', () => {
+  it("the normal CDF it uses (the sweep statistics' one) against tabulated values", () => {
     expect(normalCdf(0)).toBeCloseTo(0.5, 7);
     expect(normalCdf(1.959964)).toBeCloseTo(0.975, 6);
     expect(normalCdf(-2.326348)).toBeCloseTo(0.01, 6);
