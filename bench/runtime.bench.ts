@@ -13,7 +13,8 @@ import type { Candle, ClosedCandle, ModelTimeframe } from '../src/core/index.ts'
 import { initBackend, loadForecaster, trainModel } from '../src/models/index.ts';
 import type { Forecaster } from '../src/models/index.ts';
 import { DecisionRecorder, ModelSet, QuantileStrategy } from '../src/strategy/index.ts';
-import { PaperExecutor, Runtime, StateFile, demoConfig, equityOf } from '../src/runtime/index.ts';
+import { demoConfig } from '../src/app/index.ts';
+import { PaperExecutor, Runtime, StateFile, equityOf } from '../src/runtime/index.ts';
 import { readCandleFile } from '../src/exchange/index.ts';
 
 const SYMBOLS = 20;

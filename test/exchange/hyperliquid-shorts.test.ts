@@ -12,7 +12,7 @@ import {
   pointPrivateApi,
 } from '../../src/exchange/index.ts';
 import { Runtime, StateFile, liveExecutor, signedQty } from '../../src/runtime/index.ts';
-import { marketCanShort } from '../../src/runtime/live.ts';
+import { marketCanShort } from '../../src/app/index.ts';
 import { simUrls, startSimExchange } from '../../src/simulator/index.ts';
 import { installHyperliquidOrders } from '../../src/simulator/orders-hyperliquid.ts';
 import { START, fixtureCandles } from '../simulator/helpers.ts';

@@ -10,8 +10,9 @@ import type { ModelTimeframe } from '../../src/core/index.ts';
 import { readCandles } from '../../src/exchange/index.ts';
 import { labelParamsFor, labelsFor } from '../../src/features/index.ts';
 import type { Forecaster } from '../../src/models/index.ts';
-import { startLive } from '../../src/runtime/index.ts';
-import type { LiveHandle, TradeRecord } from '../../src/runtime/index.ts';
+import { startLive } from '../../src/app/index.ts';
+import type { LiveHandle } from '../../src/app/index.ts';
+import type { TradeRecord } from '../../src/runtime/index.ts';
 import { simUrls, startSimExchange } from '../../src/simulator/index.ts';
 import {
   CANDLE_STORE,

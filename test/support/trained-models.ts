@@ -11,7 +11,7 @@ import {
   trainModel,
 } from '../../src/models/index.ts';
 import type { Forecaster, ForecastInput } from '../../src/models/index.ts';
-import { demoConfig } from '../../src/runtime/index.ts';
+import { demoConfig } from '../../src/app/index.ts';
 import { REPO_ROOT } from './cli.ts';
 import { TINY_MODEL } from './tiny-model.ts';
 

@@ -24,7 +24,7 @@ export function registerDemo(program: Command): void {
         const epochs = parseIntOption('--epochs', opts.epochs, 1) ?? 4;
         const redactor = new SecretRedactor(secretValuesFromEnv());
         const logger = cliLogger(undefined, redactor, 'warn');
-        const { runDemo } = await import('../../runtime/index.ts');
+        const { runDemo } = await import('../../app/index.ts');
         await runDemo({
           // Beside the package, not the working directory: `quantgate demo` runs from anywhere.
           dataDir: opts.dataDir ?? fileURLToPath(new URL('../../../test/fixtures/candles', import.meta.url)),

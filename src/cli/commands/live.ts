@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { Logger } from '../../core/logger.ts';
 import { SecretRedactor, secretValuesFromEnv } from '../../core/secrets.ts';
-import type { LiveHandle } from '../../runtime/index.ts';
+import type { LiveHandle } from '../../app/index.ts';
 import { missingModels, trainCommand } from '../train-hint.ts';
 import { CONFIG_HELP, action, collect, cliLogger, configFromOptions } from '../run.ts';
 
@@ -71,7 +71,7 @@ export function registerLive(program: Command): void {
             { missing, modelsDir: config.data.modelsDir },
             `no trained model for ${missing.join(', ')}: ${missing.length === config.strategy.timeframes.length ? 'nothing will trade' : 'those timeframes stay neutral'} until you run: ${trainCommand({ timeframes: missing, symbols: config.exchange.symbols, configFiles: opts.config })}`,
           );
-        const { startLive } = await import('../../runtime/index.ts');
+        const { startLive } = await import('../../app/index.ts');
         const handle = await startLive(config, {
           live: opts.live === true,
           logger,

@@ -22,14 +22,15 @@ import type { ModelSet } from '../strategy/index.ts';
 import { controlTokenFromEnv, startControlServer } from '../control/index.ts';
 import type { ControlServer, ControlTarget, ReloadOutcome } from '../control/index.ts';
 import { registryPath } from '../retrain/index.ts';
-import { liveExecutor } from './executor.ts';
-import type { OrderExecutor } from './executor.ts';
-import { PaperExecutor } from './paper-executor.ts';
-import { Runtime } from './runtime.ts';
-import { accountViewOf } from './account-view.ts';
-import { StateFile } from './state-file.ts';
-import { warmupCandlesFor } from './warmup.ts';
-import type { TradeRecord } from './state.ts';
+import {
+  PaperExecutor,
+  Runtime,
+  StateFile,
+  accountViewOf,
+  liveExecutor,
+  warmupCandlesFor,
+} from '../runtime/index.ts';
+import type { OrderExecutor, TradeRecord } from '../runtime/index.ts';
 
 export interface LiveOptions {
   /** Real orders through CcxtBroker (keys from the environment unless `credentials` is given). */

@@ -15,8 +15,7 @@ import { readCandles } from '../exchange/index.ts';
 import { simUrls, startSimExchange } from '../simulator/index.ts';
 import { installBinanceOrders } from '../simulator/orders-binance.ts';
 import { startLive } from './live.ts';
-import type { RuntimeStatus } from './runtime.ts';
-import type { TradeRecord } from './state.ts';
+import type { RuntimeStatus, TradeRecord } from '../runtime/index.ts';
 
 export interface DemoOptions {
   /** CSV store with the bundled candles (`<dir>/binance/<tf>/<SYMBOL>.csv`). */
