@@ -28,6 +28,8 @@ export class VaryingRule implements RuntimePlugin {
   constructor(
     private readonly mode: RuleMode,
     private readonly withEdge = false,
+    /** Perps: every other entry is a short after three falling closes instead. */
+    private readonly both = false,
   ) {}
   private count(k: string): void {
     this.counters[k] = (this.counters[k] ?? 0) + 1;
@@ -72,8 +74,11 @@ export class VaryingRule implements RuntimePlugin {
       return s;
     }
     const rising = list.length === 4 && list[0] < list[1] && list[1] < list[2] && list[2] < list[3];
-    if (this.mode === 'none' || !rising || (this.mode === 'one' && this.entries > 0)) {
-      this.count(rising ? 'low_confidence' : 'no_direction');
+    const falling = list.length === 4 && list[0] > list[1] && list[1] > list[2] && list[2] > list[3];
+    const short = this.both && this.entries % 2 === 1;
+    const trigger = short ? falling : rising;
+    if (this.mode === 'none' || !trigger || (this.mode === 'one' && this.entries > 0)) {
+      this.count(trigger ? 'low_confidence' : 'no_direction');
       return null;
     }
     this.entries++;
@@ -83,12 +88,13 @@ export class VaryingRule implements RuntimePlugin {
     const confidence = 0.55 + (k % 7) / 100;
     const s: Signal = {
       ...base,
+      ...(short ? { direction: 'short' as const } : {}),
       action: 'open',
       confidence,
       riskReward: rr,
       size: Number((2000 / c.close).toFixed(5)),
-      takeProfit: c.close * 1.004,
-      stopLoss: c.close * 0.997,
+      takeProfit: c.close * (short ? 0.996 : 1.004),
+      stopLoss: c.close * (short ? 1.003 : 0.997),
       reason: 'three rising closes',
       ...(this.withEdge ? { pWin: confidence - 0.05, expectedEdgeBps: (k % 11) - 3 } : {}),
     };
@@ -114,7 +120,13 @@ export interface RuleBacktest {
  */
 export async function ruleBacktest(
   mode: RuleMode,
-  opts: { symbols?: string[]; days?: number; withEdge?: boolean } = {},
+  opts: {
+    symbols?: string[];
+    days?: number;
+    withEdge?: boolean;
+    /** A perp market: longs and shorts, funding charged at this rate per 8 h. */
+    perp?: { fundingRatePer8h: number };
+  } = {},
 ): Promise<RuleBacktest> {
   const fills: FillRecord[] = [];
   let plugin: VaryingRule | undefined;
@@ -143,7 +155,7 @@ export async function ruleBacktest(
       loadModels: async () => ({ '5m': new MomentumForecaster('5m', 6, 'rule-models') }),
       baselineModels: () => ({ '5m': new MomentumForecaster('5m', 6, 'baseline') }),
       createTarget: async ({ clock }): Promise<ReplayTarget> => {
-        const p = new VaryingRule(mode, opts.withEdge);
+        const p = new VaryingRule(mode, opts.withEdge, opts.perp !== undefined);
         plugin = p;
         const t = await runtimeTarget({
           exchange: 'binance',
@@ -154,7 +166,8 @@ export async function ruleBacktest(
           startingBalance: 10_000,
           feeRate: 0.001,
           slippageBps: 2,
-          fundingRatePer8h: 0,
+          fundingRatePer8h: opts.perp?.fundingRatePer8h ?? 0,
+          ...(opts.perp ? { canShort: () => true } : {}),
           pluginCounters: () => p.counters,
         });
         // Records what the step returned; the step itself is the runtime's, untouched.
