@@ -2,7 +2,10 @@ export { quantgateDebutPlugin } from './debut.ts';
 export type {
   DebutAdapterApi,
   DebutAdapterOptions,
-  DebutExit,
-  HostedStrategy,
+  DebutEvent,
+  DebutHostedStrategy,
+  DebutOutcome,
   QuantgateDebutPlugin,
 } from './debut.ts';
+export type { DebutEntry } from './debut-account.ts';
+export { CandleBuilder, planTimeframes, timeframeOfDebutInterval } from './debut-timeframes.ts';
