@@ -1,4 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { gridPoints, parseGridArg, setPath, sweepConfigs } from '../../src/backtest/index.ts';
 import type { GridValue } from '../../src/backtest/index.ts';
 import { parseConfig } from '../../src/config/index.ts';
@@ -153,5 +156,23 @@ describe('quantgate sweep (CLI)', () => {
     const u = runCli(['sweep', '--grid', 'strategy.thresholds.nope=1']);
     expect(u.status).toBe(2);
     expect(u.stderr).toContain('--grid strategy.thresholds.nope: unknown config key');
+  });
+
+  it('refuses a --report that is not .html, or a file quantgate did not write, before any backtest', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'qg-sweep-out-'));
+    try {
+      const mine = join(dir, 'notes.html');
+      writeFileSync(mine, '<!doctype html><html><head><title>my notes</title></head></html>');
+      const args = ['sweep', '--symbols', 'BTC/USDT', '--grid', 'strategy.thresholds.confidence=0.4,0.5'];
+      const ext = runCli([...args, '--report', join(dir, 'sweep.json')]);
+      expect(ext.status).toBe(2);
+      expect(ext.stderr).toContain('--report: expected a file name ending in .html');
+      const theirs = runCli([...args, '--report', mine]);
+      expect(theirs.status).toBe(2);
+      expect(theirs.stderr).toContain('exists and was not written by quantgate; refusing to overwrite it');
+      expect(readFileSync(mine, 'utf8')).toContain('my notes');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -4,6 +4,7 @@ import type { Config } from '../../config/index.ts';
 import { QuantgateError } from '../../core/errors.ts';
 import { configFromOptions, optionLayer } from '../run.ts';
 import { parseIntOption } from '../options.ts';
+import { REPORT_OUTPUT, checkOutputFile } from '../outputs.ts';
 import { backtestLayers, backtestRequest } from './backtest.ts';
 import type { BacktestCliOptions } from './backtest.ts';
 
@@ -32,6 +33,8 @@ export function sweepPlan(opts: SweepCliOptions): {
   axes: ReturnType<typeof parseGridArg>[];
   base: Config;
 } {
+  // Before any backtest: a typo must not cost a sweep, nor overwrite a file quantgate did not write.
+  if (opts.report !== undefined) checkOutputFile(REPORT_OUTPUT, opts.report, opts.force === true);
   const max = positiveInt(opts.maxCombinations, '--max-combinations');
   const blocks = positiveInt(opts.blocks, '--blocks', true);
   if (blocks < 2 || blocks > 30)

@@ -33,6 +33,7 @@ export function registerSweep(program: Command): void {
     .option('--blocks <n>', 'CSCV blocks for the probability of backtest overfitting (even)', '16')
     .option('--json', 'print every combination and the statistics as JSON on stdout')
     .option('--report <file.html>', 'write the table and statistics as a self-contained HTML page')
+    .option('--force', 'replace an existing --report file even if quantgate did not write it')
     .action(
       action(async (opts: SweepCliOptions) => {
         const { sweepPlan } = await import('./sweep-plan.ts');
