@@ -3,7 +3,7 @@ import type { Logger } from '../core/logger.ts';
 import type { Forecast, ModelTimeframe } from '../core/types.ts';
 import type { FeatureMatrix } from '../features/types.ts';
 import type { Forecaster } from '../models/forecaster.ts';
-import { startTsWorker } from '../retrain/ts-worker.ts';
+import { startTsWorker } from '../core/ts-worker.ts';
 import { CachedForecaster, predictRows } from './forecast-cache.ts';
 import type { PrecomputePlan } from './forecast-cache.ts';
 import type { ModelMap, PrecomputedSet } from './forecasters.ts';

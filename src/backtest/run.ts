@@ -1,17 +1,14 @@
-import type { Logger } from '../core/logger.ts';
 import { ManualClock } from '../core/clock.ts';
 import { QuantgateError } from '../core/errors.ts';
 import { timeframeMs } from '../core/types.ts';
-import type { Candle, ExchangeId, ModelTimeframe, Timeframe } from '../core/types.ts';
+import type { ModelTimeframe, Timeframe } from '../core/types.ts';
 import type { FeatureMatrix } from '../features/types.ts';
 import { buyAndHoldCurve } from './buy-and-hold.ts';
 import { momentumCurve } from './momentum-reference.ts';
 import { edgeLedger, ledgerEntries } from './edge-ledger.ts';
 import type { PricePoint } from './buy-and-hold.ts';
 import { scoreForecasts } from './calibration.ts';
-import type { LabelRule } from './calibration.ts';
 import { loadBacktestData } from './data.ts';
-import type { CandleSource } from './data.ts';
 import { feedWarmup, runReplay } from './engine.ts';
 import type { ReplayOutput, ReplayTarget } from './engine.ts';
 import type { CachedForecaster } from './forecast-cache.ts';
@@ -21,76 +18,15 @@ import type { ReplayEvent } from './replay.ts';
 import { seriesFingerprint } from './provenance.ts';
 import { groupTrades } from './summary.ts';
 import type { BacktestResult, CalibrationReport, TradeRecord, WalkForwardWindow } from './types.ts';
-import type { WalkForwardSlot } from './walk-forward.ts';
 import { runWalkForward } from './walk-forward-run.ts';
-import type { WindowProgress } from './walk-forward-run.ts';
+import type { BacktestDeps, BacktestRequest } from './request.ts';
 import { recording } from './forecasters.ts';
 import { precomputeAllParallel } from './parallel-precompute.ts';
 import type { RecordingForecaster } from './forecasters.ts';
 
-import type { ModelMap } from './forecasters.ts';
-
 export type { ModelMap } from './forecasters.ts';
 
-/** Everything the backtest drives; each is the same code the live bot uses (wired in wiring.ts). */
-export interface BacktestDeps {
-  readonly source: CandleSource;
-  /** retrain.dataQuality.maxAbsReturn for a timeframe (undefined: no outlier check). */
-  maxAbsReturn?(tf: Timeframe): number | undefined;
-  /** Batch features of one series (the feature pipeline; equal to the incremental one). */
-  computeFeatures(candles: readonly Candle[], timeframe: Timeframe): FeatureMatrix;
-  /** The deployed models (ACTIVE versions in the models directory). */
-  loadModels(): Promise<ModelMap>;
-  /** Walk-forward: the models trained on candles that closed before `slot.trainTo`. */
-  trainModels?(
-    data: Record<string, Partial<Record<Timeframe, Candle[]>>>,
-    slot: WalkForwardSlot,
-  ): Promise<ModelMap>;
-  /** Walk-forward: every window is known up front; start training them in the background. */
-  planTraining?(slots: readonly WalkForwardSlot[]): void;
-  /** Walk-forward done or failed: stop background trainings. */
-  stopTraining?(): Promise<void>;
-  /** The rolling-quantile baseline forecasters (reference run). */
-  baselineModels(): ModelMap;
-  /** The plugin + risk manager + paper broker behind the shared per-candle step. */
-  createTarget(ctx: TargetContext): Promise<ReplayTarget>;
-  readonly label: LabelRule;
-  readonly logger: Logger;
-}
-
-export interface TargetContext {
-  readonly clock: ManualClock;
-  readonly models: ModelMap;
-  /** The candle store as this run sees it (cut at the range end by the look-ahead analysis). */
-  readonly source: CandleSource;
-}
-
-export interface BacktestRequest {
-  readonly exchange: ExchangeId;
-  readonly symbols: readonly string[];
-  readonly timeframes: readonly ModelTimeframe[];
-  readonly executionTimeframe: ModelTimeframe;
-  readonly from: number;
-  readonly to: number;
-  readonly walkForward: boolean;
-  readonly walkForwardDays: number;
-  /** Candles per timeframe fed before `from` so indicators and model windows are warm. */
-  readonly warmupCandles: number;
-  readonly horizons: Readonly<Record<ModelTimeframe, number>>;
-  readonly startingBalance: number;
-  readonly fee: number;
-  readonly slippage: number;
-  readonly riskFreeRate: number;
-  /** Skip the reference run with the baseline forecaster (it is a full second replay). */
-  readonly skipBaseline?: boolean;
-  /** The time-series momentum reference: lookback (default 20 days) and whether it may short (perps). */
-  readonly momentum?: { readonly lookbackDays: number; readonly allowShort: boolean };
-  /** backtest.inferenceWorkers: worker threads predicting beside the main thread (default 0). */
-  readonly inferenceWorkers?: number;
-  readonly onProgress?: (phase: string, done: number, total: number) => void;
-  /** Walk-forward: called as each window finishes, so a run of many hours reports as it goes. */
-  readonly onWindow?: (w: WindowProgress) => void;
-}
+export type { BacktestDeps, BacktestRequest, TargetContext } from './request.ts';
 
 function markAcrossGaps(
   trades: readonly TradeRecord[],

@@ -15,25 +15,12 @@ import type { LoadedData } from './data.ts';
 import { performanceMetrics } from './metrics.ts';
 import { lowerBound } from './replay.ts';
 import type { ReplayEvent, ReplaySeries } from './replay.ts';
-import type { BacktestDeps, BacktestRequest } from './run.ts';
+import type { BacktestDeps, BacktestRequest, WindowProgress } from './request.ts';
 import { probabilitySummary } from './summary.ts';
 import type { EquityPoint, ProbabilitySummary, WalkForwardWindow } from './types.ts';
 import { walkForwardSlots } from './walk-forward.ts';
 
-/** What a finished walk-forward window reports while the run goes on (a stopped run keeps these). */
-export interface WindowProgress {
-  /** 1-based. */
-  readonly index: number;
-  readonly of: number;
-  readonly window: WalkForwardWindow;
-  /** Strategy equity at the end of this window, and its return since `from`. */
-  readonly equity: number;
-  readonly cumulativeReturn: number;
-  /** Equal-weight buy-and-hold return since `from`, at the same instant. */
-  readonly buyAndHoldReturn: number;
-  /** Seconds this window took: training, inference, replay. */
-  readonly seconds: number;
-}
+export type { WindowProgress } from './request.ts';
 
 export interface WalkForwardOutcome {
   readonly out: ReplayOutput;

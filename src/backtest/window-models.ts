@@ -10,7 +10,7 @@ import type { ModelTimeframe } from '../core/types.ts';
 import { modelConfigFor } from '../config/index.ts';
 import { loadForecaster } from '../models/index.ts';
 import type { SeriesCache } from '../models/index.ts';
-import { startTsWorker } from '../retrain/ts-worker.ts';
+import { startTsWorker } from '../core/ts-worker.ts';
 import type { ModelMap } from './forecasters.ts';
 import { packageVersion } from './provenance.ts';
 import type { WalkForwardSlot } from './walk-forward.ts';

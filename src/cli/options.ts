@@ -1,6 +1,8 @@
 import { parseUtcDate } from '../core/dates.ts';
 import { QuantgateError } from '../core/errors.ts';
 import { symbolProblem } from '../core/symbols.ts';
+import { isExchangeId } from '../core/types.ts';
+import type { ExchangeId } from '../core/types.ts';
 
 /**
  * The command-line value parsers every command shares, so an option means the same everywhere and
@@ -56,4 +58,12 @@ export function parsePositive(name: string, s: string | undefined): number | und
   if (!(Number.isFinite(n) && n > 0))
     throw new QuantgateError('USAGE', `${name}: expected a positive number, got "${s.slice(0, 40)}"`);
   return n;
+}
+
+/** `--exchange binance|hyperliquid`: the config's exchange when not given. */
+export function parseExchange(s: string | undefined, fallback: ExchangeId): ExchangeId {
+  if (s === undefined) return fallback;
+  if (!isExchangeId(s))
+    throw new QuantgateError('USAGE', `--exchange: expected binance or hyperliquid, got "${s}"`);
+  return s;
 }

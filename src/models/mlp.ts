@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { DropoutCtx } from './layers.ts';
 import { dropout, heads, linear } from './layers.ts';
-import type { NetworkOutput, NetworkSpec } from './network.ts';
+import type { NetworkOutput, NetworkSpec } from './network-types.ts';
 import type { ParamBuilder } from './params.ts';
 
 /**

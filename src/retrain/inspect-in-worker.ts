@@ -1,7 +1,7 @@
 import { QuantgateError } from '../core/errors.ts';
 import type { CycleData, CycleDataRequest } from './cycle-data.ts';
 import type { InspectMessage } from './inspect-worker.ts';
-import { startTsWorker } from './ts-worker.ts';
+import { startTsWorker } from '../core/ts-worker.ts';
 
 export interface InspectLimits {
   readonly memoryMb: number;

@@ -1,7 +1,7 @@
 import type { Logger } from '../core/logger.ts';
 import type { TrainModelResult } from '../models/index.ts';
 import type { WorkerEvaluation, WorkerMessage, WorkerTrainRequest } from './worker.ts';
-import { startTsWorker } from './ts-worker.ts';
+import { startTsWorker } from '../core/ts-worker.ts';
 
 export type WorkerFailure = 'error' | 'crash' | 'timeout' | 'oom';
 

@@ -3,8 +3,7 @@ import type { ForecastMetrics } from '../../models/index.ts';
 import { CONFIG_HELP, action, collect, cliLogger, configFromOptions } from '../run.ts';
 import { dataFormatLayer, dataFormatOption } from '../data-format.ts';
 import type { DataFormat } from '../../core/types.ts';
-import { parseDateOption, parseSymbolsOption } from '../options.ts';
-import { parseExchange } from './train.ts';
+import { parseDateOption, parseExchange, parseSymbolsOption } from '../options.ts';
 
 interface EvaluateCliOptions {
   model: string;

@@ -4,8 +4,8 @@ import { QuantgateError, describeError } from '../../core/errors.ts';
 import type { Logger } from '../../core/logger.ts';
 import type { Config } from '../../config/index.ts';
 import { modelStoreContext, registry } from '../model-store.ts';
-import { isExchangeId, MODEL_TIMEFRAMES, parseTimeframe } from '../../core/types.ts';
-import type { ExchangeId, ModelTimeframe } from '../../core/types.ts';
+import { MODEL_TIMEFRAMES, parseTimeframe } from '../../core/types.ts';
+import type { ModelTimeframe } from '../../core/types.ts';
 import type { TrainModelResult } from '../../models/index.ts';
 import { activateIfNone, versionDir } from '../../models/registry-paths.ts';
 import { resolve } from 'node:path';
@@ -20,7 +20,13 @@ import {
   splitList,
 } from '../run.ts';
 import { dataFormatLayer, dataFormatOption } from '../data-format.ts';
-import { parseDateOption, parseIntOption, parsePositive, parseSymbolsOption } from '../options.ts';
+import {
+  parseDateOption,
+  parseExchange,
+  parseIntOption,
+  parsePositive,
+  parseSymbolsOption,
+} from '../options.ts';
 import type { DataFormat } from '../../core/types.ts';
 import { formatMetricsTable } from './evaluate.ts';
 import { trainReporter } from '../train-progress.ts';
@@ -73,13 +79,6 @@ export function trainTimeframes(
 
 // The shared option parsers (one place for every command), re-exported for the commands that used them from here.
 export { parseDateOption, parsePositive } from '../options.ts';
-
-export function parseExchange(s: string | undefined, fallback: ExchangeId): ExchangeId {
-  if (s === undefined) return fallback;
-  if (!isExchangeId(s))
-    throw new QuantgateError('USAGE', `--exchange: expected binance or hyperliquid, got "${s}"`);
-  return s;
-}
 
 /**
  * `quantgate train`: for each timeframe, train → calibrate → evaluate (test slice, if any) → save
