@@ -204,7 +204,10 @@ export const strategySchema = obj({
     /** What a contradicting higher timeframe does: veto the trade, shrink it, or nothing. */
     contradiction: oneOf(['veto', 'shrink', 'ignore'] as const).default('shrink'),
     shrinkFactor: num(0, 1).default(0.5),
-    /** Regime (12h) realised-volatility multiple of its median above which the market is 'volatile'. */
+    /**
+     * The regime is 'volatile' when the 12h forecast's P10–P90 band is wider than this multiple of
+     * the median band of the last 60 12h forecasts (the forecast's spread, not realised volatility).
+     */
     volatileRegimeMultiple: num(1, 100).default(2),
     /** Size multiplier in a volatile regime (0 = do not trade). */
     volatileSizeFactor: num(0, 1).default(0.5),

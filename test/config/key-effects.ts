@@ -1,0 +1,139 @@
+/**
+ * Every config key → how to see it matter: two values and the real component (group) whose run
+ * changes between them (test/config/every-key-has-effect.test.ts checks each, and that no schema
+ * leaf key is missing here). Keys that only reach a library are observed where we build the
+ * library's options ("options:" in `via`).
+ */
+import { fusionGroup, gateGroup, riskGroup } from './key-effects/decision-groups.ts';
+import {
+  driftGroup,
+  monitorGroup,
+  promotionGateGroup,
+  purgeGroup,
+  schedulerGroup,
+  shadowGroup,
+} from './key-effects/retrain-groups.ts';
+import type { KeyProbe, ProbeGroup } from './key-effects/probe.ts';
+
+export type { KeyProbe, ProbeGroup } from './key-effects/probe.ts';
+
+export const GROUPS: Readonly<Record<string, ProbeGroup>> = {
+  gate: gateGroup,
+  fusion: fusionGroup,
+  risk: riskGroup,
+  promotionGate: promotionGateGroup,
+  monitor: monitorGroup,
+  drift: driftGroup,
+  shadow: shadowGroup,
+  scheduler: schedulerGroup,
+  purge: purgeGroup,
+};
+
+/** A probe of `group`: `via` says what is observed. */
+const probe =
+  (group: string, what: string) =>
+  (values: KeyProbe['values'], via: string, context?: KeyProbe['context']): KeyProbe => ({
+    group,
+    values,
+    via: `${what}: ${via}`,
+    context,
+  });
+const promotion = probe('promotionGate', 'judge() of a candidate near every threshold');
+const monitor = probe('monitor', 'the live monitor over 300 forecasts and 120 trades');
+const drift = probe('drift', 'the drift detector over 300 live rows');
+const shadow = probe('shadow', 'a 40-forecast shadow trial judged after 30 h');
+const scheduler = probe('scheduler', 'the node-schedule retrain jobs');
+
+
+const gate = (values: KeyProbe['values'], via: string, context?: KeyProbe['context']): KeyProbe => ({
+  group: 'gate',
+  values,
+  via: `evaluateGate over 42 forecasts: ${via}`,
+  context,
+});
+const fusion = (values: KeyProbe['values'], via: string, context?: KeyProbe['context']): KeyProbe => ({
+  group: 'fusion',
+  values,
+  via: `fuse() of 5 multi-timeframe cases: ${via}`,
+  context,
+});
+const risk = (values: KeyProbe['values'], via: string, context?: KeyProbe['context']): KeyProbe => ({
+  group: 'risk',
+  values,
+  via: `RiskManager through a day of entries: ${via}`,
+  context,
+});
+const NO_HALT = { 'risk.dailyLossLimit': 1 };
+const MAX_PSI = { 'retrain.drift.statistic': 'max' };
+
+export const KEY_PROBES: Readonly<Record<string, KeyProbe>> = {
+  'strategy.thresholds.confidence': gate([0.5, 0.7], 'low_confidence verdicts'),
+  'strategy.thresholds.minRiskReward': gate([0, 1.5], 'poor_rr verdicts'),
+  'strategy.thresholds.minEdgeBps': gate([10, 60], 'no_edge verdicts'),
+  'strategy.confidenceAdjust.highRiskReward': gate([2, 1.5], 'which R/R is boosted', {
+    'strategy.confidenceAdjust.highBoost': 1.2,
+  }),
+  'strategy.confidenceAdjust.highBoost': gate([1, 1.2], 'confidence above highRiskReward'),
+  'strategy.confidenceAdjust.neutralLow': gate([0.7, 0.9], 'which R/R is penalised', {
+    'strategy.confidenceAdjust.neutralPenalty': 0.8,
+  }),
+  'strategy.confidenceAdjust.neutralHigh': gate([1.3, 1.1], 'which R/R is penalised', {
+    'strategy.confidenceAdjust.neutralPenalty': 0.8,
+  }),
+  'strategy.confidenceAdjust.neutralPenalty': gate([1, 0.8], 'confidence in the neutral band'),
+  'strategy.fusion.weights': fusion(
+    [
+      { '5m': 0.4, '1h': 0.3, '12h': 0.15, '1d': 0.15 },
+      { '5m': 1, '1h': 0, '12h': 0, '1d': 0 },
+    ],
+    'fused score',
+  ),
+  'strategy.fusion.contradiction': fusion(['shrink', 'veto'], 'veto of a contradicted long'),
+  'strategy.fusion.shrinkFactor': fusion([0.5, 0.8], 'size factor of a contradicted long'),
+  'strategy.fusion.volatileRegimeMultiple': fusion([2, 3], 'which 12h band is a volatile regime'),
+  'strategy.fusion.volatileSizeFactor': fusion([0.5, 0], 'size (or veto) in a volatile regime'),
+  'risk.maxNotionalPerSymbol': risk([2_000, 1_200], 'entry quantity capped by the symbol notional'),
+  'risk.maxNotionalTotal': risk([5_000, 4_200], 'entry quantity capped by the total notional'),
+  'risk.maxOpenPositions': risk([3, 2], 'max_positions refusals'),
+  'risk.maxOrdersPerMinute': risk([20, 5], 'rate-limited entries in a burst'),
+  'risk.dailyLossLimit': risk([0.05, 0.12], 'HALTED after the day loss'),
+  'risk.maxDrawdown': risk([0.15, 0.05], 'REDUCING state and sizes', NO_HALT),
+  'risk.reducingSizeFactor': risk([0.5, 0.25], 'sizes while REDUCING', NO_HALT),
+  'retrain.enabled': scheduler([true, false], 'jobs scheduled at all'),
+  'retrain.cron': scheduler(['0 0 * * 0', '0 6 * * *'], 'cron and next firing'),
+  'retrain.timezone': scheduler(['Etc/UTC', 'America/New_York'], 'next firing'),
+  'retrain.perTimeframe': scheduler(
+    [{}, { '5m': { cron: '0 * * * *' }, '1d': { enabled: false } }],
+    'per-timeframe cron and jobs',
+  ),
+  'retrain.gate.minSharpeRatio': promotion([0.95, 0.5], 'the Sharpe-vs-active reason'),
+  'retrain.gate.maxDrawdown': promotion([0.15, 0.05], 'the drawdown reason'),
+  'retrain.gate.minWinRate': promotion([0.4, 0.5], 'the win-rate reason'),
+  'retrain.gate.minProfitFactor': promotion([1, 1.2], 'the profit-factor reason'),
+  'retrain.gate.minSignals': promotion([5, 10], 'the signal-count reason'),
+  'retrain.gate.coverageTolerance': promotion([0.05, 0.02], 'the band-coverage reason'),
+  'retrain.gate.maxEce': promotion([0.1, 0.05], 'the ECE reason'),
+  'retrain.shadow.hours': shadow([24, 48], 'running or judged'),
+  'retrain.shadow.trafficSplit': shadow([0, 0.5], 'symbols routed to the candidate'),
+  'retrain.shadow.minTrades': shadow([20, 60], 'the too-few-trades reason'),
+  'retrain.shadow.hitRateTolerance': shadow([0.02, 0.2], 'the hit-rate reason'),
+  'retrain.shadow.pnlTolerance': shadow([0, 10], 'the PnL reason'),
+  'retrain.keepVersions': { group: 'purge', values: [3, 1], via: 'purgeList over five promotions, with the cycle\'s model-store context' },
+  'retrain.rollback.minHitRate': monitor([0.4, 0.5], 'the hit-rate rollback reason'),
+  'retrain.rollback.window': monitor([200, 50], 'calls and outcomes in the window'),
+  'retrain.rollback.exceedancePValue': monitor([0.001, 0.0001], 'the exceedance reasons'),
+  'retrain.rollback.maxDrawdownSincePromotion': monitor([0.1, 0.05], 'the drawdown reason'),
+  'retrain.rollback.minSamples': monitor([50, 500], 'whether hit-rate rules may fire', {
+    'retrain.rollback.minHitRate': 0.5,
+  }),
+  'retrain.rollback.minRiskRewardRatio': monitor([0, 5], 'the realised R/R reason'),
+  'retrain.rollback.edgePValue': monitor([0.01, 0.5], 'the edge-ledger reason'),
+  'retrain.rollback.edgeWindow': monitor([100, 20], 'trades in the edge ledger'),
+  'retrain.rollback.edgeMinTrades': monitor([30, 500], 'whether the edge rule may fire', {
+    'retrain.rollback.edgePValue': 0.5,
+  }),
+  'retrain.drift.psiThreshold': drift([0.25, 5], 'drifted or not', MAX_PSI),
+  'retrain.drift.minHoursBetweenRetrains': drift([24, 5], 'rate-limited or a retrain requested', MAX_PSI),
+  'retrain.drift.windowRows': drift([500, 100], 'rows compared'),
+  'retrain.drift.statistic': drift(['median', 'max'], 'drifted or not'),
+};
