@@ -13,6 +13,7 @@ import {
   schedulerGroup,
   shadowGroup,
 } from './key-effects/retrain-groups.ts';
+import { featuresGroup, labelsGroup } from './key-effects/data-groups.ts';
 import type { KeyProbe, ProbeGroup } from './key-effects/probe.ts';
 
 export type { KeyProbe, ProbeGroup } from './key-effects/probe.ts';
@@ -27,6 +28,8 @@ export const GROUPS: Readonly<Record<string, ProbeGroup>> = {
   shadow: shadowGroup,
   scheduler: schedulerGroup,
   purge: purgeGroup,
+  features: featuresGroup,
+  labels: labelsGroup,
 };
 
 /** A probe of `group`: `via` says what is observed. */
@@ -42,6 +45,8 @@ const promotion = probe('promotionGate', 'judge() of a candidate near every thre
 const monitor = probe('monitor', 'the live monitor over 300 forecasts and 120 trades');
 const drift = probe('drift', 'the drift detector over 300 live rows');
 const shadow = probe('shadow', 'a 40-forecast shadow trial judged after 30 h');
+const features = probe('features', 'computeFeatures on 1,000 fixture 1h candles');
+const labels = probe('labels', 'the 1h labels (labelParamsFor → labelsFor) of 1,000 fixture candles');
 const scheduler = probe('scheduler', 'the node-schedule retrain jobs');
 
 
@@ -99,6 +104,35 @@ export const KEY_PROBES: Readonly<Record<string, KeyProbe>> = {
   'risk.dailyLossLimit': risk([0.05, 0.12], 'HALTED after the day loss'),
   'risk.maxDrawdown': risk([0.15, 0.05], 'REDUCING state and sizes', NO_HALT),
   'risk.reducingSizeFactor': risk([0.5, 0.25], 'sizes while REDUCING', NO_HALT),
+  'features.returnLags': features([[1, 3, 6, 12, 24], [1, 2]], 'the return columns'),
+  'features.volatilityWindow': features([24, 12], 'the realised volatility column'),
+  'features.rsiPeriod': features([14, 7], 'the RSI column'),
+  'features.macd.fast': features([12, 8], 'the MACD columns'),
+  'features.macd.slow': features([26, 30], 'the MACD columns'),
+  'features.macd.signal': features([9, 5], 'the MACD columns'),
+  'features.bollinger.period': features([20, 10], 'the Bollinger position'),
+  'features.bollinger.stdDev': features([2, 1], 'the Bollinger position'),
+  'features.atrPeriod': features([14, 7], 'the ATR column'),
+  'features.volumeWindow': features([48, 24], 'the volume z-score'),
+  'features.timeFeatures': features([true, false], 'the time-of-day/week columns'),
+  'features.har.enabled': features([false, true], 'the HAR columns'),
+  'features.har.hours': features([[1, 24, 168], [2, 48]], 'the HAR columns', { 'features.har.enabled': true }),
+  'features.range.enabled': features([false, true], 'the range-volatility columns'),
+  'features.range.window': features([24, 12], 'the range-volatility columns', { 'features.range.enabled': true }),
+  'features.trend.enabled': features([false, true], 'the trend columns'),
+  'features.trend.lookbacks': features([[5, 10, 20], [3]], 'the momentum columns', { 'features.trend.enabled': true }),
+  'features.trend.donchian': features([20, 10], 'the Donchian position', { 'features.trend.enabled': true }),
+  'features.overrides': features([undefined, { '1h': { rsiPeriod: 7 } }], 'the 1h RSI column'),
+  'labels.method': labels(['triple-barrier', 'threshold'], 'class counts and thresholds'),
+  'labels.horizon': labels(
+    [
+      { '5m': 12, '1h': 6, '12h': 2, '1d': 1 },
+      { '5m': 12, '1h': 3, '12h': 2, '1d': 1 },
+    ],
+    'the 1h forward returns',
+  ),
+  'labels.k': labels([1.5, 0.5], 'class counts', { 'labels.method': 'threshold' }),
+  'labels.volatilityWindow': labels([undefined, 48], 'the barrier distances'),
   'retrain.enabled': scheduler([true, false], 'jobs scheduled at all'),
   'retrain.cron': scheduler(['0 0 * * 0', '0 6 * * *'], 'cron and next firing'),
   'retrain.timezone': scheduler(['Etc/UTC', 'America/New_York'], 'next firing'),

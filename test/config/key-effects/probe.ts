@@ -39,9 +39,13 @@ export function setKey(raw: Record<string, unknown>, key: string, value: unknown
   else cur[last] = value;
 }
 
-/** The config of one probe run: group base, then context, then the key's value. */
+/**
+ * The config of one probe run: the group's base with every default filled in (so a key of a
+ * section without per-key defaults, such as features.macd.fast, can be set alone), then the
+ * context, then the key's value.
+ */
 export function probeConfig(group: ProbeGroup, probe: KeyProbe, key: string, value: unknown): Config {
-  const raw = structuredClone(group.base);
+  const raw = structuredClone(configSchema.parse(group.base)) as unknown as Record<string, unknown>;
   for (const [k, v] of Object.entries(probe.context ?? {})) setKey(raw, k, v);
   setKey(raw, key, value);
   return configSchema.parse(raw);
