@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { removedKeyReason } from './removed-keys.ts';
 
 function issuePath(path: readonly PropertyKey[]): string {
   return path.map((p) => String(p)).join('.');
@@ -10,7 +11,12 @@ export function formatIssues(issues: readonly z.core.$ZodIssue[]): string[] {
     if (iss.code === 'unrecognized_keys') {
       const keys = iss.keys;
       const base = issuePath(iss.path);
-      return keys.map((k) => `${base ? `${base}.` : ''}${k}: unknown key`).join('\n');
+      return keys
+        .map((k) => {
+          const path = `${base ? `${base}.` : ''}${k}`;
+          return `${path}: ${removedKeyReason(path) ?? 'unknown key'}`;
+        })
+        .join('\n');
     }
     const where = issuePath(iss.path) || '(top level)';
     let msg = iss.message;

@@ -23,13 +23,10 @@ export const exchangeSchema = obj({
   symbols: z.array(symbol()).min(1, { error: 'expected at least one symbol' }),
   /** Taker fee as a fraction of notional (0.001 = 0.1 %). */
   takerFee: num(0, 0.05).default(0.001),
-  makerFee: num(0, 0.05).default(0.001),
   /** Optional REST / websocket base URLs, used to point ccxt at a local exchange (tests, demo). */
   urls: obj({ rest: str('URL').optional(), ws: str('URL').optional() }).optional(),
   /** Candles fetched per series at start-up to warm the buffers. */
   warmupCandles: int(10, 5000).default(500),
-  /** Ring buffer capacity per series. */
-  bufferCapacity: int(100, 100_000).default(2000),
   /** Grace period after a candle's close time before it is fetched by REST if no newer candle arrived. */
   closeGraceMs: int(0, 600_000).default(5_000),
   reconnect: obj({
@@ -144,8 +141,6 @@ export const modelSchema = obj({
     validation: 0.15,
     calibration: 0.15,
   }),
-  /** Online adaptive conformal step size (α ← α + γ·(target − miss)). */
-  conformalGamma: num(0, 1).default(0.005),
   /**
    * Conformal quantile offsets: 'additive' (one constant per quantile), 'volatility' (scores
    * divided by the forecast-time realised volatility feature rvol_<features.volatilityWindow>, so an

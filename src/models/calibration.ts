@@ -197,7 +197,7 @@ export function initOnlineConformal(
   if (!(gamma >= 0 && gamma <= 1))
     throw new QuantgateError(
       'CONFIG_INVALID',
-      `model.conformalGamma: expected number between 0 and 1, got ${gamma}`,
+      `online conformal step gamma: expected number between 0 and 1, got ${gamma}`,
     );
   for (const k of ['q10', 'q50', 'q90'] as const)
     if (cal.scoreGrids[k].length < 2)

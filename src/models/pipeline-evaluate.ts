@@ -35,7 +35,6 @@ export interface PipelineMeta {
   readonly conformal: {
     readonly scoreGrids: Readonly<Record<'q10' | 'q50' | 'q90', readonly number[]>>;
     readonly samples: number;
-    readonly gamma: number;
   };
   readonly features: FeaturesConfig;
   readonly labels: LabelParams;

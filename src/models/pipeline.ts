@@ -340,7 +340,7 @@ export async function trainModel(o: TrainModelOptions): Promise<TrainModelResult
       const meta: PipelineMeta = {
         test: metrics,
         trainClassFreq,
-        conformal: { scoreGrids: cq.scoreGrids, samples: cq.samples, gamma: mc.conformalGamma },
+        conformal: { scoreGrids: cq.scoreGrids, samples: cq.samples },
         features: config.features,
         labels: labelParams,
         exchange: o.exchange,

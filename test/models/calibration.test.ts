@@ -176,7 +176,7 @@ describe('online adaptive conformal update', () => {
     );
     expect(ex.q10).toBeGreaterThan(0.15);
     expect(() => initOnlineConformal({ scoreGrids: { q10: [0, 1], q50: [0, 1], q90: [0, 1] } }, 2)).toThrow(
-      /conformalGamma/,
+      /online conformal step gamma: expected number between 0 and 1, got 2/,
     );
   });
 });
