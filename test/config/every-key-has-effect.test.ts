@@ -32,9 +32,19 @@ function observations(group: string): Promise<Map<string, unknown>> {
 
 describe('every config key has an effect', () => {
   it('every schema leaf key has a probe, and every probe a schema key and a known group', () => {
-    expect(keys.filter((k) => !(k in KEY_PROBES)), 'keys without a probe').toEqual([]);
-    expect(Object.keys(KEY_PROBES).filter((k) => !keys.includes(k)), 'probes of unknown keys').toEqual([]);
-    expect(Object.entries(KEY_PROBES).filter(([, p]) => !(p.group in GROUPS)).map(([k]) => k)).toEqual([]);
+    expect(
+      keys.filter((k) => !(k in KEY_PROBES)),
+      'keys without a probe',
+    ).toEqual([]);
+    expect(
+      Object.keys(KEY_PROBES).filter((k) => !keys.includes(k)),
+      'probes of unknown keys',
+    ).toEqual([]);
+    expect(
+      Object.entries(KEY_PROBES)
+        .filter(([, p]) => !(p.group in GROUPS))
+        .map(([k]) => k),
+    ).toEqual([]);
   });
 
   for (const key of keys) {

@@ -49,7 +49,6 @@ const features = probe('features', 'computeFeatures on 1,000 fixture 1h candles'
 const labels = probe('labels', 'the 1h labels (labelParamsFor → labelsFor) of 1,000 fixture candles');
 const scheduler = probe('scheduler', 'the node-schedule retrain jobs');
 
-
 const gate = (values: KeyProbe['values'], via: string, context?: KeyProbe['context']): KeyProbe => ({
   group: 'gate',
   values,
@@ -104,7 +103,13 @@ export const KEY_PROBES: Readonly<Record<string, KeyProbe>> = {
   'risk.dailyLossLimit': risk([0.05, 0.12], 'HALTED after the day loss'),
   'risk.maxDrawdown': risk([0.15, 0.05], 'REDUCING state and sizes', NO_HALT),
   'risk.reducingSizeFactor': risk([0.5, 0.25], 'sizes while REDUCING', NO_HALT),
-  'features.returnLags': features([[1, 3, 6, 12, 24], [1, 2]], 'the return columns'),
+  'features.returnLags': features(
+    [
+      [1, 3, 6, 12, 24],
+      [1, 2],
+    ],
+    'the return columns',
+  ),
   'features.volatilityWindow': features([24, 12], 'the realised volatility column'),
   'features.rsiPeriod': features([14, 7], 'the RSI column'),
   'features.macd.fast': features([12, 8], 'the MACD columns'),
@@ -116,11 +121,22 @@ export const KEY_PROBES: Readonly<Record<string, KeyProbe>> = {
   'features.volumeWindow': features([48, 24], 'the volume z-score'),
   'features.timeFeatures': features([true, false], 'the time-of-day/week columns'),
   'features.har.enabled': features([false, true], 'the HAR columns'),
-  'features.har.hours': features([[1, 24, 168], [2, 48]], 'the HAR columns', { 'features.har.enabled': true }),
+  'features.har.hours': features(
+    [
+      [1, 24, 168],
+      [2, 48],
+    ],
+    'the HAR columns',
+    { 'features.har.enabled': true },
+  ),
   'features.range.enabled': features([false, true], 'the range-volatility columns'),
-  'features.range.window': features([24, 12], 'the range-volatility columns', { 'features.range.enabled': true }),
+  'features.range.window': features([24, 12], 'the range-volatility columns', {
+    'features.range.enabled': true,
+  }),
   'features.trend.enabled': features([false, true], 'the trend columns'),
-  'features.trend.lookbacks': features([[5, 10, 20], [3]], 'the momentum columns', { 'features.trend.enabled': true }),
+  'features.trend.lookbacks': features([[5, 10, 20], [3]], 'the momentum columns', {
+    'features.trend.enabled': true,
+  }),
   'features.trend.donchian': features([20, 10], 'the Donchian position', { 'features.trend.enabled': true }),
   'features.overrides': features([undefined, { '1h': { rsiPeriod: 7 } }], 'the 1h RSI column'),
   'labels.method': labels(['triple-barrier', 'threshold'], 'class counts and thresholds'),
@@ -152,7 +168,11 @@ export const KEY_PROBES: Readonly<Record<string, KeyProbe>> = {
   'retrain.shadow.minTrades': shadow([20, 60], 'the too-few-trades reason'),
   'retrain.shadow.hitRateTolerance': shadow([0.02, 0.2], 'the hit-rate reason'),
   'retrain.shadow.pnlTolerance': shadow([0, 10], 'the PnL reason'),
-  'retrain.keepVersions': { group: 'purge', values: [3, 1], via: 'purgeList over five promotions, with the cycle\'s model-store context' },
+  'retrain.keepVersions': {
+    group: 'purge',
+    values: [3, 1],
+    via: "purgeList over five promotions, with the cycle's model-store context",
+  },
   'retrain.rollback.minHitRate': monitor([0.4, 0.5], 'the hit-rate rollback reason'),
   'retrain.rollback.window': monitor([200, 50], 'calls and outcomes in the window'),
   'retrain.rollback.exceedancePValue': monitor([0.001, 0.0001], 'the exceedance reasons'),

@@ -24,7 +24,9 @@ const f = (p: Partial<Forecast>): Forecast => ({
  * 0.5 to 4 (inside and outside the confidenceAdjust bands), at σ = 0.4 % per candle.
  */
 const GATE_CASES: Forecast[] = [0.3, 0.45, 0.55, 0.65, 0.8, 0.9].flatMap((p) =>
-  [0.5, 0.8, 1, 1.2, 1.6, 2.5, 4].map((rr) => f({ pBuy: p, pSell: (1 - p) / 2, pHold: (1 - p) / 2, q10: -0.01, q90: 0.01 * rr })),
+  [0.5, 0.8, 1, 1.2, 1.6, 2.5, 4].map((rr) =>
+    f({ pBuy: p, pSell: (1 - p) / 2, pHold: (1 - p) / 2, q10: -0.01, q90: 0.01 * rr }),
+  ),
 );
 
 /** The gate (evaluateGate) on each case, with the barriers the strategy builds from the config. */
@@ -39,7 +41,11 @@ export const gateGroup: ProbeGroup = {
       costs: roundTripCosts(c.exchange.takerFee, c.paper.slippageBps),
     };
     return GATE_CASES.map((fc) => {
-      const g = evaluateGate({ forecast: fc, price: 100, direction: 'long', sigma: 0.004 }, c.strategy, barrier);
+      const g = evaluateGate(
+        { forecast: fc, price: 100, direction: 'long', sigma: 0.004 },
+        c.strategy,
+        barrier,
+      );
       return [g.pass, g.reason, g.confidence];
     });
   }),
@@ -50,11 +56,36 @@ const lean = (tf: ModelTimeframe, pBuy: number, pSell: number, band = 0.02): For
 
 /** Higher-timeframe forecasts for and against a long, in calm, wide and very wide 12h regimes. */
 const FUSION_CASES: Array<Partial<Record<ModelTimeframe, Forecast>>> = [
-  { '5m': lean('5m', 0.6, 0.2), '1h': lean('1h', 0.5, 0.3), '12h': lean('12h', 0.4, 0.4, 0.02), '1d': lean('1d', 0.5, 0.3) },
-  { '5m': lean('5m', 0.6, 0.2), '1h': lean('1h', 0.2, 0.6), '12h': lean('12h', 0.4, 0.4, 0.02), '1d': lean('1d', 0.5, 0.3) },
-  { '5m': lean('5m', 0.6, 0.2), '1h': lean('1h', 0.5, 0.3), '12h': lean('12h', 0.4, 0.4, 0.05), '1d': lean('1d', 0.3, 0.5) },
-  { '5m': lean('5m', 0.6, 0.2), '1h': lean('1h', 0.5, 0.3), '12h': lean('12h', 0.4, 0.4, 0.07), '1d': lean('1d', 0.5, 0.3) },
-  { '5m': lean('5m', 0.3, 0.5), '1h': lean('1h', 0.55, 0.25), '12h': lean('12h', 0.4, 0.4, 0.02), '1d': lean('1d', 0.6, 0.2) },
+  {
+    '5m': lean('5m', 0.6, 0.2),
+    '1h': lean('1h', 0.5, 0.3),
+    '12h': lean('12h', 0.4, 0.4, 0.02),
+    '1d': lean('1d', 0.5, 0.3),
+  },
+  {
+    '5m': lean('5m', 0.6, 0.2),
+    '1h': lean('1h', 0.2, 0.6),
+    '12h': lean('12h', 0.4, 0.4, 0.02),
+    '1d': lean('1d', 0.5, 0.3),
+  },
+  {
+    '5m': lean('5m', 0.6, 0.2),
+    '1h': lean('1h', 0.5, 0.3),
+    '12h': lean('12h', 0.4, 0.4, 0.05),
+    '1d': lean('1d', 0.3, 0.5),
+  },
+  {
+    '5m': lean('5m', 0.6, 0.2),
+    '1h': lean('1h', 0.5, 0.3),
+    '12h': lean('12h', 0.4, 0.4, 0.07),
+    '1d': lean('1d', 0.5, 0.3),
+  },
+  {
+    '5m': lean('5m', 0.3, 0.5),
+    '1h': lean('1h', 0.55, 0.25),
+    '12h': lean('12h', 0.4, 0.4, 0.02),
+    '1d': lean('1d', 0.6, 0.2),
+  },
 ];
 
 /** Multi-timeframe fusion (fuse) of each case for a long, the median 12h band being 0.02. */
@@ -78,7 +109,14 @@ export const riskGroup: ProbeGroup = {
     const t0 = Date.UTC(2024, 0, 1);
     const rm = new RiskManager(c.risk, silentLogger(), 10_000, t0);
     const out: unknown[] = [];
-    const entry = (now: number, equity: number, quantity: number, open: number, sym: number, total: number) => {
+    const entry = (
+      now: number,
+      equity: number,
+      quantity: number,
+      open: number,
+      sym: number,
+      total: number,
+    ) => {
       const v = rm.checkEntry({
         now,
         symbol: 'BTC/USDT',

@@ -30,7 +30,8 @@ function normals(seed: number, n: number): number[] {
 }
 
 /** Which rules fired, without the figures and thresholds their messages quote. */
-const rules = (reasons: readonly string[]): string[] => reasons.map((r) => r.replace(/(?<![A-Za-z\d])-?\d[\d.e+-]*/g, '#'));
+const rules = (reasons: readonly string[]): string[] =>
+  reasons.map((r) => r.replace(/(?<![A-Za-z\d])-?\d[\d.e+-]*/g, '#'));
 
 const forecast = (version: string, pBuy: number, band: number): Forecast => ({
   timeframe: '1h',
@@ -73,7 +74,13 @@ export const monitorGroup: ProbeGroup = {
     const z = normals(7, 300);
     let price = 100;
     for (let i = 0; i < 300; i++) {
-      m.record({ symbol: 'BTC/USDT', timestamp: T0 + i * H, price, forecast: forecast('v1', 0.6, 0.01), call: 'long' });
+      m.record({
+        symbol: 'BTC/USDT',
+        timestamp: T0 + i * H,
+        price,
+        forecast: forecast('v1', 0.6, 0.01),
+        call: 'long',
+      });
       price *= Math.exp(0.01 * z[i] + 0.0005);
       m.observe({ symbol: 'BTC/USDT', timeframe: '1h', timestamp: T0 + (i + 1) * H, close: price });
     }
@@ -147,8 +154,20 @@ export const shadowGroup: ProbeGroup = {
     for (let i = 0; i < 40; i++) {
       const t = T0 + i * H;
       const up = z[i] > 0;
-      trial.recordActive({ symbol: 'BTC/USDT', timestamp: t, price, forecast: forecast('active', 0.6, 0.03), call: i % 5 === 0 ? (up ? 'short' : 'long') : up ? 'long' : 'short' });
-      trial.recordCandidate({ symbol: 'BTC/USDT', timestamp: t, price, forecast: forecast('cand', 0.6, 0.03), call: i % 4 === 0 ? (up ? 'short' : 'long') : up ? 'long' : 'short' });
+      trial.recordActive({
+        symbol: 'BTC/USDT',
+        timestamp: t,
+        price,
+        forecast: forecast('active', 0.6, 0.03),
+        call: i % 5 === 0 ? (up ? 'short' : 'long') : up ? 'long' : 'short',
+      });
+      trial.recordCandidate({
+        symbol: 'BTC/USDT',
+        timestamp: t,
+        price,
+        forecast: forecast('cand', 0.6, 0.03),
+        call: i % 4 === 0 ? (up ? 'short' : 'long') : up ? 'long' : 'short',
+      });
       price *= Math.exp(0.01 * z[i]);
       trial.observe({ symbol: 'BTC/USDT', timeframe: '1h', timestamp: t + H, close: price });
     }
@@ -191,7 +210,19 @@ export const purgeGroup: ProbeGroup = {
     const reg = emptyRegistry();
     const at = new Date(T0).toISOString();
     for (const v of ['v1', 'v2', 'v3', 'v4', 'v5']) {
-      addVersion(reg, { version: v, timeframe: '1h', parent: null, trainingWindow: null, dataHash: null, seed: 1, metrics: {} }, at);
+      addVersion(
+        reg,
+        {
+          version: v,
+          timeframe: '1h',
+          parent: null,
+          trainingWindow: null,
+          dataHash: null,
+          seed: 1,
+          metrics: {},
+        },
+        at,
+      );
       promote(reg, '1h', v, at, 'test');
     }
     return purgeList(reg, '1h', ctx.keepVersions, at);
