@@ -1,6 +1,14 @@
 #!/usr/bin/env node
-// Runs the TypeScript CLI directly through tsx so `npx quantgate` works right after `npm ci`.
-import { register } from 'tsx/esm/api';
+// In a checkout (src/ present) the CLI runs from the TypeScript sources through tsx, so
+// `npx quantgate` works right after `npm ci` with no build step. An installed package ships no
+// sources, only the compiled dist/, which runs in plain Node.
+import { existsSync } from 'node:fs';
 
-register();
-await import('../src/cli/main.ts');
+const source = new URL('../src/cli/main.ts', import.meta.url);
+if (existsSync(source)) {
+  const { register } = await import('tsx/esm/api');
+  register();
+  await import(source.href);
+} else {
+  await import(new URL('../dist/cli/main.js', import.meta.url).href);
+}

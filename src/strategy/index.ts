@@ -8,6 +8,7 @@ export type {
   Veto,
 } from './plugin.ts';
 export { QuantileStrategy } from './quantile-strategy.ts';
+export { createQuantgatePlugin } from './create.ts';
 export { ModelSet } from './model-set.ts';
 export { RiskManager } from './risk-manager.ts';
 export type { RiskCheckInput, RiskSnapshot, RiskState, RiskVerdict } from './risk-manager.ts';
