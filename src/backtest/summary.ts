@@ -55,6 +55,30 @@ export function reliabilityBins(
   labels: readonly number[],
   bins = 10,
 ): ReliabilityBin[] {
+  return binned(
+    probs.length,
+    (i) => {
+      const k = argmax3(probs[i]);
+      return [probs[i][k], k === labels[i]];
+    },
+    bins,
+  );
+}
+
+/**
+ * One-vs-rest reliability of class `k`: P(k) in bins against how often `k` happened. The top-class
+ * diagram can look perfect while P(BUY) ≥ 0.6 — the probabilities the gate trades on — is not.
+ */
+export function classReliabilityBins(
+  probs: ReadonlyArray<readonly [number, number, number]>,
+  labels: readonly number[],
+  k: number,
+  bins = 10,
+): ReliabilityBin[] {
+  return binned(probs.length, (i) => [probs[i][k], labels[i] === k], bins);
+}
+
+function binned(n: number, at: (i: number) => [number, boolean], bins: number): ReliabilityBin[] {
   const out = Array.from({ length: bins }, (_, b) => ({
     lo: b / bins,
     hi: (b + 1) / bins,
@@ -62,13 +86,13 @@ export function reliabilityBins(
     conf: 0,
     hit: 0,
   }));
-  probs.forEach((p, i) => {
-    const k = argmax3(p);
-    const b = Math.min(bins - 1, Math.max(0, Math.floor(p[k] * bins)));
+  for (let i = 0; i < n; i++) {
+    const [p, hit] = at(i);
+    const b = Math.min(bins - 1, Math.max(0, Math.floor(p * bins)));
     out[b].count++;
-    out[b].conf += p[k];
-    if (k === labels[i]) out[b].hit++;
-  });
+    out[b].conf += p;
+    if (hit) out[b].hit++;
+  }
   return out.map((b) => ({
     lo: b.lo,
     hi: b.hi,
@@ -116,6 +140,7 @@ export function classCalibration(
       meanProbability: n > 0 ? sum / n : NaN,
       frequency: n > 0 ? hits / n : NaN,
       maxProbability: max,
+      reliability: classReliabilityBins(probs, labels, k).filter((b) => b.count > 0),
     };
   });
   return out;

@@ -141,6 +141,8 @@ export interface ClassCalibration {
   readonly meanProbability: number;
   readonly frequency: number;
   readonly maxProbability: number;
+  /** P(class) in tenths against how often the class happened (non-empty bins only). */
+  readonly reliability: readonly ReliabilityBin[];
 }
 
 export interface WalkForwardWindow {

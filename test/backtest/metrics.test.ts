@@ -135,6 +135,21 @@ describe('classCalibration', () => {
     expect(c.SELL.maxProbability).toBe(0.6);
     expect(c.HOLD.frequency).toBe(0.5);
     expect(c.HOLD.meanProbability).toBeCloseTo(0.45, 12);
+    // One-vs-rest per class: P(BUY) 0.5 (bin 0.5–0.6) was a BUY; 0.1–0.3 were not.
+    expect(c.BUY.reliability).toEqual([
+      { lo: 0.1, hi: 0.2, count: 1, meanConfidence: 0.1, accuracy: 0 },
+      { lo: 0.2, hi: 0.3, count: 1, meanConfidence: 0.2, accuracy: 0 },
+      { lo: 0.3, hi: 0.4, count: 1, meanConfidence: 0.3, accuracy: 0 },
+      { lo: 0.5, hi: 0.6, count: 1, meanConfidence: 0.5, accuracy: 1 },
+    ]);
+    // P(SELL) 0.6 (the second row) was a HOLD: a miss in the SELL bin 0.6–0.7.
+    expect(c.SELL.reliability.find((b) => b.lo === 0.6)).toEqual({
+      lo: 0.6,
+      hi: 0.7,
+      count: 1,
+      meanConfidence: 0.6,
+      accuracy: 0,
+    });
   });
 
   it('is NaN, not zero, with no forecasts', () => {

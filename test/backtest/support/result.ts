@@ -69,9 +69,9 @@ export function sampleResult(): BacktestResult {
           { lo: 0.5, hi: 0.6, count: 100, meanConfidence: 0.55, accuracy: 0.5 },
         ],
         classes: {
-          BUY: { meanProbability: 0.21, frequency: 0.2, maxProbability: 0.58 },
-          SELL: { meanProbability: 0.19, frequency: 0.22, maxProbability: 0.49 },
-          HOLD: { meanProbability: 0.6, frequency: 0.58, maxProbability: 0.93 },
+          BUY: { meanProbability: 0.21, frequency: 0.2, maxProbability: 0.58, reliability: [] },
+          SELL: { meanProbability: 0.19, frequency: 0.22, maxProbability: 0.49, reliability: [] },
+          HOLD: { meanProbability: 0.6, frequency: 0.58, maxProbability: 0.93, reliability: [] },
         },
       },
     ],
