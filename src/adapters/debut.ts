@@ -10,7 +10,13 @@ import { QuantgateError, describeError } from '../core/errors.ts';
 import type { Candle, ClosedCandle, ExchangeId, Signal, Timeframe } from '../core/types.ts';
 import { timeframeMs } from '../core/types.ts';
 import type { Logger } from '../core/logger.ts';
-import type { OrderUpdate, PluginContext, PluginState, StrategyPlugin } from '../strategy/index.ts';
+import type {
+  OrderUpdate,
+  PluginContext,
+  PluginState,
+  RiskManager,
+  StrategyPlugin,
+} from '../strategy/index.ts';
 import type { DebutBook, DebutEntry } from './debut-account.ts';
 import {
   BUY,
@@ -55,6 +61,13 @@ export interface DebutAdapterOptions {
    * candle made from Debut's stream is whole when they reach back to that candle's start.
    */
   readonly history?: readonly ClosedCandle[];
+  /**
+   * quantgate's risk manager (`risk.*`), as the built-in runtime uses it: marked with the account's
+   * equity at each Debut candle's close, asked before each entry (it may refuse or cut the size).
+   * It sees this bot only: Debut runs one symbol per bot, so `maxOpenPositions` and
+   * `maxNotionalTotal` cannot count the other bots' positions.
+   */
+  readonly risk?: Pick<RiskManager, 'update' | 'checkEntry' | 'recordOrder'>;
   /** Default: `context.logger`. */
   readonly logger?: Logger;
 }
@@ -67,6 +80,7 @@ export type DebutOutcome =
   | 'order_pending'
   | 'zero_size'
   | 'short_not_supported_on_spot'
+  | 'risk_refused'
   | 'size_below_lot'
   | 'vetoed_by_plugin'
   | 'vetoed_by_debut_plugin'
@@ -163,6 +177,7 @@ export function quantgateDebutPlugin(opts: DebutAdapterOptions): QuantgateDebutP
   let ready: Promise<void> | undefined;
   let hydrated: Snapshot | undefined;
   let intent: Intent | undefined;
+  const account = debutAccountView(() => debut, book, symbol);
   const closeReasons = new Map<string, string>();
   const closeVetoed = new Set<string>();
   let reportedIncomplete = 0;
@@ -227,7 +242,8 @@ export function quantgateDebutPlugin(opts: DebutAdapterOptions): QuantgateDebutP
     }
   };
 
-  const openFor = async (d: DebutCore, s: Signal): Promise<void> => {
+  /** `now`: close time of the decision candle (the risk manager's clock). */
+  const openFor = async (d: DebutCore, s: Signal, now: number): Promise<void> => {
     const at = s.timestamp;
     if (ownOrders(d, book).length > 0) return note(at, 'position_open', 'an entry is open');
     if (book.placing || d.orders.some((o) => !('orderId' in o)))
@@ -235,9 +251,26 @@ export function quantgateDebutPlugin(opts: DebutAdapterOptions): QuantgateDebutP
     if (!(s.size > 0)) return note(at, 'zero_size', `size ${s.size}`);
     if (s.direction === 'short' && (d.opts.instrumentType ?? 'SPOT') === 'SPOT')
       return note(at, 'short_not_supported_on_spot', 'Debut instrumentType SPOT cannot short');
+    let quantity = s.size;
+    if (opts.risk) {
+      const verdict = opts.risk.checkEntry({
+        now,
+        symbol,
+        price: s.price,
+        quantity,
+        equity: account.equity(),
+        // One symbol per Debut bot, flat here: nothing of this bot is open.
+        openPositions: 0,
+        symbolNotional: 0,
+        totalNotional: 0,
+      });
+      if (!verdict.ok) return note(at, 'risk_refused', `${verdict.reason}: ${verdict.detail}`);
+      quantity = verdict.quantity;
+      opts.risk.recordOrder(now);
+    }
     const veto = strategy.beforeOpen?.(s) ?? null;
     if (veto) return note(at, 'vetoed_by_plugin', veto.reason);
-    const current: Intent = { signal: s, quantity: s.size, asked: false };
+    const current: Intent = { signal: s, quantity, asked: false };
     intent = current;
     book.placing = true;
     try {
@@ -302,11 +335,11 @@ export function quantgateDebutPlugin(opts: DebutAdapterOptions): QuantgateDebutP
     }
   };
 
-  const act = async (d: DebutCore, s: Signal): Promise<void> => {
+  const act = async (d: DebutCore, s: Signal, now: number): Promise<void> => {
     signals.push(s);
     if (signals.length > KEEP) signals.shift();
     logger.info({ signal: s }, 'debut adapter: signal');
-    if (s.action === 'open') return openFor(d, s);
+    if (s.action === 'open') return openFor(d, s, now);
     for (const o of ownOrders(d, book)) await closeEntry(d, o, 'signal_close', s.timestamp);
   };
 
@@ -344,7 +377,6 @@ export function quantgateDebutPlugin(opts: DebutAdapterOptions): QuantgateDebutP
       feedsBase = plan.feedsBase;
       builder = new CandleBuilder(base, plan.built);
       book.startBalance = this.debut.opts.amount * (this.debut.opts.equityLevel ?? 1);
-      const account = debutAccountView(() => debut, book, symbol);
       const initDone = strategy.init?.({ ...opts.context, account }) ?? Promise.resolve();
       ready = initDone.then(async () => {
         if (hydrated) {
@@ -378,6 +410,8 @@ export function quantgateDebutPlugin(opts: DebutAdapterOptions): QuantgateDebutP
       const d = this.debut;
       const c = toClosed(candle, key, base!);
       if (c.timestamp <= (lastFed[base!] ?? -Infinity)) return;
+      // Marked at the candle's close, as the built-in runtime does: candle time, never wall time.
+      opts.risk?.update(closeOf(c), account.equity());
       const longer = builder!.push(c).map((x) => toClosed(x.candle, key, x.timeframe));
       reportIncomplete();
       const due = [
@@ -387,7 +421,7 @@ export function quantgateDebutPlugin(opts: DebutAdapterOptions): QuantgateDebutP
       if (!feedsBase) lastFed[base!] = c.timestamp;
       for (const x of due) {
         const s = await deliver(x, true);
-        if (s) await act(d, s);
+        if (s) await act(d, s, closeOf(x));
       }
     },
 

@@ -19,7 +19,7 @@ import { QuantgateError, silentLogger, timeframeMs } from '../../src/core/index.
 import { readCandles } from '../../src/exchange/index.ts';
 import { createIncrementalFeatures } from '../../src/features/index.ts';
 import type { OrderUpdate, PluginContext, PluginState, Veto } from '../../src/strategy/index.ts';
-import { DecisionRecorder, ModelSet, QuantileStrategy } from '../../src/strategy/index.ts';
+import { DecisionRecorder, ModelSet, QuantileStrategy, RiskManager } from '../../src/strategy/index.ts';
 import { quantgateDebutPlugin } from '../../src/adapters/index.ts';
 import type { DebutHostedStrategy, QuantgateDebutPlugin } from '../../src/adapters/index.ts';
 import { DebutReplica, TesterTransport } from '../support/debut-core.ts';
@@ -164,6 +164,7 @@ function makeBot(
     replica?: DebutReplicaOptions;
     transport?: TesterTransport;
     history?: ClosedCandle[];
+    risk?: RiskManager;
   } = {},
 ): Bot {
   const transport =
@@ -179,6 +180,7 @@ function makeBot(
     exchange: 'binance',
     symbol: SYMBOL,
     history: o.history,
+    risk: o.risk,
   });
   bot.registerPlugins([...(o.before ?? []), plugin, ...(o.after ?? [])]);
   return {
@@ -279,6 +281,27 @@ describe('Debut adapter in a replica of Debut’s core', () => {
       expect(o.executedLots).toBe(0.0123);
     }
     expect(rec.updates.filter((u) => u.kind === 'entry').every((u) => u.quantity === 0.0123)).toBe(true);
+  });
+
+  it('keeps quantgate’s risk manager: it caps the size and refuses when halted', async () => {
+    const cfg = { ...config.risk, maxNotionalPerSymbol: 200 };
+    const risk = new RiskManager(cfg, silentLogger(), 1000, five[0].timestamp);
+    const seen = spy();
+    const a = makeBot(new Recorder(['5m'], periodic(9, 0.05)), { after: [seen], risk });
+    await a.run(five.slice(0, 100));
+    expect(seen.opened.length).toBeGreaterThan(0);
+    for (const o of seen.opened) {
+      // 0.05 BTC ≈ 1800 USDT asked; the cap leaves 200 USDT at the signal's price.
+      const s = a.plugin.api.signals().find((x) => x.timestamp + 300_000 === o.time)!;
+      expect(o.executedLots).toBe(Math.round((200 / s.price + Number.EPSILON) * 1e4) / 1e4);
+    }
+    const halted = new RiskManager(config.risk, silentLogger(), 1000, five[0].timestamp);
+    halted.halt();
+    const b = makeBot(new Recorder(['5m'], periodic(9, 0.01)), { risk: halted });
+    await b.run(five.slice(0, 100));
+    expect(b.plugin.api.counts().opened).toBeUndefined();
+    expect(b.plugin.api.counts().risk_refused).toBeGreaterThan(0);
+    expect(b.plugin.api.events().find((e) => e.outcome === 'risk_refused')!.detail).toMatch(/^risk_halted/);
   });
 
   it('survives createOrder resolving undefined when a Debut plugin before it vetoes (no TypeError)', async () => {
