@@ -45,6 +45,7 @@ export function resultJson(r: BacktestResult, review: TradeReview = tradeReview(
     seconds: r.seconds,
     candlesPerSecond: r.candlesPerSecond,
     replaySeconds: r.replaySeconds,
+    stages: r.stages ?? null,
     references: (r.references ?? []).map((x) => ({ name: x.name, metrics: x.metrics })),
     review,
   };

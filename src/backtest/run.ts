@@ -17,7 +17,14 @@ import { mergeByCloseTime, sliceByTime } from './replay.ts';
 import type { ReplayEvent } from './replay.ts';
 import { seriesFingerprint } from './provenance.ts';
 import { groupTrades } from './summary.ts';
-import type { BacktestResult, CalibrationReport, TradeRecord, WalkForwardWindow } from './types.ts';
+import type {
+  BacktestResult,
+  BacktestStages,
+  CalibrationReport,
+  StageTime,
+  TradeRecord,
+  WalkForwardWindow,
+} from './types.ts';
 import { runWalkForward } from './walk-forward-run.ts';
 import type { BacktestDeps, BacktestRequest } from './request.ts';
 import { recording } from './forecasters.ts';
@@ -57,8 +64,37 @@ async function replayAll(
   });
 }
 
+/** Wall and process CPU seconds since the last call, per stage (several calls of a stage add up). */
+function stageClock(): { lap(stage: keyof BacktestStages): void; stages(): BacktestStages } {
+  const zero = (): StageTime => ({ wall: 0, cpu: 0 });
+  const acc: Record<keyof BacktestStages, StageTime> = {
+    load: zero(),
+    features: zero(),
+    inference: zero(),
+    replay: zero(),
+    report: zero(),
+  };
+  const cpuNow = (): number => {
+    const u = process.cpuUsage();
+    return (u.user + u.system) / 1e6;
+  };
+  let wall = performance.now();
+  let cpu = cpuNow();
+  return {
+    lap(stage) {
+      const w = performance.now();
+      const c = cpuNow();
+      acc[stage] = { wall: acc[stage].wall + (w - wall) / 1000, cpu: acc[stage].cpu + (c - cpu) };
+      wall = w;
+      cpu = c;
+    },
+    stages: () => ({ ...acc }),
+  };
+}
+
 export async function runBacktest(req: BacktestRequest, deps: BacktestDeps): Promise<BacktestResult> {
   const t0 = performance.now();
+  const clockOf = stageClock();
   const log = deps.logger;
   const tfs: Timeframe[] = [...new Set<Timeframe>([...req.timeframes, req.executionTimeframe])];
   const data = loadBacktestData(
@@ -81,12 +117,14 @@ export async function runBacktest(req: BacktestRequest, deps: BacktestDeps): Pro
     }),
   );
   const events = mergeByCloseTime(req.exchange, replaySeries);
+  clockOf.lap('load');
   const features: Partial<Record<ModelTimeframe, Record<string, FeatureMatrix>>> = {};
   for (const tf of req.timeframes) {
     features[tf] = {};
     for (const s of replaySeries.filter((x) => x.timeframe === tf))
       features[tf][s.symbol] = deps.computeFeatures(s.candles, tf);
   }
+  clockOf.lap('features');
 
   const prices: Record<string, PricePoint[]> = {};
   const execMs = timeframeMs(req.executionTimeframe);
@@ -123,9 +161,11 @@ export async function runBacktest(req: BacktestRequest, deps: BacktestDeps): Pro
     modelVersions = Object.fromEntries(Object.entries(models).map(([tf, m]) => [tf, m!.version]));
     recorders = recording(pre.models, clock);
     const target = await deps.createTarget({ clock, models: recorders, source: deps.source });
+    clockOf.lap('inference');
     const tr = performance.now();
     run = { out: await replayAll(req, events, target, clock), target };
     replaySeconds = (performance.now() - tr) / 1000;
+    clockOf.lap('replay');
   } else {
     if (!deps.trainModels) throw new QuantgateError('INTERNAL', 'walk-forward needs a training pipeline');
     const wf = await runWalkForward({ req, deps, data, replaySeries, events, features, prices, clock });
@@ -135,6 +175,8 @@ export async function runBacktest(req: BacktestRequest, deps: BacktestDeps): Pro
     walkForwardMisses = wf.cacheMisses;
     walkForwardWarnings.push(...wf.warnings);
     replaySeconds = wf.replaySeconds;
+    // Training and prediction run inside the walk-forward's replay: one stage here.
+    clockOf.lap('replay');
   }
   const seconds = (performance.now() - t0) / 1000;
   const account = run.target.account;
@@ -209,6 +251,7 @@ export async function runBacktest(req: BacktestRequest, deps: BacktestDeps): Pro
     riskFreeRate: req.riskFreeRate,
   });
   const bhFee = req.startingBalance * req.fee;
+  clockOf.lap('report');
   return {
     exchange: req.exchange,
     symbols: req.symbols,
@@ -251,6 +294,7 @@ export async function runBacktest(req: BacktestRequest, deps: BacktestDeps): Pro
     seconds,
     candlesPerSecond: run.out.candles / Math.max(seconds, 1e-9),
     replaySeconds,
+    stages: clockOf.stages(),
     curve,
     buyAndHoldCurve: bhCurve,
     momentumCurve: mom.curve,

@@ -209,6 +209,8 @@ export interface BacktestResult {
   readonly candlesPerSecond: number;
   /** The replay alone (warm-up + candles through the runtime), inference already precomputed. */
   readonly replaySeconds: number;
+  /** Where the run's time went, per stage (absent in old results). */
+  readonly stages?: BacktestStages;
   readonly curve: readonly EquityPoint[];
   readonly buyAndHoldCurve: readonly EquityPoint[];
   readonly momentumCurve: readonly EquityPoint[];
@@ -222,6 +224,27 @@ export interface BacktestResult {
    * baseline forecaster are always listed first; see `referenceRuns`.
    */
   readonly references?: readonly ReferenceRun[];
+}
+
+/** Wall and CPU seconds of one stage; CPU is the whole process's (inference worker threads included). */
+export interface StageTime {
+  readonly wall: number;
+  readonly cpu: number;
+}
+
+/**
+ * The stages of a backtest: reading and checking candles and merging them by close time (load),
+ * batch features (features), models and precomputed forecasts (inference; a walk-forward trains
+ * and predicts inside its replay), the warm-up and the replay through the runtime (replay), and
+ * curves, references, calibration, metrics and the baseline reference run when not skipped (report;
+ * outside `seconds`, which ends with the replay).
+ */
+export interface BacktestStages {
+  readonly load: StageTime;
+  readonly features: StageTime;
+  readonly inference: StageTime;
+  readonly replay: StageTime;
+  readonly report: StageTime;
 }
 
 /** A candle of the price chart: `t` is its close time; open/high/low are absent in old results. */
