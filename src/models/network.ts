@@ -9,6 +9,15 @@ import type { Network, NetworkSpec } from './network-types.ts';
 
 export type { Network, NetworkArchitecture, NetworkOutput, NetworkSpec } from './network-types.ts';
 
+/**
+ * How many trailing rows of an input window the network's forward pass reads: the MLP only the
+ * last, the TFT all of them. Inference normalises and uploads just these rows (the MLP's output
+ * depends on nothing else, so its forecasts are the same bit for bit, at 1/window of the work).
+ */
+export function inputSteps(spec: NetworkSpec): number {
+  return spec.architecture === 'mlp' ? 1 : spec.window;
+}
+
 /** The topology from the model config (architecture `rolling-quantile` is not a network). */
 export function networkSpecFromConfig(cfg: ModelConfig, features: number, targetScale: number): NetworkSpec {
   if (cfg.architecture === 'rolling-quantile')

@@ -1,7 +1,13 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ForecastInput, NormalisationParams } from '../../src/models/index.ts';
-import { createNetwork, initBackend, NetworkForecaster, zScoreNormaliser } from '../../src/models/index.ts';
+import {
+  createNetwork,
+  initBackend,
+  NetworkForecaster,
+  predictArrays,
+  zScoreNormaliser,
+} from '../../src/models/index.ts';
 import { F, W, lcg, tinySpec } from './network-fixtures.ts';
 
 beforeAll(async () => {
@@ -129,6 +135,42 @@ describe.each(['tft', 'mlp'] as const)('NetworkForecaster (%s)', (arch) => {
     f.dispose();
     expect(() => f.predictBatch([input('ETH/USDT', 1)])).toThrow(/after dispose/);
   });
+});
+
+describe('NetworkForecaster inference reads only the rows the network uses', () => {
+  it.each(['tft', 'mlp'] as const)(
+    '%s: forecasts bit-identical to the whole normalised window through the network',
+    (arch) => {
+      const net = createNetwork(tinySpec(arch), 7);
+      const f = new NetworkForecaster({
+        network: net,
+        featureNames,
+        timeframe: '5m',
+        horizon: 12,
+        version: 'v',
+        normaliser: zScoreNormaliser(norm),
+      });
+      const ins = [1, 2, 3, 4, 5, 6, 7].map((k) => input(k % 2 ? 'BTC/USDT' : 'NEW/USDT', k, k % 2 ? 10 : 0));
+      // The reference: every row of every window normalised and fed to the network (the MLP
+      // slices the last row itself), as predictRaw did before it uploaded the used rows only.
+      const x = new Float32Array(ins.length * W * F);
+      ins.forEach((inp, i) =>
+        zScoreNormaliser(norm).normalise(inp.symbol, inp.features, x.subarray(i * W * F, (i + 1) * W * F)),
+      );
+      const ref = predictArrays(net, x, ins.length);
+      const raw = f.predictRaw(ins);
+      expect(Array.from(raw.logits)).toEqual(Array.from(ref.logits));
+      expect(Array.from(raw.quantiles)).toEqual(Array.from(ref.quantiles));
+      expect(Array.from(raw.probs)).toEqual(Array.from(ref.probs));
+      // A non-finite value in a row the MLP does not read still fails, with the same message.
+      const bad = input('SOL/USDT', 6);
+      bad.features[5] = Number.POSITIVE_INFINITY;
+      expect(() => f.predictBatch([ins[0], bad])).toThrow(
+        /SOL\/USDT: feature "b" is Infinity in input row 1/,
+      );
+      f.dispose();
+    },
+  );
 });
 
 describe('NetworkForecaster memory', () => {
