@@ -15,6 +15,14 @@ export interface ParallelOptions {
   readonly workers: number;
   /** Below this many forecasts per model a worker's start-up (≈ 2 s) costs more than it saves. */
   readonly minRows?: number;
+  /**
+   * Workers start only when this thread alone would need at least this long (ms, estimated from
+   * its second batch, in CPU time) for a model's forecasts: a worker's start-up (compiling the
+   * sources, loading tfjs and the model: 2–5 s of CPU) costs more than it saves on a fast model.
+   * Default 10,000: the MLP's 150,000 forecasts of the 3-symbol bench take 1.5–5 s, the TFT's
+   * about 45 s.
+   */
+  readonly minMs?: number;
   readonly logger: Logger;
 }
 
@@ -49,13 +57,60 @@ export async function precomputeAllParallel(
     const plans = Object.entries(features[tf] ?? {}).map(([sym, fm]) => c.plan(sym, fm, rowRange(tf, sym)));
     const total = plans.reduce((a, p) => a + p.rows.length, 0);
     const dir = dirOf(m);
-    if (o.workers < 1 || dir === undefined || total < (o.minRows ?? 20_000))
+    if (o.workers < 1 || dir === undefined || total < (o.minRows ?? 20_000)) {
       for (const p of plans) c.store(p, predictRows(m, p, p.rows));
-    else await predictShared(c, m, plans, { dir, timeframe: tf }, o);
+    } else {
+      const head = probe(m, plans);
+      if (head && head.msPerRow * total < (o.minMs ?? 10_000)) {
+        for (const p of plans)
+          c.store(
+            p,
+            p === head.plan
+              ? [...head.forecasts, ...rest(m, p, head.forecasts.length)]
+              : predictRows(m, p, p.rows),
+          );
+      } else await predictShared(c, m, plans, { dir, timeframe: tf }, o, head);
+    }
     out[tf] = c;
     caches.push(c);
   }
   return { models: out, caches };
+}
+
+/** The first batch of a model's forecasts, predicted on this thread and timed. */
+interface Probe {
+  readonly plan: PrecomputePlan;
+  /** Forecasts of the plan's first rows (one batch of predictRows). */
+  readonly forecasts: readonly Forecast[];
+  readonly msPerRow: number;
+}
+
+const PROBE_BATCH = 1024;
+
+/** CPU ms of this process (a probe runs while no worker of ours is busy, so it is this thread's). */
+function cpuMs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+}
+
+/**
+ * Two batches on this thread: the first warms the model up (its first call sets up kernels), the
+ * second is timed in CPU time, which the other processes on a shared machine do not inflate.
+ */
+function probe(m: Forecaster, plans: readonly PrecomputePlan[]): Probe | undefined {
+  const plan = plans.find((p) => p.rows.length > 0);
+  if (!plan) return undefined;
+  const warm = predictRows(m, plan, plan.rows.slice(0, PROBE_BATCH));
+  const rows = plan.rows.slice(PROBE_BATCH, 2 * PROBE_BATCH);
+  const t = cpuMs();
+  const timed = predictRows(m, plan, rows);
+  const msPerRow = rows.length > 0 ? (cpuMs() - t) / rows.length : 0;
+  return { plan, forecasts: [...warm, ...timed], msPerRow };
+}
+
+/** Forecasts of `p`'s rows from index `from` on (the rows before were probed). */
+function rest(m: Forecaster, p: PrecomputePlan, from: number): Forecast[] {
+  return from >= p.rows.length ? [] : predictRows(m, p, p.rows.slice(from));
 }
 
 async function predictShared(
@@ -64,6 +119,7 @@ async function predictShared(
   plans: readonly PrecomputePlan[],
   data: InferenceWorkerData,
   o: ParallelOptions,
+  head?: Probe,
 ): Promise<void> {
   const n = o.workers + 1;
   const workers: Worker[] = Array.from({ length: o.workers }, () =>
@@ -91,7 +147,13 @@ async function predictShared(
         });
       }),
     );
-    const mine = plans.map((p) => predictRows(m, p, share(p, 0)));
+    const mine = plans.map((p) => {
+      const rows = share(p, 0);
+      // The probed rows are the start of share 0 when it is at least that long.
+      if (head?.plan === p && head.forecasts.length <= rows.length)
+        return [...head.forecasts, ...predictRows(m, p, rows.slice(head.forecasts.length))];
+      return predictRows(m, p, rows);
+    });
     for (const [j, p] of plans.entries()) {
       const rest = await Promise.all(pending[j]);
       const all: Forecast[] = [...mine[j]];

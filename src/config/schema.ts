@@ -282,7 +282,9 @@ export const backtestSchema = obj({
   trainWorkers: int(0, 64).default(2),
   /**
    * Worker threads that predict beside the main thread when a backtest precomputes a model's
-   * forecasts (each loads its own copy of the model). 0 = main thread only.
+   * forecasts (each loads its own copy of the model). 0 = main thread only. They are started only
+   * for a model whose forecasts would take the main thread alone ≥ 10 s (timed on a batch): a
+   * worker's start-up costs 2–5 s of CPU, more than it saves on a fast model such as the MLP.
    */
   inferenceWorkers: int(0, 64).default(1),
   /** Funding rate per 8 hours charged on perp positions (Hyperliquid) when no recorded rates exist. */

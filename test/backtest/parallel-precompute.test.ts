@@ -69,12 +69,22 @@ describe('precompute on several threads', () => {
     const logger = createLogger({ level: 'warn', destination: { write: (l: string) => void lines.push(l) } });
 
     const alone = await precomputeAllParallel(models, features, all, { workers: 0, logger });
-    const shared = await precomputeAllParallel(models, features, all, { workers: 2, minRows: 0, logger });
+    const shared = await precomputeAllParallel(models, features, all, {
+      workers: 2,
+      minRows: 0,
+      minMs: 0,
+      logger,
+    });
     const broken: Partial<Record<ModelTimeframe, Forecaster>> = {
       '5m': new UnloadableElsewhere(models['5m']!),
       '1h': models['1h'],
     };
-    const fallback = await precomputeAllParallel(broken, features, all, { workers: 1, minRows: 0, logger });
+    const fallback = await precomputeAllParallel(broken, features, all, {
+      workers: 1,
+      minRows: 0,
+      minMs: 0,
+      logger,
+    });
 
     const want = sample(alone, features);
     expect(want.length).toBeGreaterThan(500);
@@ -82,5 +92,12 @@ describe('precompute on several threads', () => {
     expect(sample(fallback, features)).toEqual(want);
     for (const set of [alone, shared, fallback]) for (const c of set.caches) expect(c.stats.misses).toBe(0);
     expect(lines.join('\n')).toMatch(/inference worker failed; predicting its share here/);
+
+    // A model this fast (timed on its second batch) is not worth a worker's start-up: none is
+    // started (the unloadable directory would log a failure), and the forecasts are the same.
+    lines.length = 0;
+    const quick = await precomputeAllParallel(broken, features, all, { workers: 1, minRows: 0, logger });
+    expect(sample(quick, features)).toEqual(want);
+    expect(lines.join('\n')).not.toMatch(/inference worker/);
   }, 180_000);
 });
