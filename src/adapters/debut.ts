@@ -10,24 +10,14 @@ import { QuantgateError, describeError } from '../core/errors.ts';
 import type { Candle, ClosedCandle, ExchangeId, Signal, Timeframe } from '../core/types.ts';
 import { timeframeMs } from '../core/types.ts';
 import type { Logger } from '../core/logger.ts';
-import type {
-  OrderUpdate,
-  PluginContext,
-  PluginState,
-  RiskManager,
-  StrategyPlugin,
-} from '../strategy/index.ts';
+import type { PluginContext, PluginState, RiskManager, StrategyPlugin } from '../strategy/index.ts';
 import type { DebutBook, DebutEntry } from './debut-account.ts';
-import {
-  BUY,
-  SELL,
-  closeProfit,
-  debutAccountView,
-  directionOf,
-  ownOrders,
-  unitsOf,
-} from './debut-account.ts';
+import { debutAccountView } from './debut-account.ts';
+import { DebutEvents, DebutOrders } from './debut-orders.ts';
+import type { DebutEvent, DebutOutcome } from './debut-orders.ts';
 import { CandleBuilder, planTimeframes, timeframeOfDebutInterval } from './debut-timeframes.ts';
+
+export type { DebutEvent, DebutOutcome } from './debut-orders.ts';
 
 /**
  * The part of the plugin contract (`StrategyPlugin`, src/strategy/plugin.ts) the Debut adapter
@@ -72,31 +62,6 @@ export interface DebutAdapterOptions {
   readonly logger?: Logger;
 }
 
-/** Why the adapter did not act on a signal, or what became of an order (counted and kept). */
-export type DebutOutcome =
-  | 'opened'
-  | 'closed'
-  | 'position_open'
-  | 'order_pending'
-  | 'zero_size'
-  | 'short_not_supported_on_spot'
-  | 'risk_refused'
-  | 'size_below_lot'
-  | 'vetoed_by_plugin'
-  | 'vetoed_by_debut_plugin'
-  | 'not_opened'
-  | 'place_failed'
-  | 'close_vetoed'
-  | 'strategy_failed'
-  | 'incomplete_bucket';
-
-export interface DebutEvent {
-  /** Open time of the candle (or Debut's order time) it happened at. */
-  readonly time: number;
-  readonly outcome: DebutOutcome;
-  readonly detail: string;
-}
-
 export interface DebutAdapterApi {
   /** Signals the strategy produced, most recent last (bounded). */
   signals(): readonly Signal[];
@@ -117,15 +82,6 @@ interface Snapshot extends Record<string, unknown> {
   startBalance: number;
   realised: number;
   lastFed: Partial<Record<Timeframe, number>>;
-}
-
-/** The adapter's open attempt, alive for one `createOrder` call. */
-interface Intent {
-  readonly signal: Signal;
-  readonly quantity: number;
-  asked: boolean;
-  refused?: string;
-  cid?: string;
 }
 
 const KEEP = 1000;
@@ -166,8 +122,7 @@ export function quantgateDebutPlugin(opts: DebutAdapterOptions): QuantgateDebutP
   const key = { exchange, symbol };
   const book: DebutBook = { startBalance: 0, realised: 0, entries: new Map(), placing: false };
   const signals: Signal[] = [];
-  const events: DebutEvent[] = [];
-  const counts: Partial<Record<DebutOutcome, number>> = {};
+  const events = new DebutEvents();
   const delivered: Partial<Record<Timeframe, number>> = {};
   let lastFed: Partial<Record<Timeframe, number>> = {};
   let debut: DebutCore | undefined;
@@ -176,25 +131,10 @@ export function quantgateDebutPlugin(opts: DebutAdapterOptions): QuantgateDebutP
   let builder: CandleBuilder | undefined;
   let ready: Promise<void> | undefined;
   let hydrated: Snapshot | undefined;
-  let intent: Intent | undefined;
-  const account = debutAccountView(() => debut, book, symbol);
-  const closeReasons = new Map<string, string>();
-  const closeVetoed = new Set<string>();
   let reportedIncomplete = 0;
-
-  const note = (time: number, outcome: DebutOutcome, detail: string): void => {
-    counts[outcome] = (counts[outcome] ?? 0) + 1;
-    events.push({ time, outcome, detail });
-    if (events.length > KEEP) events.shift();
-  };
-
-  const update = (u: OrderUpdate): void => {
-    try {
-      strategy.onOrderUpdate?.(u);
-    } catch (e) {
-      logger.error({ err: describeError(e), symbol }, 'debut adapter: strategy onOrderUpdate failed');
-    }
-  };
+  const account = debutAccountView(() => debut, book, symbol);
+  const orders = new DebutOrders({ strategy, symbol, book, account, events, logger, risk: opts.risk });
+  const note = events.note.bind(events);
 
   /** init (started in onInit), then restore, then history: once, whichever hook comes first. */
   const start = (): Promise<void> => {
@@ -242,105 +182,12 @@ export function quantgateDebutPlugin(opts: DebutAdapterOptions): QuantgateDebutP
     }
   };
 
-  /** `now`: close time of the decision candle (the risk manager's clock). */
-  const openFor = async (d: DebutCore, s: Signal, now: number): Promise<void> => {
-    const at = s.timestamp;
-    if (ownOrders(d, book).length > 0) return note(at, 'position_open', 'an entry is open');
-    if (book.placing || d.orders.some((o) => !('orderId' in o)))
-      return note(at, 'order_pending', 'an order is pending');
-    if (!(s.size > 0)) return note(at, 'zero_size', `size ${s.size}`);
-    if (s.direction === 'short' && (d.opts.instrumentType ?? 'SPOT') === 'SPOT')
-      return note(at, 'short_not_supported_on_spot', 'Debut instrumentType SPOT cannot short');
-    let quantity = s.size;
-    if (opts.risk) {
-      const verdict = opts.risk.checkEntry({
-        now,
-        symbol,
-        price: s.price,
-        quantity,
-        equity: account.equity(),
-        // One symbol per Debut bot, flat here: nothing of this bot is open.
-        openPositions: 0,
-        symbolNotional: 0,
-        totalNotional: 0,
-      });
-      if (!verdict.ok) return note(at, 'risk_refused', `${verdict.reason}: ${verdict.detail}`);
-      quantity = verdict.quantity;
-      opts.risk.recordOrder(now);
-    }
-    const veto = strategy.beforeOpen?.(s) ?? null;
-    if (veto) return note(at, 'vetoed_by_plugin', veto.reason);
-    const current: Intent = { signal: s, quantity, asked: false };
-    intent = current;
-    book.placing = true;
-    try {
-      const order = (await d.createOrder(s.direction === 'long' ? BUY : SELL)) as ExecutedOrder | undefined;
-      if (order) return;
-      // Debut resolves undefined when an onBeforeOpen hook skipped the open (src/modules/debut.ts).
-      if (current.refused) note(at, 'size_below_lot', current.refused);
-      else if (!current.asked)
-        note(at, 'vetoed_by_debut_plugin', 'a Debut plugin before this one skipped the open');
-      else
-        note(
-          at,
-          'not_opened',
-          'skipped by a later Debut plugin, or placing failed (Core <= 4.0.12 resolves undefined)',
-        );
-      logger.warn(
-        { symbol, direction: s.direction, reason: current.refused },
-        'debut adapter: Debut did not open the order',
-      );
-    } catch (e) {
-      note(at, 'place_failed', describeError(e));
-      logger.error(
-        { err: describeError(e), symbol, direction: s.direction },
-        'debut adapter: Debut failed to place the order',
-      );
-    } finally {
-      intent = undefined;
-      book.placing = false;
-    }
-  };
-
-  const closeEntry = async (
-    d: DebutCore,
-    order: ExecutedOrder,
-    reason: string,
-    time: number,
-  ): Promise<void> => {
-    const cid = String(order.cid);
-    closeReasons.set(cid, reason);
-    let closed: ExecutedOrder | undefined;
-    try {
-      closed = (await d.closeOrder(order)) as ExecutedOrder | undefined;
-    } catch (e) {
-      closeReasons.delete(cid);
-      note(time, 'place_failed', `close: ${describeError(e)}`);
-      logger.error(
-        { err: describeError(e), symbol, reason },
-        'debut adapter: Debut failed to close the order',
-      );
-      return;
-    }
-    if (closed) return;
-    // Debut resolves undefined when an onBeforeClose hook skipped the close: retried on later ticks.
-    closeReasons.delete(cid);
-    if (!closeVetoed.has(cid)) {
-      closeVetoed.add(cid);
-      note(time, 'close_vetoed', `${reason}: a Debut plugin skipped the close`);
-      logger.warn(
-        { symbol, reason },
-        'debut adapter: a Debut plugin skipped closing the entry; retrying on later ticks',
-      );
-    }
-  };
-
   const act = async (d: DebutCore, s: Signal, now: number): Promise<void> => {
     signals.push(s);
     if (signals.length > KEEP) signals.shift();
     logger.info({ signal: s }, 'debut adapter: signal');
-    if (s.action === 'open') return openFor(d, s, now);
-    for (const o of ownOrders(d, book)) await closeEntry(d, o, 'signal_close', s.timestamp);
+    if (s.action === 'open') return orders.open(d, s, now);
+    await orders.closeAll(d, 'signal_close', s.timestamp);
   };
 
   const reportIncomplete = (): void => {
@@ -364,8 +211,8 @@ export function quantgateDebutPlugin(opts: DebutAdapterOptions): QuantgateDebutP
     name: `quantgate:${strategy.name}`,
     api: {
       signals: () => signals,
-      events: () => events,
-      counts: () => counts,
+      events: () => events.list,
+      counts: () => events.counts,
       entries: () => [...book.entries.values()],
       delivered: () => delivered,
     },
@@ -426,85 +273,19 @@ export function quantgateDebutPlugin(opts: DebutAdapterOptions): QuantgateDebutP
     },
 
     onBeforeOpen(order: PendingOrder): boolean | void {
-      if (!intent) {
-        logger.warn(
-          { symbol, type: order.type },
-          'debut adapter: vetoed an open no quantgate signal asked for',
-        );
-        return true;
-      }
-      const d = debut!;
-      intent.asked = true;
-      // quantgate sizes the order: Debut's lots (from opts.amount) give way to the signal's
-      // quantity, rounded the way Debut's transport rounds lots for this instrument.
-      const { lot = 1, id, minQuantity = 0, minNotional = 0 } = d.instrument;
-      const lots = d.transport.prepareLots(intent.quantity / lot, id);
-      const units = lots * lot;
-      if (!(lots > 0) || units < minQuantity || units * order.price < minNotional) {
-        intent.refused = `quantity ${intent.quantity} → ${lots} lots (min quantity ${minQuantity}, min notional ${minNotional})`;
-        return true;
-      }
-      order.lots = lots;
-      intent.cid = String(order.cid);
-      return undefined;
+      return orders.beforeOpen(debut!, order);
     },
 
     async onOpen(order: ExecutedOrder): Promise<void> {
-      if (!intent || String(order.cid) !== intent.cid) return;
-      const s = intent.signal;
-      book.entries.set(intent.cid, {
-        cid: intent.cid,
-        direction: directionOf(order.type),
-        takeProfit: s.takeProfit,
-        stopLoss: s.stopLoss,
-        decidedAt: s.timestamp,
-      });
-      note(order.time, 'opened', `${s.direction} ${unitsOf(debut!, order.executedLots)} @ ${order.price}`);
-      update({
-        symbol,
-        kind: 'entry',
-        price: order.price,
-        quantity: unitsOf(debut!, order.executedLots),
-        timestamp: order.time,
-      });
+      orders.opened(debut!, order);
     },
 
     async onTick(this: PluginCtx, tick: DebutCandle): Promise<void> {
-      const d = this.debut;
-      for (const order of ownOrders(d, book)) {
-        const e = book.entries.get(String(order.cid))!;
-        // Debut fills market orders at the latest tick's close; a tick's high/low span the whole
-        // forming candle (also before the entry), so only the close is a price seen after it.
-        const p = tick.c;
-        const long = e.direction === 'long';
-        const stop = long ? p <= e.stopLoss : p >= e.stopLoss;
-        const target = long ? p >= e.takeProfit : p <= e.takeProfit;
-        if (stop || target) await closeEntry(d, order, stop ? 'stop_loss' : 'take_profit', tick.time);
-      }
+      await orders.tick(this.debut, tick);
     },
 
     async onClose(this: PluginCtx, order: ExecutedOrder, closing: ExecutedOrder): Promise<void> {
-      const d = this.debut;
-      book.realised += closeProfit(d, order, closing);
-      const cid = String(closing.cid);
-      const entry = book.entries.get(cid);
-      if (!entry) return;
-      const reason = closeReasons.get(cid) ?? 'closed_by_debut';
-      // A partial close (Debut's reduceOrder) leaves the order in `orders`: the entry stays.
-      const partial = d.orders.some((o) => String(o.cid) === cid);
-      if (!partial) {
-        book.entries.delete(cid);
-        closeReasons.delete(cid);
-        closeVetoed.delete(cid);
-      }
-      note(order.time, 'closed', `${reason} ${unitsOf(d, order.executedLots)} @ ${order.price}`);
-      update({
-        symbol,
-        kind: 'exit',
-        price: order.price,
-        quantity: unitsOf(d, order.executedLots),
-        timestamp: order.time,
-      });
+      orders.closed(this.debut, order, closing);
     },
 
     onSnapshot(): Record<string, unknown> {
