@@ -215,6 +215,12 @@ describe.skipIf(!hasNpm || !hasTar)('the packed package in a host', () => {
     expect(out.worker).toEqual([{ symbol: 'BTC/USDT', candles: 4742 }]);
   });
 
+  it("runs the installed CLI from the compiled code (the bin's checkout path needs tsx, this one not)", async () => {
+    const bin = join(host, 'node_modules/quantgate/bin/quantgate.js');
+    const { stdout } = await run(process.execPath, [bin, '--version'], { cwd: host, env: plainEnv() });
+    expect(stdout.trim()).toBe(JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')).version);
+  });
+
   it('type-checks a host against the shipped .d.ts', async () => {
     writeFileSync(join(host, 'host.ts'), HOST_TS);
     writeFileSync(
