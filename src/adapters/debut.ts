@@ -258,7 +258,7 @@ export function quantgateDebutPlugin(opts: DebutAdapterOptions): QuantgateDebutP
       const c = toClosed(candle, key, base!);
       if (c.timestamp <= (lastFed[base!] ?? -Infinity)) return;
       // Marked at the candle's close, as the built-in runtime does: candle time, never wall time.
-      opts.risk?.update(closeOf(c), account.equity());
+      if (!d.learning) opts.risk?.update(closeOf(c), account.equity());
       const longer = builder!.push(c).map((x) => toClosed(x.candle, key, x.timeframe));
       reportIncomplete();
       const due = [
@@ -266,8 +266,11 @@ export function quantgateDebutPlugin(opts: DebutAdapterOptions): QuantgateDebutP
         ...(feedsBase ? [c] : []),
       ];
       if (!feedsBase) lastFed[base!] = c.timestamp;
+      // Debut's learn() replays history with `learning` set (its orders are virtual): quantgate
+      // takes it as warm-up and decides nothing on it.
+      const decide = !d.learning;
       for (const x of due) {
-        const s = await deliver(x, true);
+        const s = await deliver(x, decide);
         if (s) await act(d, s, closeOf(x));
       }
     },

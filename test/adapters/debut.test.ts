@@ -503,6 +503,25 @@ describe('Debut adapter in a replica of Debut’s core', () => {
     for (let i = 1; i < fives.length; i++) expect(fives[i] - fives[i - 1]).toBe(300_000);
   });
 
+  it('takes Debut’s learn() history as warm-up: no decisions, no virtual orders', async () => {
+    const rec = new Recorder(['5m', '1h'], periodic(3));
+    const { bot, transport, plugin } = makeBot(rec, {
+      replica: { history: () => five.slice(0, 200).map(toDebut) },
+    });
+    transport.setTicks(five.slice(200, 260).map(toDebut)); // the tester needs them for getInstrument
+    await bot.learn(1);
+    expect(rec.warmed.filter((c) => c.timeframe === '5m')).toHaveLength(199);
+    expect(rec.warmed.some((c) => c.timeframe === '1h')).toBe(true);
+    expect(rec.candles).toHaveLength(0);
+    expect(bot.orders).toHaveLength(0);
+    await bot.start();
+    await transport.run();
+    await bot.dispose();
+    // Learn's last candle never closed (no next tick came then): Debut's first live tick closes it.
+    expect(rec.candles[0].timestamp).toBe(five[199].timestamp);
+    expect(plugin.api.counts().opened).toBeGreaterThan(0);
+  });
+
   it('refuses a Debut interval it cannot feed the plugin from', () => {
     expect(() => makeBot(new Recorder(['5m']), { debut: { interval: '1h' } })).toThrow(QuantgateError);
     expect(() => makeBot(new Recorder(['5m']), { debut: { interval: '3min' } })).toThrow(

@@ -27,7 +27,8 @@
  *     — `placeFailure: 'resolve-undefined'` reproduces that.
  * - github.com/debut-js/Plugins at 5c9fd8150704f67753ba327d22f71a0698a6985b:
  *   packages/utils/orders.ts (`inverseType`, `syntheticOrderId`), packages/utils/math.ts (`toFixed`).
- * Left out: `learn` (downloads history), order books (`onDepth`), transactions (`closeAll(true)`).
+ * Left out: order books (`onDepth`), transactions (`closeAll(true)`); `learn` replays the candles
+ * it is given (`history`) where Debut downloads them.
  */
 import type {
   BaseOrder,
@@ -251,6 +252,8 @@ export interface DebutReplicaOptions {
    * `resolve-undefined` (Core 4.0.12 and older: logs and resolves `undefined`).
    */
   readonly placeFailure?: 'reject' | 'resolve-undefined';
+  /** What `learn(days)` replays: Debut downloads it (`getHistory`); here it is handed over. */
+  readonly history?: (days: number) => Candle[];
 }
 
 /** src/modules/debut.ts `Debut` (the abstract base every Debut bot extends), concrete. */
@@ -390,8 +393,13 @@ export class DebutReplica implements DebutCore {
     return order;
   }
 
-  async learn(): Promise<void> {
-    throw new Error('DebutReplica: learn() downloads history and is not reproduced');
+  async learn(days = 7): Promise<void> {
+    await this.pluginDriver.asyncReduce('onLearn', days);
+    this.instrument = await this.transport.getInstrument(this.opts);
+    this.learning = true;
+    const ticks = this.replica.history?.(days) ?? [];
+    while (ticks.length) await this.handler(ticks.shift()!);
+    this.learning = false;
   }
 
   hydrateSnapshot(snapshot: Partial<DebutSnapshotData>): void {
