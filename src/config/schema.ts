@@ -149,6 +149,16 @@ export const modelSchema = obj({
    */
   conformalScale: oneOf(['additive', 'volatility', 'har'] as const).default('additive'),
   /**
+   * Volatility-scaled quantile targets: 'none' (the quantile head learns the forward log return),
+   * 'volatility' (it learns the return divided by the issue candle's realised volatility
+   * rvol_<features.volatilityWindow>, and its outputs are multiplied back by it) or 'har' (divided by
+   * the geometric mean of the HAR realised volatilities; needs features.har). The same σ, read from
+   * the same feature row, in training, calibration, evaluate, backtest and live; stored in the
+   * model (spec.targetScaling), so a model is always served as it was trained. Conformal offsets
+   * then live in the same standardised units (conformalScale scales them further).
+   */
+  targetScaling: oneOf(['none', 'volatility', 'har'] as const).default('none'),
+  /**
    * Only samples issued in the last this many days before the retrain point are used (train,
    * validation and calibration alike; features still warm up on all history). 0 = all history.
    */

@@ -14,6 +14,7 @@ import { createNetwork, validateSpec } from './network.ts';
 import { NetworkForecaster } from './network-forecaster.ts';
 import type { FeatureNormaliser } from './normaliser.ts';
 import { isNormalisationParams, zScoreNormaliser } from './normaliser.ts';
+import { volatilityColumns } from './vol-scale.ts';
 
 /**
  * One model version on disk, a directory:
@@ -29,7 +30,13 @@ import { isNormalisationParams, zScoreNormaliser } from './normaliser.ts';
  */
 
 export const ARTIFACT_FORMAT = 'quantgate-model';
+/**
+ * 1: every model without volatility-scaled quantile targets (what builds before model.targetScaling
+ * wrote and read). 2: spec.targetScaling is set — written only then, so an older build, which would
+ * ignore the field and serve σ-units as returns, refuses the model instead of mis-serving it.
+ */
 export const ARTIFACT_FORMAT_VERSION = 1;
+export const ARTIFACT_FORMAT_VERSION_SCALED = 2;
 const FILES = [
   'model.json',
   'weights.bin',
@@ -168,7 +175,7 @@ export async function saveArtifact(
   const { table, bytes } = weightsBytes(net);
   const model: ModelFile = {
     format: ARTIFACT_FORMAT,
-    formatVersion: ARTIFACT_FORMAT_VERSION,
+    formatVersion: net.spec.targetScaling ? ARTIFACT_FORMAT_VERSION_SCALED : ARTIFACT_FORMAT_VERSION,
     version: meta.version,
     timeframe: meta.timeframe,
     horizon: meta.horizon,
@@ -299,8 +306,10 @@ function checkModelFile(dir: string, m: Partial<ModelFile> | null): ModelFile {
   };
   if (!m || m.format !== ARTIFACT_FORMAT) bad(`expected "format": "${ARTIFACT_FORMAT}"`);
   const mm = m as ModelFile;
-  if (mm.formatVersion !== ARTIFACT_FORMAT_VERSION)
-    bad(`formatVersion ${mm.formatVersion} is not supported (this build reads ${ARTIFACT_FORMAT_VERSION})`);
+  if (mm.formatVersion !== ARTIFACT_FORMAT_VERSION && mm.formatVersion !== ARTIFACT_FORMAT_VERSION_SCALED)
+    bad(
+      `formatVersion ${mm.formatVersion} is not supported (this build reads ${ARTIFACT_FORMAT_VERSION} and ${ARTIFACT_FORMAT_VERSION_SCALED})`,
+    );
   if (typeof mm.version !== 'string' || !mm.version) bad('version must be a non-empty string');
   if (typeof mm.timeframe !== 'string' || !isTimeframe(mm.timeframe))
     bad(`unknown timeframe ${JSON.stringify(mm.timeframe)}`);
@@ -321,6 +330,19 @@ function checkModelFile(dir: string, m: Partial<ModelFile> | null): ModelFile {
       'topology',
       `${mm.featureNames.length} feature names but spec.features = ${mm.spec.features}`,
     );
+  // Missing spec.targetScaling = none (format 1); format 2 must carry it, naming real features.
+  const scaled = mm.spec.targetScaling !== undefined;
+  if (scaled !== (mm.formatVersion === ARTIFACT_FORMAT_VERSION_SCALED))
+    bad(
+      scaled
+        ? `spec.targetScaling is set but formatVersion is ${mm.formatVersion} (a volatility-scaled model is format ${ARTIFACT_FORMAT_VERSION_SCALED})`
+        : `formatVersion ${ARTIFACT_FORMAT_VERSION_SCALED} needs spec.targetScaling (the σ its quantiles are scaled by)`,
+    );
+  try {
+    volatilityColumns(mm.spec.targetScaling, mm.featureNames, 'spec.targetScaling');
+  } catch (e) {
+    throw invalid(dir, 'model.json', 'topology', describeError(e));
+  }
   return mm;
 }
 

@@ -1,6 +1,7 @@
 import { QuantgateError } from '../core/errors.ts';
 import type { ClassProbs, QuantileKey, QuantileTriple } from './metrics.ts';
 import { EXCEEDANCE_TARGET, QUANTILE_LEVELS } from './metrics.ts';
+import { SCALE_FLOOR } from './vol-scale.ts';
 
 /**
  * Post-training calibration, fitted on the calibration slice (later in time than the training data,
@@ -73,9 +74,6 @@ export function fitTemperature(
 function kth(sorted: readonly number[], k: number): number {
   return sorted[Math.min(sorted.length, Math.max(1, k)) - 1];
 }
-
-/** Smallest volatility a scaled score is divided by (a flat window has rvol 0). */
-export const SCALE_FLOOR = 1e-6;
 
 /**
  * Nonconformity score of one quantile: how far the outcome lies above it, in units of `scale[i]`

@@ -1,7 +1,8 @@
 import type { ModelConfig } from '../config/index.ts';
-import { QuantgateError } from '../core/errors.ts';
 import type { DatasetSeries } from '../features/index.ts';
 import type { CalibrationParams } from './calibration-types.ts';
+import type { VolatilitySource } from './vol-scale.ts';
+import { offsetScaleOfRow, volatilityColumns, volatilitySourceFor } from './vol-scale.ts';
 
 export type ConformalScaling = Pick<CalibrationParams, 'scaleFeature' | 'logScaleFeatures'>;
 
@@ -15,28 +16,25 @@ export function conformalScaling(
   names: readonly string[],
 ): ConformalScaling | undefined {
   if (mode === 'additive') return undefined;
-  if (mode === 'volatility') {
-    const f = names.find((n) => n.startsWith('rvol_'));
-    if (f === undefined)
-      throw new QuantgateError('CONFIG_INVALID', 'model.conformalScale: volatility needs an rvol_ feature');
-    return { scaleFeature: f };
-  }
-  const har = names.filter((n) => n.startsWith('har_lrv_'));
-  if (har.length === 0)
-    throw new QuantgateError(
-      'CONFIG_INVALID',
-      'model.conformalScale: har needs the HAR features (set features.har.enabled: true for this timeframe)',
-    );
-  return { logScaleFeatures: har };
+  return volatilitySourceFor(mode, names, 'model.conformalScale');
 }
 
-/** The scale of sample t of a series (raw feature values of row t), as NetworkForecaster computes it. */
-export function scaleAt(s: DatasetSeries, t: number, sc: ConformalScaling): number {
+/**
+ * What the conformal offsets of sample t of a series are multiplied by (raw feature values of row
+ * t), exactly as NetworkForecaster computes it: the target σ of a volatility-scaled model
+ * (`target`, its spec.targetScaling) times the conformal scale (`sc`).
+ */
+export function scaleAt(
+  s: DatasetSeries,
+  t: number,
+  sc: ConformalScaling | undefined,
+  target?: VolatilitySource,
+): number {
   const names = s.features.names;
-  const row = t * names.length;
-  if (sc.scaleFeature !== undefined) return s.features.rows[row + names.indexOf(sc.scaleFeature)];
-  const cols = (sc.logScaleFeatures ?? []).map((n) => names.indexOf(n));
-  let sum = 0;
-  for (const j of cols) sum += s.features.rows[row + j];
-  return Math.exp(sum / cols.length);
+  return offsetScaleOfRow(
+    s.features.rows,
+    t * names.length,
+    volatilityColumns(target, names, 'targetScaling'),
+    volatilityColumns(sc, names, 'model.conformalScale'),
+  );
 }

@@ -3,11 +3,12 @@ import { QuantgateError } from '../core/errors.ts';
 import type { Forecast, Timeframe } from '../core/types.ts';
 import type { CalibrationParams } from './calibration-types.ts';
 import { IDENTITY_CALIBRATION } from './calibration-types.ts';
-import { SCALE_FLOOR } from './calibration.ts';
 import type { ForecastInput, Forecaster } from './forecaster.ts';
 import type { Network, RawPredictions } from './network.ts';
 import { inputSteps, softmaxRows } from './network.ts';
 import type { FeatureNormaliser } from './normaliser.ts';
+import type { VolatilityColumns } from './vol-scale.ts';
+import { hasVolatility, offsetScaleOfRow, volatilityColumns, volatilityOfRow } from './vol-scale.ts';
 
 export interface NetworkForecasterOptions {
   readonly network: Network;
@@ -77,10 +78,10 @@ export class NetworkForecaster implements Forecaster {
   private readonly net: Network;
   private readonly normaliser: FeatureNormaliser;
   private readonly owns: boolean;
-  /** Column of calibration.scaleFeature in an input row; -1 for additive offsets. */
-  private readonly scaleColumn: number;
-  /** Columns of calibration.logScaleFeatures (empty unless set). */
-  private readonly logScaleColumns: readonly number[];
+  /** Columns of calibration.scaleFeature / logScaleFeatures in an input row (none: additive offsets). */
+  private readonly conformalColumns: VolatilityColumns;
+  /** Columns of the network's spec.targetScaling σ (none: unscaled targets). */
+  private readonly targetColumns: VolatilityColumns;
   private disposed = false;
 
   constructor(o: NetworkForecasterOptions) {
@@ -100,34 +101,25 @@ export class NetworkForecaster implements Forecaster {
     this.window = o.network.spec.window;
     this.owns = o.ownsNetwork ?? true;
     this.dir = o.dir;
-    const column = (name: string, key: string): number => {
-      const j = o.featureNames.indexOf(name);
-      if (j < 0)
-        throw new QuantgateError(
-          'MODEL_INVALID',
-          `calibration: ${key} ${name} is not one of the model's features [${o.featureNames.join(', ')}]`,
-        );
-      return j;
-    };
-    const sf = this.calibration.scaleFeature;
-    this.scaleColumn = sf === undefined ? -1 : column(sf, 'scaleFeature');
-    this.logScaleColumns = (this.calibration.logScaleFeatures ?? []).map((n) =>
-      column(n, 'logScaleFeatures'),
+    this.conformalColumns = volatilityColumns(this.calibration, o.featureNames, 'calibration');
+    this.targetColumns = volatilityColumns(
+      o.network.spec.targetScaling,
+      o.featureNames,
+      'spec.targetScaling',
     );
   }
 
-  /** What the offsets are multiplied by for input `inp`: 1, or its newest row's volatility feature. */
+  /** Start of an input's newest row (the issue candle's): where every σ is read. */
+  private get newestRow(): number {
+    return (this.window - 1) * this.featureNames.length;
+  }
+
+  /**
+   * What the offsets are multiplied by for input `inp`: 1, or its newest row's target σ × conformal
+   * scale (offsets live in the units of the network's own standardised outputs).
+   */
   private offsetScale(inp: ForecastInput): number {
-    if (this.scaleColumn < 0 && this.logScaleColumns.length === 0) return 1;
-    const row = (this.window - 1) * this.featureNames.length;
-    let v: number;
-    if (this.scaleColumn >= 0) v = inp.features[row + this.scaleColumn];
-    else {
-      let s = 0;
-      for (const j of this.logScaleColumns) s += inp.features[row + j];
-      v = Math.exp(s / this.logScaleColumns.length);
-    }
-    return Number.isFinite(v) ? Math.max(SCALE_FLOOR, v) : SCALE_FLOOR;
+    return offsetScaleOfRow(inp.features, this.newestRow, this.targetColumns, this.conformalColumns);
   }
 
   get network(): Network {
@@ -184,11 +176,17 @@ export class NetworkForecaster implements Forecaster {
     });
     const logits = new Float32Array(n * 3);
     const quantiles = new Float32Array(n * 3);
-    for (let i = 0; i < n; i++)
+    const scaled = hasVolatility(this.targetColumns);
+    for (let i = 0; i < n; i++) {
+      // model.targetScaling: the head predicts return / σ of the issue row; multiply σ back.
+      const s = scaled
+        ? targetScale * volatilityOfRow(inputs[i].features, this.newestRow, this.targetColumns)
+        : targetScale;
       for (let k = 0; k < 3; k++) {
         logits[i * 3 + k] = both[i * 6 + k];
-        quantiles[i * 3 + k] = both[i * 6 + 3 + k] * targetScale;
+        quantiles[i * 3 + k] = both[i * 6 + 3 + k] * s;
       }
+    }
     return { logits, probs: softmaxRows(logits, 1), quantiles };
   }
 

@@ -1,6 +1,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { DropoutCtx } from './layers.ts';
 import type { NamedWeight } from './params.ts';
+import type { VolatilitySource } from './vol-scale.ts';
 
 // The network's shape as types only, apart from network.ts, so the architectures (mlp.ts, tft.ts)
 // can name them without importing the factory that imports them.
@@ -20,6 +21,13 @@ export interface NetworkSpec {
    * set), so the pinball loss is O(1) next to the cross-entropy. Outputs are multiplied back.
    */
   readonly targetScale: number;
+  /**
+   * model.targetScaling: when set, the quantile head was trained on forward log returns divided by
+   * this causal volatility of the issue candle's feature row (then by targetScale), and its outputs
+   * are multiplied back by it — NetworkForecaster does, from each input's newest row. Absent = none
+   * (every model trained before the key existed).
+   */
+  readonly targetScaling?: VolatilitySource;
 }
 
 export interface NetworkOutput {

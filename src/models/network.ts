@@ -6,6 +6,8 @@ import { createRng } from './rng.ts';
 import { buildTft } from './tft.ts';
 import { buildMlp } from './mlp.ts';
 import type { Network, NetworkSpec } from './network-types.ts';
+import type { VolatilitySource } from './vol-scale.ts';
+import { isVolatilitySource } from './vol-scale.ts';
 
 export type { Network, NetworkArchitecture, NetworkOutput, NetworkSpec } from './network-types.ts';
 
@@ -19,7 +21,12 @@ export function inputSteps(spec: NetworkSpec): number {
 }
 
 /** The topology from the model config (architecture `rolling-quantile` is not a network). */
-export function networkSpecFromConfig(cfg: ModelConfig, features: number, targetScale: number): NetworkSpec {
+export function networkSpecFromConfig(
+  cfg: ModelConfig,
+  features: number,
+  targetScale: number,
+  targetScaling?: VolatilitySource,
+): NetworkSpec {
   if (cfg.architecture === 'rolling-quantile')
     throw new QuantgateError(
       'CONFIG_INVALID',
@@ -33,6 +40,7 @@ export function networkSpecFromConfig(cfg: ModelConfig, features: number, target
     heads: cfg.heads,
     dropout: cfg.dropout,
     targetScale,
+    ...(targetScaling ? { targetScaling } : {}),
   };
 }
 
@@ -50,6 +58,8 @@ export function validateSpec(spec: NetworkSpec, where = 'network spec'): void {
   if (!(spec.dropout >= 0 && spec.dropout < 1)) bad('dropout', 'in [0, 1)', spec.dropout);
   if (!(Number.isFinite(spec.targetScale) && spec.targetScale > 0))
     bad('targetScale', 'a positive number', spec.targetScale);
+  if (spec.targetScaling !== undefined && !isVolatilitySource(spec.targetScaling))
+    bad('targetScaling', '{"scaleFeature": string} or {"logScaleFeatures": [string, …]}', spec.targetScaling);
   if (spec.architecture === 'tft' && spec.hidden % spec.heads !== 0)
     bad('hidden', `a multiple of heads (${spec.heads})`, spec.hidden);
 }
@@ -85,10 +95,17 @@ export interface RawPredictions {
 
 /**
  * Inference over n already-normalised windows (row-major n × window × features), in chunks,
- * each inside tf.tidy so nothing leaks. For bulk evaluation and calibration fitting.
+ * each inside tf.tidy so nothing leaks. For bulk evaluation and calibration fitting. Refuses a
+ * volatility-scaled network: normalised inputs no longer hold the raw σ its outputs need
+ * (NetworkForecaster serves those), and unscaled quantiles would be silently wrong.
  */
 export function predictArrays(net: Network, x: Float32Array, n: number, chunk = 512): RawPredictions {
   const { window, features, targetScale } = net.spec;
+  if (net.spec.targetScaling !== undefined)
+    throw new QuantgateError(
+      'MODEL_INVALID',
+      'predictArrays: this network predicts volatility-scaled returns (spec.targetScaling); serve it through NetworkForecaster, which multiplies σ back',
+    );
   const per = window * features;
   if (x.length < n * per)
     throw new QuantgateError(

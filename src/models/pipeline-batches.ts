@@ -4,6 +4,8 @@ import type { NormalisationParams, NormStats } from './normaliser.ts';
 import { zScoreNormaliser } from './normaliser.ts';
 import type { BatchProvider } from './train-loop.ts';
 import type { DatasetSeries, SampleRef } from '../features/index.ts';
+import type { VolatilitySource } from './vol-scale.ts';
+import { volatilityColumns, volatilityOfRow } from './vol-scale.ts';
 
 /** The raw (un-normalised) feature window of a sample: a view, no copy. */
 export function sampleInput(series: readonly DatasetSeries[], r: SampleRef, window: number): ForecastInput {
@@ -66,12 +68,29 @@ export function fitNormalisation(
   };
 }
 
-/** A BatchProvider over sample refs: normalised windows, class index, forward return, weight 1. */
+/**
+ * The quantile target of sample t of a series: its forward log return, divided by the causal σ of
+ * row t (the issue candle's raw features) when `targetScaling` is set — the σ NetworkForecaster
+ * multiplies back from the same row at predict time.
+ */
+export function quantileTarget(s: DatasetSeries, t: number, targetScaling?: VolatilitySource): number {
+  const y = s.labels.forwardReturn[t];
+  if (targetScaling === undefined) return y;
+  const names = s.features.names;
+  const cols = volatilityColumns(targetScaling, names, 'model.targetScaling');
+  return y / volatilityOfRow(s.features.rows, t * names.length, cols);
+}
+
+/**
+ * A BatchProvider over sample refs: normalised windows, class index, quantile target (the forward
+ * return, volatility-scaled with `targetScaling`), weight 1.
+ */
 export function batchProvider(
   series: readonly DatasetSeries[],
   samples: readonly SampleRef[],
   window: number,
   norm: NormalisationParams,
+  targetScaling?: VolatilitySource,
 ): BatchProvider {
   const normaliser = zScoreNormaliser(norm);
   const per = window * norm.featureNames.length;
@@ -83,7 +102,7 @@ export function batchProvider(
         const inp = sampleInput(series, r, window);
         normaliser.normalise(inp.symbol, inp.features, x.subarray(i * per, (i + 1) * per));
         yClass[i] = series[r.series].labels.classes[r.t];
-        yRet[i] = series[r.series].labels.forwardReturn[r.t];
+        yRet[i] = quantileTarget(series[r.series], r.t, targetScaling);
         w[i] = 1;
       }
     },

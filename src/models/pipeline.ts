@@ -31,6 +31,8 @@ import type { WarmStartRecord } from './warm-start.ts';
 import { networkFromArtifact } from './artifact.ts';
 import type { NormalisationParams } from './normaliser.ts';
 import type { Network, NetworkSpec } from './network.ts';
+import { volatilitySourceFor } from './vol-scale.ts';
+import type { VolatilitySource } from './vol-scale.ts';
 
 /**
  * train → calibrate → evaluate → save, for one timeframe:
@@ -202,6 +204,11 @@ export async function trainModel(o: TrainModelOptions): Promise<TrainModelResult
 
   await initBackend({ logger });
   const tData = o.clock.now();
+  // model.targetScaling: the quantile head learns return / σ (σ from the issue row's features).
+  const targetScaling: VolatilitySource | undefined =
+    mc.targetScaling === 'none'
+      ? undefined
+      : volatilitySourceFor(mc.targetScaling, series[0].features.names, 'model.targetScaling');
   const plan = await planWarmStart(o.parentDir ?? null, {
     timeframe,
     horizon,
@@ -209,6 +216,7 @@ export async function trainModel(o: TrainModelOptions): Promise<TrainModelResult
     features: config.features,
     labels: labelParams,
     featureNames: series[0].features.names,
+    targetScaling,
   });
   let norm: NormalisationParams;
   let fit: readonly SampleRef[] = train;
@@ -247,8 +255,13 @@ export async function trainModel(o: TrainModelOptions): Promise<TrainModelResult
   } else {
     norm = fitNormalisation(series, train);
     const features = norm.featureNames.length;
-    const probe = batchProvider(series, train, mc.window, norm);
-    spec = networkSpecFromConfig(mc, features, estimateTargetScale(probe, mc.window, features));
+    const probe = batchProvider(series, train, mc.window, norm, targetScaling);
+    spec = networkSpecFromConfig(
+      mc,
+      features,
+      estimateTargetScale(probe, mc.window, features),
+      targetScaling,
+    );
     net = createNetwork(spec, mc.seed);
     warmStart = {
       parent: plan.ok ? plan.parent.model.version : plan.parent,
@@ -260,8 +273,9 @@ export async function trainModel(o: TrainModelOptions): Promise<TrainModelResult
     };
   }
   logger.info({ timeframe, warmStart }, warmStart.used ? 'warm start' : 'training from scratch');
-  const trainData = batchProvider(series, fit, mc.window, norm);
-  const valData = batchProvider(series, split.validation, mc.window, norm);
+  // spec.targetScaling, not the config's: a warm start keeps the parent's (planWarmStart checked they agree).
+  const trainData = batchProvider(series, fit, mc.window, norm, spec.targetScaling);
+  const valData = batchProvider(series, split.validation, mc.window, norm, spec.targetScaling);
   let owned = true;
   try {
     const tr = await trainNetwork(
@@ -314,9 +328,12 @@ export async function trainModel(o: TrainModelOptions): Promise<TrainModelResult
       const calReturns = split.calibration.map((r) => series[r.series].labels.forwardReturn[r.t]);
       const temperature = fitTemperature(cal.probs, calLabels);
       const scaling = conformalScaling(mc.conformalScale, norm.featureNames);
-      const scale = scaling
-        ? split.calibration.map((r) => scaleAt(series[r.series], r.t, scaling))
-        : undefined;
+      // Offsets in the network's own units: scores divided by the target σ (when scaled) × the
+      // conformal scale, exactly what NetworkForecaster multiplies them back with.
+      const scale =
+        scaling || spec.targetScaling
+          ? split.calibration.map((r) => scaleAt(series[r.series], r.t, scaling, spec.targetScaling))
+          : undefined;
       const cq = fitQuantileOffsets(cal.quantiles, calReturns, scale);
       const calibration: CalibrationParams = { temperature, qOffsets: cq.qOffsets, ...scaling };
       logger.info(

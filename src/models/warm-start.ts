@@ -7,6 +7,8 @@ import type { LoadedArtifact } from './artifact.ts';
 import type { NormalisationParams } from './normaliser.ts';
 import { isNormalisationParams } from './normaliser.ts';
 import { createRng, shuffleInPlace } from './rng.ts';
+import type { VolatilitySource } from './vol-scale.ts';
+import { sameVolatilitySource } from './vol-scale.ts';
 
 /**
  * What a training records about where its weights came from (metrics.json `warmStart`, the
@@ -43,6 +45,8 @@ export interface WarmStartContext {
   readonly labels: LabelParams;
   /** Feature names the new training's series carry. */
   readonly featureNames: readonly string[];
+  /** The σ the new training scales its quantile targets by (model.targetScaling); undefined = none. */
+  readonly targetScaling?: VolatilitySource;
 }
 
 function depthOf(metrics: unknown): number {
@@ -88,6 +92,11 @@ export async function planWarmStart(parentDir: string | null, c: WarmStartContex
   const s = a.model.spec;
   for (const k of ['architecture', 'window', 'hidden', 'heads', 'dropout'] as const)
     if (s[k] !== c.model[k]) return no(`architecture differs: parent ${k} ${s[k]}, config ${c.model[k]}`);
+  // Its weights predict returns in the parent's target units: fine-tuning them in others would not converge to either.
+  if (!sameVolatilitySource(s.targetScaling, c.targetScaling))
+    return no(
+      `quantile target scaling differs (model.targetScaling): parent ${JSON.stringify(s.targetScaling ?? 'none')}, config ${JSON.stringify(c.targetScaling ?? 'none')}`,
+    );
   if (!isNormalisationParams(a.normalisation))
     return no('parent normalisation.json has no z-score statistics');
   return { ok: true, parent: a, normalisation: a.normalisation, depth };

@@ -126,6 +126,23 @@ describe('warm-start retraining', () => {
     expect(broken.warmStart.reason).toMatch(/parent unusable/);
   }, 180_000);
 
+  it('is refused when the quantile target scaling differs (model.targetScaling), and chains when it agrees', async () => {
+    // Weights fitted to raw returns are not fine-tuned on volatility-scaled ones.
+    const scaled = await train(cfg({ targetScaling: 'volatility' }), JUL(10), parent.modelDir);
+    expect(scaled.warmStart.used).toBe(false);
+    expect(scaled.warmStart.reason).toMatch(
+      /quantile target scaling differs .*"none".*"scaleFeature":"rvol_24"/,
+    );
+    expect((await loadArtifact(scaled.modelDir)).model.spec.targetScaling).toEqual({
+      scaleFeature: 'rvol_24',
+    });
+    const child = await train(cfg({ targetScaling: 'volatility' }), JUL(14), scaled.modelDir);
+    expect(child.warmStart.used).toBe(true);
+    expect((await loadArtifact(child.modelDir)).model.spec.targetScaling).toEqual({
+      scaleFeature: 'rvol_24',
+    });
+  }, 120_000);
+
   it('the fine-tuning set keeps the replay share within the sample cap, newest new samples first', () => {
     const refs = Array.from({ length: 1000 }, (_, t) => ({ series: t % 2, t, time: t * 1000 }));
     const all = fineTuneSet(refs, 799_000, 0.5, 1);
