@@ -14,6 +14,7 @@ import {
   shadowGroup,
 } from './key-effects/retrain-groups.ts';
 import { featuresGroup, labelsGroup } from './key-effects/data-groups.ts';
+import { runGroup } from './key-effects/run-groups.ts';
 import type { KeyProbe, ProbeGroup } from './key-effects/probe.ts';
 
 export type { KeyProbe, ProbeGroup } from './key-effects/probe.ts';
@@ -30,6 +31,7 @@ export const GROUPS: Readonly<Record<string, ProbeGroup>> = {
   purge: purgeGroup,
   features: featuresGroup,
   labels: labelsGroup,
+  run: runGroup,
 };
 
 /** A probe of `group`: `via` says what is observed. */
@@ -47,6 +49,8 @@ const drift = probe('drift', 'the drift detector over 300 live rows');
 const shadow = probe('shadow', 'a 40-forecast shadow trial judged after 30 h');
 const features = probe('features', 'computeFeatures on 1,000 fixture 1h candles');
 const labels = probe('labels', 'the 1h labels (labelParamsFor → labelsFor) of 1,000 fixture candles');
+const run = probe('run', 'a 2-day backtest of tiny models on fixture candles (trades, PnL, decisions)');
+const SWAP = { 'exchange.market': 'swap', 'strategy.sizing.allowShort': true };
 const scheduler = probe('scheduler', 'the node-schedule retrain jobs');
 
 const gate = (values: KeyProbe['values'], via: string, context?: KeyProbe['context']): KeyProbe => ({
@@ -149,6 +153,40 @@ export const KEY_PROBES: Readonly<Record<string, KeyProbe>> = {
   ),
   'labels.k': labels([1.5, 0.5], 'class counts', { 'labels.method': 'threshold' }),
   'labels.volatilityWindow': labels([undefined, 48], 'the barrier distances'),
+  'exchange.symbols': run([['BTC/USDT', 'ETH/USDT'], ['BTC/USDT']], 'symbols traded'),
+  'exchange.market': run(['spot', 'swap'], 'shorts taken', { 'strategy.sizing.allowShort': true }),
+  'exchange.takerFee': run([0.001, 0.0005], 'fees and PnL'),
+  'paper.startingBalance': run([10_000, 3_000], 'sizes and PnL'),
+  'paper.slippageBps': run([2, 20], 'fill prices and PnL'),
+  'backtest.fundingRatePer8h': run([0.0001, 0.002], 'funding paid on perp positions', SWAP),
+  'backtest.riskFreeRate': run([0, 0.5], 'Sharpe and Sortino'),
+  'strategy.timeframes': run([['5m', '1h'], ['5m']], 'fused forecasts and trades'),
+  'strategy.executionTimeframe': run(['5m', '1h'], 'when decisions are made'),
+  'strategy.fusion.trend': run(['off', 'momentum'], 'vetoed_trend decisions'),
+  'strategy.fusion.trendLookbackDays': run([20, 2], 'which side the trend filter lets through', {
+    ...SWAP,
+    'strategy.fusion.trend': 'momentum',
+  }),
+  'strategy.exits.takeProfitMultiplier': run([1, 2], 'take-profit exits'),
+  'strategy.exits.stopLossMultiplier': run([1, 0.5], 'stop exits'),
+  'strategy.exits.maxHoldCandles': run([undefined, 3], 'time exits'),
+  'strategy.sizing.riskPerTrade': run([0.01, 0.003], 'position sizes'),
+  'strategy.sizing.method': run(['fixed-risk', 'kelly'], 'position sizes'),
+  // Wide take-profit, tight stop: even the tiny models' P(win) gives a positive Kelly fraction.
+  'strategy.sizing.kellyFraction': run([0.25, 1], 'position sizes below the risk cap', {
+    'strategy.sizing.method': 'kelly',
+    'strategy.sizing.riskPerTrade': 0.5,
+    'strategy.exits.takeProfitMultiplier': 3,
+    'strategy.exits.stopLossMultiplier': 0.3,
+    'risk.maxNotionalPerSymbol': 1e9,
+    'risk.maxNotionalTotal': 1e9,
+  }),
+  'strategy.sizing.allowShort': run([false, true], 'shorts taken', { 'exchange.market': 'swap' }),
+  'strategy.cooldownCandles': {
+    ...run([0, 24], 'entries right after an exit (cooldown decisions)'),
+    pending:
+      'no effect yet: no host calls the strategy\'s onOrderUpdate, so it never learns of an exit (helper h16contract wires it)',
+  },
   'retrain.enabled': scheduler([true, false], 'jobs scheduled at all'),
   'retrain.cron': scheduler(['0 0 * * 0', '0 6 * * *'], 'cron and next firing'),
   'retrain.timezone': scheduler(['Etc/UTC', 'America/New_York'], 'next firing'),
