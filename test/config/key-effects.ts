@@ -14,6 +14,7 @@ import {
   shadowGroup,
 } from './key-effects/retrain-groups.ts';
 import { featuresGroup, labelsGroup } from './key-effects/data-groups.ts';
+import { modelGroup, warmStartGroup } from './key-effects/model-groups.ts';
 import { runGroup } from './key-effects/run-groups.ts';
 import type { KeyProbe, ProbeGroup } from './key-effects/probe.ts';
 
@@ -32,6 +33,8 @@ export const GROUPS: Readonly<Record<string, ProbeGroup>> = {
   features: featuresGroup,
   labels: labelsGroup,
   run: runGroup,
+  model: modelGroup,
+  warmStart: warmStartGroup,
 };
 
 /** A probe of `group`: `via` says what is observed. */
@@ -51,6 +54,9 @@ const features = probe('features', 'computeFeatures on 1,000 fixture 1h candles'
 const labels = probe('labels', 'the 1h labels (labelParamsFor → labelsFor) of 1,000 fixture candles');
 const run = probe('run', 'a 2-day backtest of tiny models on fixture candles (trades, PnL, decisions)');
 const SWAP = { 'exchange.market': 'swap', 'strategy.sizing.allowShort': true };
+const model = probe('model', 'a tiny 1h model trained on fixture candles (samples, training, calibration, metrics)');
+const warm = probe('warmStart', 'a tiny 1h model retrained from a parent (warm start record, epochs)');
+const TFT = { 'model.architecture': 'tft' };
 const scheduler = probe('scheduler', 'the node-schedule retrain jobs');
 
 const gate = (values: KeyProbe['values'], via: string, context?: KeyProbe['context']): KeyProbe => ({
@@ -187,6 +193,31 @@ export const KEY_PROBES: Readonly<Record<string, KeyProbe>> = {
     pending:
       'no effect yet: no host calls the strategy\'s onOrderUpdate, so it never learns of an exit (helper h16contract wires it)',
   },
+  'model.architecture': model(['mlp', 'tft'], 'the network'),
+  'model.window': model([4, 6], 'input windows and samples'),
+  'model.hidden': model([4, 6], 'the network'),
+  'model.heads': model([2, 1], 'the attention layer', TFT),
+  'model.dropout': model([0.1, 0.5], 'training losses'),
+  'model.epochs': model([2, 1], 'epochs run'),
+  'model.batchSize': model([64, 32], 'training losses'),
+  'model.learningRate': model([0.002, 0.02], 'training losses'),
+  'model.weightDecay': model([0.0001, 0.1], 'training losses'),
+  'model.clipNorm': model([1, 0.01], 'training losses'),
+  'model.quantileLossWeight': model([1, 5], 'training losses'),
+  'model.patience': model([5, 1], 'when early stopping ends training', { 'model.epochs': 8, 'model.learningRate': 0.2 }),
+  'model.maxTrainSamples': model([400, 200], 'training samples'),
+  'model.maxMinutes': model([20, 0.1], 'the time budget stop (a clock one second per read)'),
+  'model.seed': model([42, 7], 'initial weights, hence losses'),
+  'model.split.train': model([0.55, 0.5], 'slice sizes'),
+  'model.split.validation': model([0.15, 0.2], 'slice sizes'),
+  'model.split.calibration': model([0.15, 0.2], 'slice sizes'),
+  'model.conformalScale': model(['additive', 'volatility'], 'the calibration'),
+  'model.lookbackDays': model([0, 30], 'samples used'),
+  modelOverrides: model([{}, { '1h': { hidden: 6 } }], 'the 1h network'),
+  'model.warmStart.enabled': warm([true, false], 'whether the parent\'s weights are used'),
+  'model.warmStart.replayShare': warm([0.5, 0.2], 'replayed older samples'),
+  'model.warmStart.epochs': warm([3, 1], 'fine-tuning epochs'),
+  'model.warmStart.fullRetrainEvery': warm([8, 1], 'a full retrain instead'),
   'retrain.enabled': scheduler([true, false], 'jobs scheduled at all'),
   'retrain.cron': scheduler(['0 0 * * 0', '0 6 * * *'], 'cron and next firing'),
   'retrain.timezone': scheduler(['Etc/UTC', 'America/New_York'], 'next firing'),
