@@ -1,11 +1,17 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { GROUPS, KEY_PROBES } from './key-effects.ts';
 import { normalise, probeConfig } from './key-effects/probe.ts';
 import { schemaLeafPaths } from './key-effects/docs.ts';
+import { removeProbeStore } from './key-effects/data-groups.ts';
+import { removeProbeDirs } from './key-effects/run-groups.ts';
 
 // The project rule "every config key has an effect": for each leaf key of the schema, a run of the
 // real component it configures under two values of the key, and the two runs must differ.
 const keys = schemaLeafPaths();
+afterAll(() => {
+  removeProbeDirs();
+  removeProbeStore();
+});
 const active = Object.entries(KEY_PROBES).filter(([, p]) => p.pending === undefined);
 
 /** One batch per group: all its probes' configs observed together (shared setup, shared runs). */

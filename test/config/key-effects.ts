@@ -13,7 +13,7 @@ import {
   schedulerGroup,
   shadowGroup,
 } from './key-effects/retrain-groups.ts';
-import { featuresGroup, labelsGroup } from './key-effects/data-groups.ts';
+import { FIXTURE_STORE, PROBE_STORE, cycleDataGroup, featuresGroup, labelsGroup } from './key-effects/data-groups.ts';
 import { modelGroup, warmStartGroup } from './key-effects/model-groups.ts';
 import { runGroup } from './key-effects/run-groups.ts';
 import type { KeyProbe, ProbeGroup } from './key-effects/probe.ts';
@@ -35,6 +35,7 @@ export const GROUPS: Readonly<Record<string, ProbeGroup>> = {
   run: runGroup,
   model: modelGroup,
   warmStart: warmStartGroup,
+  cycleData: cycleDataGroup,
 };
 
 /** A probe of `group`: `via` says what is observed. */
@@ -57,6 +58,7 @@ const SWAP = { 'exchange.market': 'swap', 'strategy.sizing.allowShort': true };
 const model = probe('model', 'a tiny 1h model trained on fixture candles (samples, training, calibration, metrics)');
 const warm = probe('warmStart', 'a tiny 1h model retrained from a parent (warm start record, epochs)');
 const TFT = { 'model.architecture': 'tft' };
+const cycleData = probe('cycleData', "the retrain cycle's data step on a 1h store (quality report, hold-out)");
 const scheduler = probe('scheduler', 'the node-schedule retrain jobs');
 
 const gate = (values: KeyProbe['values'], via: string, context?: KeyProbe['context']): KeyProbe => ({
@@ -218,6 +220,17 @@ export const KEY_PROBES: Readonly<Record<string, KeyProbe>> = {
   'model.warmStart.replayShare': warm([0.5, 0.2], 'replayed older samples'),
   'model.warmStart.epochs': warm([3, 1], 'fine-tuning epochs'),
   'model.warmStart.fullRetrainEvery': warm([8, 1], 'a full retrain instead'),
+  'retrain.dataQuality.minCandles': cycleData([{ '5m': 2000, '1h': 2000, '12h': 500, '1d': 500 }, 5000], 'the too-few-candles problem'),
+  'retrain.dataQuality.maxGapRatio': cycleData([0.02, 0.001], 'the gap problem'),
+  'retrain.dataQuality.maxStalenessCandles': cycleData([3, 0], 'the staleness problem'),
+  'retrain.dataQuality.maxAbsReturn': cycleData([{ '5m': 0.5, '1h': 0.5, '12h': 0.75, '1d': 1 }, 0.02], 'the outlier problem'),
+  'retrain.holdoutFraction': cycleData([0.2, 0.4], 'the hold-out start'),
+  'data.dir': cycleData([PROBE_STORE, FIXTURE_STORE], 'which candles are read (the fixture store has no gaps)'),
+  'data.skipBadRows': cycleData([false, true], 'a bad row: the error or a skipped row', {
+    'exchange.symbols': ['BTC/USDT', 'ETH/USDT'],
+  }),
+  'data.format': cycleData(['csv', 'freqtrade'], 'which files are read'),
+  'exchange.name': cycleData(['binance', 'hyperliquid'], 'which exchange directory is read'),
   'retrain.enabled': scheduler([true, false], 'jobs scheduled at all'),
   'retrain.cron': scheduler(['0 0 * * 0', '0 6 * * *'], 'cron and next firing'),
   'retrain.timezone': scheduler(['Etc/UTC', 'America/New_York'], 'next firing'),
