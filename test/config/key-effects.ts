@@ -16,6 +16,7 @@ import {
 import { FIXTURE_STORE, PROBE_STORE, cycleDataGroup, featuresGroup, labelsGroup } from './key-effects/data-groups.ts';
 import { modelGroup, warmStartGroup } from './key-effects/model-groups.ts';
 import { runGroup } from './key-effects/run-groups.ts';
+import { SIM_HOST, streamGroup } from './key-effects/stream-groups.ts';
 import type { KeyProbe, ProbeGroup } from './key-effects/probe.ts';
 
 export type { KeyProbe, ProbeGroup } from './key-effects/probe.ts';
@@ -36,6 +37,7 @@ export const GROUPS: Readonly<Record<string, ProbeGroup>> = {
   model: modelGroup,
   warmStart: warmStartGroup,
   cycleData: cycleDataGroup,
+  stream: streamGroup,
 };
 
 /** A probe of `group`: `via` says what is observed. */
@@ -59,6 +61,7 @@ const model = probe('model', 'a tiny 1h model trained on fixture candles (sample
 const warm = probe('warmStart', 'a tiny 1h model retrained from a parent (warm start record, epochs)');
 const TFT = { 'model.architecture': 'tft' };
 const cycleData = probe('cycleData', "the retrain cycle's data step on a 1h store (quality report, hold-out)");
+const stream = probe('stream', 'the live candle stream against the local exchange (warm-up, retries, overdue candles)');
 const scheduler = probe('scheduler', 'the node-schedule retrain jobs');
 
 const gate = (values: KeyProbe['values'], via: string, context?: KeyProbe['context']): KeyProbe => ({
@@ -231,6 +234,12 @@ export const KEY_PROBES: Readonly<Record<string, KeyProbe>> = {
   }),
   'data.format': cycleData(['csv', 'freqtrade'], 'which files are read'),
   'exchange.name': cycleData(['binance', 'hyperliquid'], 'which exchange directory is read'),
+  'exchange.warmupCandles': stream([50, 120], 'candles fetched at start-up'),
+  'exchange.closeGraceMs': stream([5_000, 600_000], 'overdue candles fetched by REST while the websocket is silent'),
+  'exchange.reconnect.initialDelayMs': stream([200, 50], 'the delays between failed REST calls'),
+  'exchange.reconnect.maxDelayMs': stream([30_000, 300], 'the delays between failed REST calls'),
+  'exchange.urls.rest': stream([`http://${SIM_HOST}/api/v3`, 'http://127.0.0.1:9/api/v3'], 'which server answers REST'),
+  'exchange.urls.ws': stream([`ws://${SIM_HOST}/stream/ws`, 'ws://127.0.0.1:9/stream/ws'], 'which server streams candles'),
   'retrain.enabled': scheduler([true, false], 'jobs scheduled at all'),
   'retrain.cron': scheduler(['0 0 * * 0', '0 6 * * *'], 'cron and next firing'),
   'retrain.timezone': scheduler(['Etc/UTC', 'America/New_York'], 'next firing'),
