@@ -15,6 +15,7 @@ import {
 } from './key-effects/retrain-groups.ts';
 import { FIXTURE_STORE, PROBE_STORE, cycleDataGroup, featuresGroup, labelsGroup } from './key-effects/data-groups.ts';
 import { modelGroup, warmStartGroup } from './key-effects/model-groups.ts';
+import { liveGroup } from './key-effects/live-groups.ts';
 import { runGroup } from './key-effects/run-groups.ts';
 import { SIM_HOST, streamGroup } from './key-effects/stream-groups.ts';
 import type { KeyProbe, ProbeGroup } from './key-effects/probe.ts';
@@ -38,6 +39,7 @@ export const GROUPS: Readonly<Record<string, ProbeGroup>> = {
   warmStart: warmStartGroup,
   cycleData: cycleDataGroup,
   stream: streamGroup,
+  live: liveGroup,
 };
 
 /** A probe of `group`: `via` says what is observed. */
@@ -62,6 +64,9 @@ const warm = probe('warmStart', 'a tiny 1h model retrained from a parent (warm s
 const TFT = { 'model.architecture': 'tft' };
 const cycleData = probe('cycleData', "the retrain cycle's data step on a 1h store (quality report, hold-out)");
 const stream = probe('stream', 'the live candle stream against the local exchange (warm-up, retries, overdue candles)');
+const live = probe('live', 'the live bot (real orders on the local exchange) over 13 candles');
+/** A fixed port of this test process for control.port (0 = any free port). */
+const CONTROL_PORT = 20_000 + (process.pid % 20_000);
 const scheduler = probe('scheduler', 'the node-schedule retrain jobs');
 
 const gate = (values: KeyProbe['values'], via: string, context?: KeyProbe['context']): KeyProbe => ({
@@ -240,6 +245,16 @@ export const KEY_PROBES: Readonly<Record<string, KeyProbe>> = {
   'exchange.reconnect.maxDelayMs': stream([30_000, 300], 'the delays between failed REST calls'),
   'exchange.urls.rest': stream([`http://${SIM_HOST}/api/v3`, 'http://127.0.0.1:9/api/v3'], 'which server answers REST'),
   'exchange.urls.ws': stream([`ws://${SIM_HOST}/stream/ws`, 'ws://127.0.0.1:9/stream/ws'], 'which server streams candles'),
+  'control.enabled': live([true, false], 'whether the control API is served'),
+  'control.host': live(['127.0.0.1', 'localhost'], 'the address it listens on'),
+  'control.port': live([0, CONTROL_PORT], 'the port it listens on'),
+  'control.allowRemote': live([false, true], 'whether a foreign Host header is refused'),
+  'control.refreshSeconds': live([5, 1], 'status pushes in 1.5 s'),
+  'logging.statusIntervalSeconds': live([0, 1], 'periodic status lines'),
+  'logging.decisionSummaryMinutes': live([60, 5], 'decision summary lines'),
+  'paper.quoteCurrency': live(['USDT', 'USDC'], 'the starting cash read from the exchange balance'),
+  'strategy.batchWaitMs': live([250, 0], "how the 5m model's forecasts are batched across symbols"),
+  'data.stateDir': live(['state', 'state-elsewhere'], 'where the state file is written'),
   'retrain.enabled': scheduler([true, false], 'jobs scheduled at all'),
   'retrain.cron': scheduler(['0 0 * * 0', '0 6 * * *'], 'cron and next firing'),
   'retrain.timezone': scheduler(['Etc/UTC', 'America/New_York'], 'next firing'),
