@@ -13,9 +13,17 @@ import {
   schedulerGroup,
   shadowGroup,
 } from './key-effects/retrain-groups.ts';
-import { FIXTURE_STORE, PROBE_STORE, cycleDataGroup, featuresGroup, labelsGroup } from './key-effects/data-groups.ts';
-import { modelGroup, warmStartGroup } from './key-effects/model-groups.ts';
+import {
+  FIXTURE_STORE,
+  PROBE_STORE,
+  cycleDataGroup,
+  featuresGroup,
+  labelsGroup,
+} from './key-effects/data-groups.ts';
+import { modelGroup, walkForwardGroup, warmStartGroup } from './key-effects/model-groups.ts';
 import { liveGroup } from './key-effects/live-groups.ts';
+import { HOOK_URL, alertsGroup, loggingGroup } from './key-effects/output-groups.ts';
+import { cycleGroup, requestGroup, storeGroup } from './key-effects/retrain-store-groups.ts';
 import { runGroup } from './key-effects/run-groups.ts';
 import { SIM_HOST, streamGroup } from './key-effects/stream-groups.ts';
 import type { KeyProbe, ProbeGroup } from './key-effects/probe.ts';
@@ -40,6 +48,12 @@ export const GROUPS: Readonly<Record<string, ProbeGroup>> = {
   cycleData: cycleDataGroup,
   stream: streamGroup,
   live: liveGroup,
+  logging: loggingGroup,
+  alerts: alertsGroup,
+  walkForward: walkForwardGroup,
+  store: storeGroup,
+  cycle: cycleGroup,
+  request: requestGroup,
 };
 
 /** A probe of `group`: `via` says what is observed. */
@@ -59,14 +73,28 @@ const features = probe('features', 'computeFeatures on 1,000 fixture 1h candles'
 const labels = probe('labels', 'the 1h labels (labelParamsFor → labelsFor) of 1,000 fixture candles');
 const run = probe('run', 'a 2-day backtest of tiny models on fixture candles (trades, PnL, decisions)');
 const SWAP = { 'exchange.market': 'swap', 'strategy.sizing.allowShort': true };
-const model = probe('model', 'a tiny 1h model trained on fixture candles (samples, training, calibration, metrics)');
+const model = probe(
+  'model',
+  'a tiny 1h model trained on fixture candles (samples, training, calibration, metrics)',
+);
 const warm = probe('warmStart', 'a tiny 1h model retrained from a parent (warm start record, epochs)');
 const TFT = { 'model.architecture': 'tft' };
-const cycleData = probe('cycleData', "the retrain cycle's data step on a 1h store (quality report, hold-out)");
-const stream = probe('stream', 'the live candle stream against the local exchange (warm-up, retries, overdue candles)');
+const cycleData = probe(
+  'cycleData',
+  "the retrain cycle's data step on a 1h store (quality report, hold-out)",
+);
+const stream = probe(
+  'stream',
+  'the live candle stream against the local exchange (warm-up, retries, overdue candles)',
+);
 const live = probe('live', 'the live bot (real orders on the local exchange) over 13 candles');
 /** A fixed port of this test process for control.port (0 = any free port). */
 const CONTROL_PORT = 20_000 + (process.pid % 20_000);
+const logging = probe('logging', "the command's logger (cliLogger) writing a debug and an info line");
+const alerts = probe('alerts', 'the alert sink raising info, warning and critical to a slow local webhook');
+const walkForward = probe('walkForward', 'a 3-day walk-forward backtest of tiny 1h models');
+const store = probe('store', 'two trained models promoted, then a rollback (files written, cool-down)');
+const cycle = probe('cycle', 'a 1h retrain cycle up to its training step');
 const scheduler = probe('scheduler', 'the node-schedule retrain jobs');
 
 const gate = (values: KeyProbe['values'], via: string, context?: KeyProbe['context']): KeyProbe => ({
@@ -201,7 +229,7 @@ export const KEY_PROBES: Readonly<Record<string, KeyProbe>> = {
   'strategy.cooldownCandles': {
     ...run([0, 24], 'entries right after an exit (cooldown decisions)'),
     pending:
-      'no effect yet: no host calls the strategy\'s onOrderUpdate, so it never learns of an exit (helper h16contract wires it)',
+      "no effect yet: no host calls the strategy's onOrderUpdate, so it never learns of an exit (helper h16contract wires it)",
   },
   'model.architecture': model(['mlp', 'tft'], 'the network'),
   'model.window': model([4, 6], 'input windows and samples'),
@@ -214,7 +242,10 @@ export const KEY_PROBES: Readonly<Record<string, KeyProbe>> = {
   'model.weightDecay': model([0.0001, 0.1], 'training losses'),
   'model.clipNorm': model([1, 0.01], 'training losses'),
   'model.quantileLossWeight': model([1, 5], 'training losses'),
-  'model.patience': model([5, 1], 'when early stopping ends training', { 'model.epochs': 8, 'model.learningRate': 0.2 }),
+  'model.patience': model([5, 1], 'when early stopping ends training', {
+    'model.epochs': 8,
+    'model.learningRate': 0.2,
+  }),
   'model.maxTrainSamples': model([400, 200], 'training samples'),
   'model.maxMinutes': model([20, 0.1], 'the time budget stop (a clock one second per read)'),
   'model.seed': model([42, 7], 'initial weights, hence losses'),
@@ -224,27 +255,45 @@ export const KEY_PROBES: Readonly<Record<string, KeyProbe>> = {
   'model.conformalScale': model(['additive', 'volatility'], 'the calibration'),
   'model.lookbackDays': model([0, 30], 'samples used'),
   modelOverrides: model([{}, { '1h': { hidden: 6 } }], 'the 1h network'),
-  'model.warmStart.enabled': warm([true, false], 'whether the parent\'s weights are used'),
+  'model.warmStart.enabled': warm([true, false], "whether the parent's weights are used"),
   'model.warmStart.replayShare': warm([0.5, 0.2], 'replayed older samples'),
   'model.warmStart.epochs': warm([3, 1], 'fine-tuning epochs'),
   'model.warmStart.fullRetrainEvery': warm([8, 1], 'a full retrain instead'),
-  'retrain.dataQuality.minCandles': cycleData([{ '5m': 2000, '1h': 2000, '12h': 500, '1d': 500 }, 5000], 'the too-few-candles problem'),
+  'retrain.dataQuality.minCandles': cycleData(
+    [{ '5m': 2000, '1h': 2000, '12h': 500, '1d': 500 }, 5000],
+    'the too-few-candles problem',
+  ),
   'retrain.dataQuality.maxGapRatio': cycleData([0.02, 0.001], 'the gap problem'),
   'retrain.dataQuality.maxStalenessCandles': cycleData([3, 0], 'the staleness problem'),
-  'retrain.dataQuality.maxAbsReturn': cycleData([{ '5m': 0.5, '1h': 0.5, '12h': 0.75, '1d': 1 }, 0.02], 'the outlier problem'),
+  'retrain.dataQuality.maxAbsReturn': cycleData(
+    [{ '5m': 0.5, '1h': 0.5, '12h': 0.75, '1d': 1 }, 0.02],
+    'the outlier problem',
+  ),
   'retrain.holdoutFraction': cycleData([0.2, 0.4], 'the hold-out start'),
-  'data.dir': cycleData([PROBE_STORE, FIXTURE_STORE], 'which candles are read (the fixture store has no gaps)'),
+  'data.dir': cycleData(
+    [PROBE_STORE, FIXTURE_STORE],
+    'which candles are read (the fixture store has no gaps)',
+  ),
   'data.skipBadRows': cycleData([false, true], 'a bad row: the error or a skipped row', {
     'exchange.symbols': ['BTC/USDT', 'ETH/USDT'],
   }),
   'data.format': cycleData(['csv', 'freqtrade'], 'which files are read'),
   'exchange.name': cycleData(['binance', 'hyperliquid'], 'which exchange directory is read'),
   'exchange.warmupCandles': stream([50, 120], 'candles fetched at start-up'),
-  'exchange.closeGraceMs': stream([5_000, 600_000], 'overdue candles fetched by REST while the websocket is silent'),
+  'exchange.closeGraceMs': stream(
+    [5_000, 600_000],
+    'overdue candles fetched by REST while the websocket is silent',
+  ),
   'exchange.reconnect.initialDelayMs': stream([200, 50], 'the delays between failed REST calls'),
   'exchange.reconnect.maxDelayMs': stream([30_000, 300], 'the delays between failed REST calls'),
-  'exchange.urls.rest': stream([`http://${SIM_HOST}/api/v3`, 'http://127.0.0.1:9/api/v3'], 'which server answers REST'),
-  'exchange.urls.ws': stream([`ws://${SIM_HOST}/stream/ws`, 'ws://127.0.0.1:9/stream/ws'], 'which server streams candles'),
+  'exchange.urls.rest': stream(
+    [`http://${SIM_HOST}/api/v3`, 'http://127.0.0.1:9/api/v3'],
+    'which server answers REST',
+  ),
+  'exchange.urls.ws': stream(
+    [`ws://${SIM_HOST}/stream/ws`, 'ws://127.0.0.1:9/stream/ws'],
+    'which server streams candles',
+  ),
   'control.enabled': live([true, false], 'whether the control API is served'),
   'control.host': live(['127.0.0.1', 'localhost'], 'the address it listens on'),
   'control.port': live([0, CONTROL_PORT], 'the port it listens on'),
@@ -255,6 +304,35 @@ export const KEY_PROBES: Readonly<Record<string, KeyProbe>> = {
   'paper.quoteCurrency': live(['USDT', 'USDC'], 'the starting cash read from the exchange balance'),
   'strategy.batchWaitMs': live([250, 0], "how the 5m model's forecasts are batched across symbols"),
   'data.stateDir': live(['state', 'state-elsewhere'], 'where the state file is written'),
+  'logging.level': logging(['info', 'debug'], 'which lines are written'),
+  'logging.format': logging(['json', 'pretty'], 'JSON lines or readable text'),
+  'alerts.webhookUrl': alerts([undefined, HOOK_URL], 'deliveries'),
+  'alerts.webhookTimeoutMs': alerts([3_000, 100], 'deliveries given up', { 'alerts.webhookUrl': HOOK_URL }),
+  'alerts.minSeverity': alerts(['warning', 'info'], 'which severities are posted', {
+    'alerts.webhookUrl': HOOK_URL,
+  }),
+  'backtest.walkForwardDays': walkForward([1, 1.5], 'the windows'),
+  'backtest.retrainEvery': walkForward([{}, { '1h': 2 }], 'which windows retrain'),
+  // Parallelism changes no result by design (one training is the same on any thread): what
+  // changes is the pool the window trainer starts and reports.
+  'backtest.trainWorkers': walkForward([0, 1], "the window trainer's worker threads (its start-up line)"),
+  'data.modelsDir': store(['models', 'models-elsewhere'], 'where models and the ACTIVE pointer are written'),
+  'retrain.rollback.cooldownHours': store([24, 2], 'the cool-down a rollback sets'),
+  'retrain.shadow.enabled': cycle([false, true], 'a cycle skipped while a candidate is in its shadow trial'),
+  'retrain.worker.memoryMb': cycle(
+    [2048, 1024],
+    "options: the training worker's memory cap the cycle hands over",
+  ),
+  'retrain.worker.timeoutMinutes': cycle(
+    [60, 5],
+    "options: the training worker's time budget the cycle hands over",
+  ),
+  // By design the forecasts are bit-identical on any number of threads (test/backtest/parallel-precompute.test.ts).
+  'backtest.inferenceWorkers': {
+    group: 'request',
+    values: [1, 0],
+    via: 'options: the inference worker count backtestRequest hands to the replay (precomputeAllParallel)',
+  },
   'retrain.enabled': scheduler([true, false], 'jobs scheduled at all'),
   'retrain.cron': scheduler(['0 0 * * 0', '0 6 * * *'], 'cron and next firing'),
   'retrain.timezone': scheduler(['Etc/UTC', 'America/New_York'], 'next firing'),

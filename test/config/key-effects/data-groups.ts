@@ -54,7 +54,9 @@ function probeStore(): string {
   if (existsSync(PROBE_STORE)) return PROBE_STORE;
   const dir = join(PROBE_STORE, 'binance', '1h');
   mkdirSync(dir, { recursive: true });
-  const btc = readFileSync(join(FIXTURE_STORE, 'binance', '1h', 'BTCUSDT.csv'), 'utf8').trimEnd().split('\n');
+  const btc = readFileSync(join(FIXTURE_STORE, 'binance', '1h', 'BTCUSDT.csv'), 'utf8')
+    .trimEnd()
+    .split('\n');
   writeFileSync(join(dir, 'BTCUSDT.csv'), `${btc.filter((_, i) => i === 0 || i % 200 !== 0).join('\n')}\n`);
   const eth = readFileSync(join(FIXTURE_STORE, 'binance', '1h', 'ETHUSDT.csv'), 'utf8').trimEnd();
   writeFileSync(join(dir, 'ETHUSDT.csv'), `${eth}\n1626555600000,not,a,number,row,1\n`);

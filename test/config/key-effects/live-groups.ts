@@ -18,7 +18,10 @@ const SYMBOLS = ['BTC/USDT', 'ETH/USDT', 'SOL/USDT'];
 /** Status events the control API pushes over `ms` (its heartbeat every control.refreshSeconds). */
 async function pushesDuring(url: string, ms: number): Promise<number> {
   const ac = new AbortController();
-  const res = await fetch(`${url}/api/events`, { headers: { authorization: `Bearer ${TOKEN}` }, signal: ac.signal });
+  const res = await fetch(`${url}/api/events`, {
+    headers: { authorization: `Bearer ${TOKEN}` },
+    signal: ac.signal,
+  });
   let events = 0;
   const reader = res.body!.getReader();
   const stop = setTimeout(() => ac.abort(), ms);
@@ -41,7 +44,12 @@ async function foreignHostStatus(url: string): Promise<number> {
   const { request } = await import('node:http');
   return new Promise((resolve) => {
     const req = request(
-      { host: u.hostname, port: u.port, path: '/api/status', headers: { host: 'evil.example', authorization: `Bearer ${TOKEN}` } },
+      {
+        host: u.hostname,
+        port: u.port,
+        path: '/api/status',
+        headers: { host: 'evil.example', authorization: `Bearer ${TOKEN}` },
+      },
       (res) => {
         res.resume();
         resolve(res.statusCode ?? 0);
@@ -61,7 +69,10 @@ async function foreignHostStatus(url: string): Promise<number> {
  */
 async function liveRun(c: Config): Promise<unknown> {
   const dir = probeDir('live');
-  const series = storeSeries(FIXTURE_STORE, SYMBOLS, ['5m']).map((s) => ({ ...s, candles: s.candles.slice(0, 1200) }));
+  const series = storeSeries(FIXTURE_STORE, SYMBOLS, ['5m']).map((s) => ({
+    ...s,
+    candles: s.candles.slice(0, 1200),
+  }));
   const sim = await startSimExchange({ series, startTime: series[0].candles[700].timestamp });
   installBinanceOrders(sim, { balances: { USDT: 10_000, USDC: 2_500 }, feeRate: 0.001 });
   const lines: Array<Record<string, unknown>> = [];
@@ -70,7 +81,9 @@ async function liveRun(c: Config): Promise<unknown> {
     format: 'json',
     destination: { write: (s: string) => void lines.push(JSON.parse(s) as Record<string, unknown>) },
   });
-  const model = new RecordingForecaster(new RollingQuantileForecaster({ timeframe: '5m', horizon: 12, lookback: 50 }));
+  const model = new RecordingForecaster(
+    new RollingQuantileForecaster({ timeframe: '5m', horizon: 12, lookback: 50 }),
+  );
   const config: Config = {
     ...c,
     data: { ...c.data, stateDir: join(dir, basename(c.data.stateDir)), modelsDir: join(dir, 'models') },
@@ -104,7 +117,8 @@ async function liveRun(c: Config): Promise<unknown> {
           }
         : null,
       statusLines: Math.min(1, lines.filter((l) => l.msg === 'status').length),
-      summaryLines: lines.filter((l) => typeof l.msg === 'string' && l.msg.startsWith('decisions since')).length,
+      summaryLines: lines.filter((l) => typeof l.msg === 'string' && l.msg.startsWith('decisions since'))
+        .length,
       startingCash,
       batches: model.calls,
       dirs: readdirSync(dir).sort(),

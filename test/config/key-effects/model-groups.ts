@@ -1,7 +1,9 @@
 import { join } from 'node:path';
+import { createBacktestDeps, runBacktest, strategyTarget } from '../../../src/backtest/index.ts';
+import { backtestRequest } from '../../../src/cli/commands/backtest.ts';
 import type { Config } from '../../../src/config/index.ts';
 import type { Clock } from '../../../src/core/index.ts';
-import { silentLogger } from '../../../src/core/index.ts';
+import { createLogger, silentLogger } from '../../../src/core/index.ts';
 import { initBackend, trainModel } from '../../../src/models/index.ts';
 import type { SeriesCache, TrainModelResult } from '../../../src/models/index.ts';
 import { FIXTURE_STORE } from './data-groups.ts';
@@ -98,6 +100,50 @@ export const warmStartGroup: ProbeGroup = {
     const out: unknown[] = [];
     for (const [i, config] of configs.entries())
       out.push(digest(await train({ config, out: join(dir, String(i)), parentDir: parent, cache })));
+    return out;
+  },
+};
+
+/**
+ * A walk-forward backtest (1h models retrained per window on the fixture candles, through the real
+ * window trainer and runtime target) of BTC/USDT from 2021-07-10 to 07-13: the windows, which
+ * window's model served each (first-seen order), trades, and the pool the trainer reports.
+ */
+export const walkForwardGroup: ProbeGroup = {
+  base: {
+    exchange: { name: 'binance', symbols: ['BTC/USDT'], warmupCandles: 100 },
+    data: { dir: FIXTURE_STORE },
+    model: TINY,
+    strategy: { timeframes: ['1h'], executionTimeframe: '1h', fusion: { trend: 'off' } },
+    backtest: { walkForwardDays: 1, trainWorkers: 0 },
+  },
+  async observe(configs: readonly Config[]): Promise<unknown[]> {
+    const out: unknown[] = [];
+    for (const c of configs) {
+      const dir = probeDir('wf');
+      const config: Config = {
+        ...c,
+        data: { ...c.data, modelsDir: join(dir, 'models'), stateDir: join(dir, 'state') },
+      };
+      const lines: Array<Record<string, unknown>> = [];
+      const logger = createLogger({
+        level: 'info',
+        format: 'json',
+        destination: { write: (s: string) => void lines.push(JSON.parse(s) as Record<string, unknown>) },
+      });
+      const deps = await createBacktestDeps(config, logger, strategyTarget, {
+        modelCache: join(dir, 'cache'),
+      });
+      const request = backtestRequest(config, { from: '2021-07-10', to: '2021-07-13', walkForward: true });
+      const r = await runBacktest({ ...request, skipBaseline: true }, deps);
+      const seen: string[] = [];
+      const served = (v: string): number => (seen.includes(v) ? seen.indexOf(v) : seen.push(v) - 1);
+      out.push({
+        windows: r.windows.map((w) => [w.trainTo, w.testFrom, w.testTo, served(w.modelVersions['1h'] ?? '')]),
+        trades: r.metrics.trades,
+        trainerWorkers: lines.find((l) => l.msg === 'walk-forward models')?.workers ?? null,
+      });
+    }
     return out;
   },
 };

@@ -38,8 +38,18 @@ async function streamRun(c: Config): Promise<unknown> {
   const { lines, logger } = capture();
   const real = simUrls(sim, 'binance');
   const at = (u: string | undefined): string | undefined => u?.replace(SIM_HOST, real.rest.split('/')[2]);
-  const urls = c.exchange.urls?.rest && c.exchange.urls.ws ? { rest: at(c.exchange.urls.rest)!, ws: at(c.exchange.urls.ws)! } : undefined;
-  const ex = await createCcxtExchange({ exchange: c.exchange.name, market: c.exchange.market, urls, rateLimit: false, timeoutMs: 1000, logger });
+  const urls =
+    c.exchange.urls?.rest && c.exchange.urls.ws
+      ? { rest: at(c.exchange.urls.rest)!, ws: at(c.exchange.urls.ws)! }
+      : undefined;
+  const ex = await createCcxtExchange({
+    exchange: c.exchange.name,
+    market: c.exchange.market,
+    urls,
+    rateLimit: false,
+    timeoutMs: 1000,
+    logger,
+  });
   const stream = new CandleStream({
     exchange: c.exchange.name,
     ccxt: ex,
@@ -59,7 +69,11 @@ async function streamRun(c: Config): Promise<unknown> {
   );
   const outcome = await Promise.race([started, sleep(3000).then(() => 'not started in 3 s')]);
   if (outcome === 'started') {
-    await waitFor(() => sim.connections('binance').some((k) => k.subscriptions.size >= 1), 10_000, 'subscription').catch(() => undefined);
+    await waitFor(
+      () => sim.connections('binance').some((k) => k.subscriptions.size >= 1),
+      10_000,
+      'subscription',
+    ).catch(() => undefined);
     // The websocket goes quiet and the next two REST calls fail: the overdue candles must come
     // from REST once their close + closeGraceMs has passed, after two retries.
     sim.silence(4_000, 'binance');
@@ -74,7 +88,10 @@ async function streamRun(c: Config): Promise<unknown> {
   return {
     outcome,
     warmup: stats.warmup,
-    retryDelays: lines.filter((l) => typeof l.retryInMs === 'number').map((l) => l.retryInMs).slice(0, 2),
+    retryDelays: lines
+      .filter((l) => typeof l.retryInMs === 'number')
+      .map((l) => l.retryInMs)
+      .slice(0, 2),
     backfilled: stats.backfilled > 0,
     errors: stats.restErrors > 2 || stats.watchErrors > 0,
   };
