@@ -253,6 +253,7 @@ export const KEY_PROBES: Readonly<Record<string, KeyProbe>> = {
   'model.split.validation': model([0.15, 0.2], 'slice sizes'),
   'model.split.calibration': model([0.15, 0.2], 'slice sizes'),
   'model.conformalScale': model(['additive', 'volatility'], 'the calibration'),
+  'model.targetScaling': model(['none', 'volatility'], 'the quantile targets, hence losses and calibration'),
   'model.lookbackDays': model([0, 30], 'samples used'),
   modelOverrides: model([{}, { '1h': { hidden: 6 } }], 'the 1h network'),
   'model.warmStart.enabled': warm([true, false], "whether the parent's weights are used"),

@@ -114,7 +114,8 @@ export function readmeKeys(markdown: string): ReadmeKeys {
       leaves.push(path);
       const values = enumValues(s);
       if (values && inner !== undefined && inner.includes(' / ')) {
-        const listed = inner.split(' / ').map((v) => v.trim().replace(/^`|`$/g, ''));
+        // Each value is the first backticked word of its part (prose may follow the last one).
+        const listed = inner.split(' / ').map((v) => /^`([^`]+)`/.exec(v.trim())?.[1] ?? v.trim());
         if (JSON.stringify([...listed].sort()) !== JSON.stringify([...values].sort()))
           problems.push(
             `README keys table: \`${path}\` lists values ${listed.join(', ')} but the schema allows ${values.join(', ')}`,
