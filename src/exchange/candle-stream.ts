@@ -182,7 +182,18 @@ export class CandleStream {
   async start(): Promise<void> {
     if (this.running) return;
     this.running = true;
-    await this.retry('loadMarkets', () => this.ex.loadMarkets(), this.opts.warmupAttempts ?? 8);
+    // ccxt keeps a failed loadMarkets() promise and hands the same rejection to every later call:
+    // a retry must ask for a reload, or one 503 at start-up fails all attempts without a request.
+    let reload = false;
+    await this.retry(
+      'loadMarkets',
+      () => {
+        const p = this.ex.loadMarkets(reload);
+        reload = true;
+        return p;
+      },
+      this.opts.warmupAttempts ?? 8,
+    );
     for (const st of this.states) {
       if (!this.ex.markets || !(st.key.symbol in this.ex.markets)) {
         throw new QuantgateError(
