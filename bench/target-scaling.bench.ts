@@ -13,7 +13,7 @@
  *       1h: train BTC+ETH before 2021-06-01, evaluate BTC+ETH and SOL 2021-06-02 → 2021-12-31.
  * The day after each cutoff is skipped so no evaluated outcome overlaps the fitted data.
  *
- * Variants: none (the shipped defaults: 5m conformalScale volatility, 1h additive), vol
+ * Variants: none (the shipped settings before targetScaling: 5m conformalScale volatility, 1h additive), vol
  * (targetScaling volatility, conformal additive — its offsets are already in σ units), har
  * (targetScaling har, conformal additive; on 5m the HAR features are switched on for it, so
  * none-har — HAR features, unscaled — is the like-for-like comparison there).
@@ -108,10 +108,10 @@ function configOf(tf: ModelTimeframe, variant: string, seed: number) {
       maxTrainSamples: MAX_SAMPLES,
       patience: 3,
     };
-    if (variant === 'vol' || variant === 'har') {
-      over.targetScaling = variant === 'vol' ? 'volatility' : 'har';
-      over.conformalScale = 'additive';
-    }
+    // Pinned here, not inherited from the shipped file (whose 5m default is now `vol`): `none` is the
+    // shipped setting before targetScaling existed (5m conformal offsets × rvol, 1h additive).
+    over.targetScaling = variant === 'vol' ? 'volatility' : variant === 'har' ? 'har' : 'none';
+    over.conformalScale = variant === 'vol' || variant === 'har' || tf !== '5m' ? 'additive' : 'volatility';
     mo[tf] = over;
     r.modelOverrides = mo;
     if (tf === '5m' && (variant === 'har' || variant === 'none-har')) {
