@@ -106,7 +106,7 @@ export class DebutOrders {
       quantity = verdict.quantity;
       risk.recordOrder(now);
     }
-    const veto = this.o.strategy.beforeOpen?.(s) ?? null;
+    const veto = this.o.strategy.beforeOpen?.(s, quantity) ?? null;
     if (veto) return events.note(at, 'vetoed_by_plugin', veto.reason);
     await this.place(d, { signal: s, quantity, asked: false });
   }
@@ -224,9 +224,13 @@ export class DebutOrders {
     this.update({
       symbol: this.o.symbol,
       kind: 'entry',
+      status: 'filled',
+      direction: directionOf(order.type),
       price: order.price,
       quantity,
       timestamp: order.time,
+      clientOrderId: String(order.cid),
+      reason: 'open',
     });
   }
 
@@ -250,7 +254,8 @@ export class DebutOrders {
     const { book } = this.o;
     book.realised += closeProfit(d, order, closing);
     const cid = String(closing.cid);
-    if (!book.entries.has(cid)) return;
+    const entry = book.entries.get(cid);
+    if (!entry) return;
     const reason = this.closeReasons.get(cid) ?? 'closed_by_debut';
     // A partial close (Debut's reduceOrder) leaves the order in `orders`: the entry stays.
     if (!d.orders.some((x) => String(x.cid) === cid)) {
@@ -260,7 +265,17 @@ export class DebutOrders {
     }
     const quantity = unitsOf(d, order.executedLots);
     this.o.events.note(order.time, 'closed', `${reason} ${quantity} @ ${order.price}`);
-    this.update({ symbol: this.o.symbol, kind: 'exit', price: order.price, quantity, timestamp: order.time });
+    this.update({
+      symbol: this.o.symbol,
+      kind: 'exit',
+      status: 'filled',
+      direction: entry.direction,
+      price: order.price,
+      quantity,
+      timestamp: order.time,
+      clientOrderId: String(order.cid),
+      reason,
+    });
   }
 
   private update(u: OrderUpdate): void {

@@ -18,18 +18,10 @@ import type { Forecaster } from '../models/index.ts';
 import { MonitoredModelSet, startRetrainService } from '../retrain/index.ts';
 import type { RetrainService, RetrainServiceOptions } from '../retrain/index.ts';
 import { DecisionRecorder, QuantileStrategy, RiskManager, warmupShortfalls } from '../strategy/index.ts';
-import type { ModelSet } from '../strategy/index.ts';
 import { controlTokenFromEnv, startControlServer } from '../control/index.ts';
 import type { ControlServer, ControlTarget, ReloadOutcome } from '../control/index.ts';
 import { registryPath } from '../retrain/index.ts';
-import {
-  PaperExecutor,
-  Runtime,
-  StateFile,
-  accountViewOf,
-  liveExecutor,
-  warmupCandlesFor,
-} from '../runtime/index.ts';
+import { PaperExecutor, Runtime, StateFile, liveExecutor, warmupCandlesFor } from '../runtime/index.ts';
 import type { OrderExecutor, TradeRecord } from '../runtime/index.ts';
 
 export interface LiveOptions {
@@ -185,7 +177,9 @@ export async function startLive(config: Config, opts: LiveOptions): Promise<Live
   const runtime = new Runtime({
     exchange,
     executionTimeframe: config.strategy.executionTimeframe,
-    plugin: { ...pluginFacade(plugin), modelVersions: () => versionsOf(models, config) },
+    plugin,
+    // The runtime calls the plugin's init (with its account) in start, before restoring its state.
+    context: { config, logger: log, models, decisions },
     executor,
     store,
     clock,
@@ -213,10 +207,8 @@ export async function startLive(config: Config, opts: LiveOptions): Promise<Live
     fundingRatePer8h: !opts.live && config.exchange.market === 'swap' ? config.backtest.fundingRatePer8h : 0,
   });
   ref.runtime = runtime;
-  const account = accountViewOf(runtime);
 
   try {
-    await plugin.init({ config, logger: log, models, account, decisions });
     await runtime.start(opts.restoreBackup === true);
   } catch (e) {
     // A start that fails (corrupt state: exit 6, a full disk) stops what it started, so the
@@ -312,30 +304,4 @@ export function marketCanShort(ex: Pick<CcxtExchange, 'markets'>, symbol: string
     symbol
   ];
   return m?.swap === true || m?.future === true;
-}
-
-/** The runtime sees the plugin through this (restore takes the plugin's own state type). */
-function pluginFacade(p: QuantileStrategy): {
-  name: string;
-  onCandle: QuantileStrategy['onCandle'];
-  prepare: QuantileStrategy['prepare'];
-  warm: QuantileStrategy['warm'];
-  snapshot: () => unknown;
-  restore: (s: unknown) => void;
-  dispose: () => Promise<void>;
-} {
-  return {
-    name: p.name,
-    onCandle: (c) => p.onCandle(c),
-    prepare: (cs) => p.prepare(cs),
-    warm: (c) => p.warm(c),
-    snapshot: () => p.snapshot(),
-    restore: (s) => p.restore(s as ReturnType<QuantileStrategy['snapshot']>),
-    dispose: () => p.dispose(),
-  };
-}
-
-function versionsOf(models: ModelSet, config: Config): Record<string, string> {
-  const v = models.versions();
-  return Object.fromEntries(config.strategy.timeframes.map((tf) => [tf, v[tf] ?? 'none']));
 }

@@ -6,8 +6,9 @@ import type { Logger } from '../core/logger.ts';
 import { SecretRedactor } from '../core/secrets.ts';
 import type { ClosedCandle, ExchangeId, Signal, Timeframe } from '../core/types.ts';
 import { PaperExecutor, Runtime, StateFile, equityOf } from '../runtime/index.ts';
-import type { RiskManager } from '../strategy/index.ts';
-import type { OrderExecutor, RuntimePlugin, RuntimeState } from '../runtime/index.ts';
+import { checkPlugin } from '../strategy/index.ts';
+import type { HostedPlugin, PluginContext, PluginHook, RiskManager } from '../strategy/index.ts';
+import type { OrderExecutor, RuntimeState } from '../runtime/index.ts';
 import type { AccountView, FillRecord, ReplayTarget, StepOutcome } from './engine.ts';
 import type { TradeRecord } from './types.ts';
 
@@ -29,7 +30,9 @@ class ReplayStateFile extends StateFile {
 export interface RuntimeTargetOptions {
   readonly exchange: ExchangeId;
   readonly executionTimeframe: Timeframe;
-  readonly plugin: RuntimePlugin;
+  readonly plugin: HostedPlugin;
+  /** What the plugin's `init` gets besides the account (required when it has an `init`). */
+  readonly context?: Omit<PluginContext, 'account'>;
   /** The same risk limits the live runtime applies. */
   readonly risk?: RiskManager;
   readonly clock: Clock;
@@ -54,6 +57,8 @@ export interface RuntimeTarget extends ReplayTarget {
 }
 
 export async function runtimeTarget(o: RuntimeTargetOptions): Promise<RuntimeTarget> {
+  // Checked here: the wrapper below hands the runtime only the hooks the contract declares.
+  checkPlugin(o.plugin, 'backtest');
   const dir = mkdtempSync(join(tmpdir(), 'quantgate-bt-state-'));
   // Removed on close, and at exit for a run that never gets there (an error, Ctrl-C).
   const cleanup = (): void => rmSync(dir, { recursive: true, force: true });
@@ -64,7 +69,7 @@ export async function runtimeTarget(o: RuntimeTargetOptions): Promise<RuntimeTar
   // a candle later, after the plugin has already decided on that later candle, so the entry's R/R
   // is looked up by the order's decision candle, never taken from `lastSignal`.
   const opening = new Map<string, Array<{ signal: Signal; timeframe: Timeframe }>>();
-  const plugin: RuntimePlugin = {
+  const plugin: HostedPlugin = {
     name: o.plugin.name,
     onCandle: async (c) => {
       lastSignal = await o.plugin.onCandle(c);
@@ -76,13 +81,11 @@ export async function runtimeTarget(o: RuntimeTargetOptions): Promise<RuntimeTar
       }
       return lastSignal;
     },
-    warm: o.plugin.warm ? (c) => o.plugin.warm!(c) : undefined,
     // The runtime snapshots plugin and executor after every candle for its state file; a replay
-    // keeps no state file, so those copies (the paper order book grows to 2,000 entries) are skipped.
-    snapshot: () => undefined,
-    restore: o.plugin.restore ? (s) => o.plugin.restore?.(s) : undefined,
-    dispose: () => o.plugin.dispose(),
-    modelVersions: o.plugin.modelVersions ? () => o.plugin.modelVersions?.() ?? {} : undefined,
+    // keeps no state file, so those copies (the paper order book grows to 2,000 entries) are
+    // skipped: no `snapshot` (and so no `restore`). `prepare` is left out too: the replay hands the
+    // runtime one candle at a time, so every group would be one candle (a call for nothing).
+    ...bound(o.plugin, ['init', 'warm', 'beforeOpen', 'onOrderUpdate', 'modelVersions', 'dispose']),
   };
   // `runtime` is assigned below; the executor reads prices from its state as the live wiring does.
   const ref: { rt?: Runtime } = {};
@@ -98,6 +101,7 @@ export async function runtimeTarget(o: RuntimeTargetOptions): Promise<RuntimeTar
     exchange: o.exchange,
     executionTimeframe: o.executionTimeframe,
     plugin,
+    context: o.context,
     executor,
     store,
     clock: o.clock,
@@ -212,6 +216,17 @@ export async function runtimeTarget(o: RuntimeTargetOptions): Promise<RuntimeTar
       }
     },
   };
+}
+
+/** `names` of `p`'s hooks that it has, bound to it (a class's methods survive the copy). */
+function bound(p: HostedPlugin, names: readonly PluginHook[]): Partial<HostedPlugin> {
+  const out: Record<string, unknown> = {};
+  const hooks = p as unknown as Record<string, unknown>;
+  for (const k of names) {
+    const f = hooks[k];
+    if (typeof f === 'function') out[k] = (f as (...a: unknown[]) => unknown).bind(p);
+  }
+  return out as Partial<HostedPlugin>;
 }
 
 /** The runtime's own skip reasons, kept apart from the plugin's gate reasons. */

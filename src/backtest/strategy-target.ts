@@ -1,7 +1,6 @@
 import type { Config } from '../config/index.ts';
 import { childLogger } from '../core/logger.ts';
 import type { Logger } from '../core/logger.ts';
-import { accountViewOf } from '../runtime/index.ts';
 import { DecisionRecorder, ModelSet, QuantileStrategy, RiskManager } from '../strategy/index.ts';
 import type { TargetContext } from './run.ts';
 import { runtimeTarget } from './runtime-target.ts';
@@ -22,11 +21,12 @@ export async function strategyTarget(
   // Once per simulated day: a per-hour line would flood a months-long replay's log.
   const decisions = new DecisionRecorder(log, { summaryEveryMs: 86_400_000 });
   const plugin = new QuantileStrategy(config);
-  const ref: { t?: RuntimeTarget } = {};
   const target = await runtimeTarget({
     exchange: config.exchange.name,
     executionTimeframe: config.strategy.executionTimeframe,
     plugin,
+    // The runtime calls init (with its account) before the first candle, as it does live.
+    context: { config, logger: log, models, decisions },
     risk: new RiskManager(config.risk, log, config.paper.startingBalance, 0),
     clock: ctx.clock,
     logger: log,
@@ -37,16 +37,6 @@ export async function strategyTarget(
     // The backtest has no exchange to ask: the configured market type says whether shorts exist.
     canShort: () => config.exchange.market === 'swap',
     pluginCounters: () => ({ ...decisions.counts() }),
-  });
-  ref.t = target;
-  const account = accountViewOf(target.runtime);
-
-  await plugin.init({
-    config,
-    logger: log,
-    models,
-    account,
-    decisions,
   });
   // Warm-up candles build history only: the recorder does not count their decisions.
   return {

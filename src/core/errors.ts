@@ -23,6 +23,8 @@ export const ERROR_CODES = {
   WRITE_FAILED: 9,
   /** Another live process holds the single-writer lock of a state file or registry. */
   LOCK_HELD: 10,
+  /** A strategy plugin breaks the contract (src/strategy/plugin.ts): a missing or unknown hook. */
+  PLUGIN_INVALID: 11,
   INTERNAL: 1,
 } as const;
 

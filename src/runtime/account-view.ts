@@ -1,9 +1,9 @@
 import type { AccountView, PositionInfo } from '../strategy/index.ts';
-import type { Runtime } from './runtime.ts';
+import type { RuntimeState } from './state.ts';
 import { equityOf } from './state.ts';
 
 /** The plugin's read-only view of a runtime's account (live and backtest hosts alike). */
-export function accountViewOf(runtime: Pick<Runtime, 'snapshot'>): AccountView {
+export function accountViewOf(runtime: { readonly snapshot: Readonly<RuntimeState> }): AccountView {
   return {
     equity: () => equityOf(runtime.snapshot),
     position: (symbol: string): PositionInfo | null => {

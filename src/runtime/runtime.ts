@@ -1,4 +1,4 @@
-import type { ClosedCandle, ExchangeId, Signal, Timeframe } from '../core/types.ts';
+import type { ClosedCandle, Direction, ExchangeId, Signal, Timeframe } from '../core/types.ts';
 import type { Clock } from '../core/clock.ts';
 import { childLogger } from '../core/logger.ts';
 import type { Logger } from '../core/logger.ts';
@@ -10,34 +10,32 @@ import type { StateFile } from './state-file.ts';
 import type { PendingIntent, PositionState, RuntimeState, TradeRecord } from './state.ts';
 import { emptyState, equityOf, signedQty } from './state.ts';
 import { decisionClientId } from './client-ids.ts';
-import type { RiskManager } from '../strategy/index.ts';
+import { checkPlugin } from '../strategy/index.ts';
+import type {
+  HostedPlugin,
+  OrderUpdate,
+  PluginContext,
+  PluginState,
+  RiskManager,
+} from '../strategy/index.ts';
+import { accountViewOf } from './account-view.ts';
 import { timeframeMs } from '../core/types.ts';
 
-/** The part of the strategy plugin the runtime drives (a structural subset of the plugin interface). */
-export interface RuntimePlugin {
-  readonly name: string;
-  onCandle(c: ClosedCandle): Promise<Signal | null>;
-  /**
-   * Batching hook: the queued candles of one timeframe closing at the same instant, one per
-   * series, each of which is then fed to `onCandle` next for its series (see StrategyPlugin.prepare).
-   */
-  prepare?(candles: readonly ClosedCandle[]): Promise<void>;
-  /**
-   * History only: warm-up candles, and, after a restart, the candles already decided on — for
-   * in-memory state the snapshot does not hold (features, forecasts). Updates state, decides nothing.
-   */
-  warm?(c: ClosedCandle): Promise<void>;
-  snapshot(): unknown;
-  restore?(state: unknown): void;
-  dispose(): Promise<void>;
-  /** Model version per timeframe, for the status line. */
-  modelVersions?(): Record<string, string>;
-}
+/**
+ * The plugin as the runtime drives it: the one contract (`StrategyPlugin`) without the timeframe
+ * metadata the composition root subscribes the streams with. Kept as a name for hosts and tests.
+ */
+export type RuntimePlugin = HostedPlugin;
 
 export interface RuntimeOptions {
   readonly exchange: ExchangeId;
   readonly executionTimeframe: Timeframe;
-  readonly plugin: RuntimePlugin;
+  readonly plugin: HostedPlugin;
+  /**
+   * What the plugin's `init` gets besides the account (the runtime's own, read-only). Required when
+   * the plugin has an `init`: the runtime calls it in `start`, before restoring the plugin's state.
+   */
+  readonly context?: Omit<PluginContext, 'account'>;
   readonly executor: OrderExecutor;
   readonly store: StateFile;
   readonly clock: Clock;
@@ -172,6 +170,13 @@ export class Runtime {
   constructor(private readonly opts: RuntimeOptions) {
     this.log = childLogger(opts.logger, { component: 'runtime' });
     this.state = emptyState(opts.startingCash);
+    checkPlugin(opts.plugin, 'runtime');
+    if (opts.plugin.init && !opts.context)
+      throw new QuantgateError(
+        'PLUGIN_INVALID',
+        `runtime: plugin ${JSON.stringify(opts.plugin.name)} has an init hook but the runtime was given no context for it`,
+        { hook: 'init' },
+      );
   }
 
   /**
@@ -182,6 +187,8 @@ export class Runtime {
   async start(restoreBackup = false): Promise<void> {
     this.opts.store.lock();
     try {
+      const { plugin, context } = this.opts;
+      if (plugin.init && context) await plugin.init({ ...context, account: accountViewOf(this) });
       await this.resume(restoreBackup);
     } catch (e) {
       // A start that fails (corrupt state, full disk) must not leave its lock behind.
@@ -195,7 +202,7 @@ export class Runtime {
     const saved = restoreBackup ? store.restoreFromBackup() : store.read();
     if (saved) {
       this.state = saved;
-      if (saved.plugin !== undefined) this.opts.plugin.restore?.(saved.plugin);
+      if (saved.plugin !== undefined) this.opts.plugin.restore?.(saved.plugin as PluginState);
       if (saved.executor !== undefined) this.opts.executor.restore?.(saved.executor);
       if (saved.risk) this.opts.risk?.restore(saved.risk as Parameters<RiskManager['restore']>[0]);
       this.log.info(
@@ -217,8 +224,10 @@ export class Runtime {
           { clientOrderId: intent.clientOrderId },
           'an order sent before the restart was filled: applying it',
         );
-        this.apply(intent, r);
+        this.apply(intent, r, this.opts.clock.now());
       } else {
+        // Canceled or rejected meanwhile: a final outcome the plugin hears of like any other.
+        if (r) this.notify(intent, r, this.opts.clock.now());
         this.log.warn(
           { clientOrderId: intent.clientOrderId, found: r !== undefined },
           'an order in flight at the restart never filled',
@@ -313,15 +322,18 @@ export class Runtime {
       const before = this.state.decisions.executed;
       const errors = this.state.decisions.skipped.order_error ?? 0;
       this.candleIntents = [];
-      await this.send({
-        symbol,
-        side: p.direction === 'short' ? 'buy' : 'sell',
-        amount: p.qty,
-        kind: 'manual_close',
-        // The last decided candle: a crash before the fill is settled when that series moves on.
-        candleTime: this.state.lastProcessed[series] ?? this.opts.clock.now(),
-        series,
-      });
+      await this.send(
+        {
+          symbol,
+          side: p.direction === 'short' ? 'buy' : 'sell',
+          amount: p.qty,
+          kind: 'manual_close',
+          // The last decided candle: a crash before the fill is settled when that series moves on.
+          candleTime: this.state.lastProcessed[series] ?? this.opts.clock.now(),
+          series,
+        },
+        this.opts.clock.now(),
+      );
       this.candleIntents = [];
       const pending = this.state.pending.find((x) => x.symbol === symbol && x.kind === 'manual_close');
       const trade = this.state.trades.at(-1);
@@ -386,7 +398,7 @@ export class Runtime {
       failure = e instanceof StateWriteFailed ? stateWriteError(e) : e;
     }
     try {
-      await this.opts.plugin.dispose();
+      await this.opts.plugin.dispose?.();
     } catch (e) {
       this.log.warn({ err: describeError(e) }, 'plugin dispose failed');
     } finally {
@@ -417,7 +429,7 @@ export class Runtime {
     const disk = this.opts.store.lastWritten();
     if (disk) {
       this.state = disk;
-      if (disk.plugin !== undefined) this.opts.plugin.restore?.(disk.plugin);
+      if (disk.plugin !== undefined) this.opts.plugin.restore?.(disk.plugin as PluginState);
       if (disk.risk) this.opts.risk?.restore(disk.risk as Parameters<RiskManager['restore']>[0]);
     }
     this.unsaved = false;
@@ -456,11 +468,11 @@ export class Runtime {
     if (exec && !history) {
       // Orders decided on the previous candle fill at this candle's open (paper), or are settled now (live).
       this.opts.executor.onCandle?.(c);
-      await this.settle(c.symbol);
+      await this.settle(c.symbol, c.timestamp);
     }
     // Orders of an earlier candle left in flight (a skipped candle whose state write failed): what
     // the exchange did with them is known before this candle decides anything.
-    if (!history) await this.settleInFlight(id, c.timestamp - 1);
+    if (!history) await this.settleInFlight(id, c.timestamp - 1, c.timestamp);
     if (exec) this.state.lastPrices[c.symbol] = c.close;
     if (exec && !history) this.chargeFunding(c);
     if (exec && !history) await this.checkExits(c);
@@ -483,11 +495,11 @@ export class Runtime {
       this.state.decisions.candles++;
       if (signal) await this.onSignal(signal, c);
       if (exec) this.pushEquity(c);
-      await this.settleInFlight(id, c.timestamp);
+      await this.settleInFlight(id, c.timestamp, c.timestamp);
     }
     this.candleIntents = [];
     this.state.lastProcessed[id] = c.timestamp;
-    this.state.plugin = this.opts.plugin.snapshot();
+    this.state.plugin = this.opts.plugin.snapshot?.();
     if (this.opts.risk) this.state.risk = this.opts.risk.snapshot();
     // History of a series with no saved state is fetched again after a crash: while more is queued
     // there is nothing to lose, and an fsync per warm-up candle (20 symbols × 4 timeframes × 500)
@@ -578,12 +590,12 @@ export class Runtime {
   }
 
   /** Applies pending orders of `symbol` that have filled (or were refused) since they were sent. */
-  private async settle(symbol: string): Promise<void> {
+  private async settle(symbol: string, at: number): Promise<void> {
     for (const intent of this.state.pending.filter((p) => p.symbol === symbol)) {
       const r = await this.opts.executor.fetch(intent.clientOrderId, intent.symbol);
       if (!r || (r.state === 'open' && r.filled === 0)) continue;
       this.state.pending = this.state.pending.filter((p) => p !== intent);
-      this.apply(intent, r);
+      this.apply(intent, r, at);
     }
   }
 
@@ -601,15 +613,18 @@ export class Runtime {
     const targetHit = long ? c.high >= p.takeProfit : c.low <= p.takeProfit;
     const kind = stopHit ? 'stop_loss' : targetHit ? 'take_profit' : undefined;
     if (kind)
-      await this.send({
-        symbol: c.symbol,
-        side: closingSide(p),
-        amount: p.qty,
-        kind,
-        candleTime: c.timestamp,
-        series: seriesId(c),
-        direction: p.direction,
-      });
+      await this.send(
+        {
+          symbol: c.symbol,
+          side: closingSide(p),
+          amount: p.qty,
+          kind,
+          candleTime: c.timestamp,
+          series: seriesId(c),
+          direction: p.direction,
+        },
+        closeTime(c),
+      );
   }
 
   /**
@@ -643,15 +658,18 @@ export class Runtime {
     if (this.hasPending(sig.symbol)) return this.count('order_pending');
     if (sig.action === 'close') {
       if (p)
-        await this.send({
-          symbol: sig.symbol,
-          side: closingSide(p),
-          amount: p.qty,
-          kind: 'signal_close',
-          candleTime: c.timestamp,
-          series: seriesId(c),
-          direction: p.direction,
-        });
+        await this.send(
+          {
+            symbol: sig.symbol,
+            side: closingSide(p),
+            amount: p.qty,
+            kind: 'signal_close',
+            candleTime: c.timestamp,
+            series: seriesId(c),
+            direction: p.direction,
+          },
+          closeTime(c),
+        );
       else this.count('no_position_to_close');
       return;
     }
@@ -687,24 +705,79 @@ export class Runtime {
         return this.count(verdict.reason);
       }
       amount = verdict.quantity;
-      risk.recordOrder(now);
     }
-    await this.send({
-      symbol: sig.symbol,
-      side: sig.direction === 'short' ? 'sell' : 'buy',
-      direction: sig.direction,
-      amount,
-      kind: 'open',
-      candleTime: c.timestamp,
-      series: seriesId(c),
-      takeProfit: sig.takeProfit,
-      stopLoss: sig.stopLoss,
-      ...(sig.pWin !== undefined ? { pWin: sig.pWin } : {}),
-      ...(sig.expectedEdgeBps !== undefined ? { expectedEdgeBps: sig.expectedEdgeBps } : {}),
-    });
+    // After the risk check, before the order: the plugin's last word (a veto is counted as a reason).
+    const veto = this.beforeOpen(sig, amount);
+    if (veto !== null) return this.count(veto);
+    risk?.recordOrder(closeTime(c));
+    await this.send(
+      {
+        symbol: sig.symbol,
+        side: sig.direction === 'short' ? 'sell' : 'buy',
+        direction: sig.direction,
+        amount,
+        kind: 'open',
+        candleTime: c.timestamp,
+        series: seriesId(c),
+        takeProfit: sig.takeProfit,
+        stopLoss: sig.stopLoss,
+        ...(sig.pWin !== undefined ? { pWin: sig.pWin } : {}),
+        ...(sig.expectedEdgeBps !== undefined ? { expectedEdgeBps: sig.expectedEdgeBps } : {}),
+      },
+      closeTime(c),
+    );
   }
 
-  private async send(i: Omit<PendingIntent, 'clientOrderId'>): Promise<void> {
+  /** The plugin's `beforeOpen`: null to go ahead, else the reason to count (a failing hook refuses). */
+  private beforeOpen(sig: Signal, quantity: number): string | null {
+    const { plugin } = this.opts;
+    if (!plugin.beforeOpen) return null;
+    try {
+      const veto = plugin.beforeOpen(sig, quantity);
+      if (veto === null) return null;
+      this.log.debug(
+        { symbol: sig.symbol, reason: veto.reason, detail: veto.detail },
+        'entry vetoed by the plugin',
+      );
+      return `veto:${veto.reason}`;
+    } catch (e) {
+      this.log.error(
+        { err: describeError(e), symbol: sig.symbol },
+        'plugin beforeOpen failed; entry refused',
+      );
+      return 'plugin_error';
+    }
+  }
+
+  /**
+   * Tells the plugin an order reached its final state (`at`: candle time the outcome became
+   * known). A failing hook is logged: the fill is the account's whatever the plugin does with it.
+   */
+  private notify(i: PendingIntent, r: OrderResult, at: number, direction?: Direction): void {
+    const { plugin } = this.opts;
+    if (!plugin.onOrderUpdate) return;
+    const filled = r.filled > 0 && r.averagePrice !== undefined;
+    const update: OrderUpdate = {
+      symbol: i.symbol,
+      kind: i.kind === 'open' ? 'entry' : 'exit',
+      status: filled ? 'filled' : r.state === 'canceled' ? 'canceled' : 'rejected',
+      direction:
+        direction ?? i.direction ?? (i.kind === 'open' ? (i.side === 'buy' ? 'long' : 'short') : 'long'),
+      price: filled ? r.averagePrice! : 0,
+      quantity: filled ? r.filled : 0,
+      timestamp: at,
+      clientOrderId: i.clientOrderId,
+      reason: i.kind,
+      ...(r.message !== undefined ? { message: r.message } : {}),
+    };
+    try {
+      plugin.onOrderUpdate(update);
+    } catch (e) {
+      this.log.warn({ err: describeError(e), clientOrderId: i.clientOrderId }, 'plugin onOrderUpdate failed');
+    }
+  }
+
+  private async send(i: Omit<PendingIntent, 'clientOrderId'>, at: number): Promise<void> {
     const clientOrderId = decisionClientId([this.opts.exchange, i.symbol, i.kind, i.candleTime]);
     if (
       this.state.trades.some((t) => t.clientOrderId === clientOrderId) ||
@@ -752,7 +825,7 @@ export class Runtime {
     // Accepted, not yet filled: stays pending and is settled on a later candle.
     if (r.state === 'open' && r.filled === 0) return;
     this.state.pending = this.state.pending.filter((p) => p.clientOrderId !== clientOrderId);
-    this.apply(intent, r);
+    this.apply(intent, r, at);
   }
 
   private takeInFlight(clientOrderId: string): PendingIntent | undefined {
@@ -766,7 +839,7 @@ export class Runtime {
    * Orders sent before a crash on this candle (or an earlier one of this series) that the
    * candle's new processing did not decide again: the exchange's word settles them.
    */
-  private async settleInFlight(series: string, t: number): Promise<void> {
+  private async settleInFlight(series: string, t: number, at: number): Promise<void> {
     const left = (this.state.inFlight ?? []).filter((p) => p.series === series && p.candleTime <= t);
     for (const intent of left) {
       const r = await this.opts.executor.fetch(intent.clientOrderId, intent.symbol);
@@ -783,11 +856,18 @@ export class Runtime {
         'an order sent before the crash was not decided again after the restart: applying what the exchange says',
       );
       if (r.state === 'open' && r.filled === 0) this.state.pending.push(intent);
-      else this.apply(intent, r);
+      else this.apply(intent, r, at);
     }
   }
 
-  private apply(i: PendingIntent, r: OrderResult): void {
+  /** Books an order's final result (`at`: candle time it became known) and tells the plugin. */
+  private apply(i: PendingIntent, r: OrderResult, at: number): void {
+    const direction = i.direction ?? this.state.positions[i.symbol]?.direction;
+    this.book(i, r);
+    this.notify(i, r, at, direction);
+  }
+
+  private book(i: PendingIntent, r: OrderResult): void {
     const s = this.state;
     if (r.filled <= 0 || r.averagePrice === undefined) {
       this.count(`order_${r.rejectReason ?? r.state}`);
@@ -896,6 +976,11 @@ export class Runtime {
       });
     }
   }
+}
+
+/** A candle's close time (ms): when what it decided goes out. */
+function closeTime(c: ClosedCandle): number {
+  return c.timestamp + timeframeMs(c.timeframe);
 }
 
 /** The side of the order that closes `p`. */

@@ -1,12 +1,17 @@
 export type {
   AccountView,
+  HostedPlugin,
+  OrderStatus,
   OrderUpdate,
   PluginContext,
+  PluginHook,
   PluginState,
   PositionInfo,
   StrategyPlugin,
   Veto,
 } from './plugin.ts';
+export { PLUGIN_FIELDS, PLUGIN_HOOKS } from './plugin.ts';
+export { checkPlugin } from './plugin-check.ts';
 export { QuantileStrategy } from './quantile-strategy.ts';
 export { createQuantgatePlugin } from './create.ts';
 export { ModelSet } from './model-set.ts';

@@ -428,13 +428,15 @@ export class QuantileStrategy implements StrategyPlugin {
     return null;
   }
 
+  /** A filled exit starts the symbol's cool-down (strategy.cooldownCandles, checked in `decide`). */
   onOrderUpdate(u: OrderUpdate): void {
-    if (u.kind === 'exit') this.st.lastExitAt[u.symbol] = u.timestamp;
+    if (u.kind === 'exit' && u.status === 'filled') this.st.lastExitAt[u.symbol] = u.timestamp;
   }
 
-  /** Model version per timeframe (status line). */
+  /** Model version per timeframe (status line): every configured timeframe, `none` without a model. */
   modelVersions(): Record<string, string> {
-    return { ...this.context().models.versions() } as Record<string, string>;
+    const v = this.context().models.versions();
+    return Object.fromEntries(this.timeframes.map((tf) => [tf, v[tf] ?? 'none']));
   }
 
   /** Decision counters by reason (status line, backtest report). */

@@ -50,9 +50,6 @@ class Recorder implements RuntimePlugin {
     this.take(c);
     this.log.push(`warm ${name(c)}`);
   }
-  snapshot(): unknown {
-    return {};
-  }
   async dispose(): Promise<void> {}
 }
 

@@ -12,6 +12,7 @@ import {
 import type { CcxtExchange } from '../../src/exchange/index.ts';
 import { Runtime, StateFile, equityOf, liveExecutor } from '../../src/runtime/index.ts';
 import type { OrderExecutor, RuntimePlugin } from '../../src/runtime/index.ts';
+import type { PluginState } from '../../src/strategy/index.ts';
 import type { SimServer } from '../../src/simulator/index.ts';
 import { simUrls } from '../../src/simulator/index.ts';
 import { fixtureCandles, waitFor } from '../simulator/helpers.ts';
@@ -80,11 +81,11 @@ export class RuleStrategy implements RuntimePlugin {
     this.signals.push(s);
     return s;
   }
-  snapshot(): unknown {
+  snapshot(): PluginState {
     // Copies: a snapshot must not change when the strategy's memory does.
     return Object.fromEntries([...this.closes].map(([k, v]) => [k, [...v]]));
   }
-  restore(state: unknown): void {
+  restore(state: PluginState): void {
     this.closes = new Map(Object.entries(state as Record<string, number[]>));
   }
   async dispose(): Promise<void> {}

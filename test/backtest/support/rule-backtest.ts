@@ -101,9 +101,6 @@ export class VaryingRule implements RuntimePlugin {
     this.signals.push(s);
     return s;
   }
-  snapshot(): unknown {
-    return null;
-  }
   async dispose(): Promise<void> {}
 }
 
