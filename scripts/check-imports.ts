@@ -21,7 +21,8 @@ export const ROOT = '(root)';
  * tier, never a later one (nor another folder of its own tier). `core` is below everything.
  * simulator (the local exchange of tests, the demo and benches) needs only core but sits high, so
  * no trading code can come to depend on it; adapters host the plugin in other bots, so they sit
- * beside app (both compose the layers below). ROOT is the files directly under src/ (index.ts, the
+ * beside app (both compose the layers below). contract (the plugin contract's test kit for hosts)
+ * needs only strategy and core. ROOT is the files directly under src/ (index.ts, the
  * package's entrance for hosts): above everything, imported by nothing.
  */
 export const LAYERS: readonly (readonly string[])[] = [
@@ -30,7 +31,7 @@ export const LAYERS: readonly (readonly string[])[] = [
   ['exchange', 'features'],
   ['models'],
   ['strategy'],
-  ['runtime'],
+  ['runtime', 'contract'],
   ['backtest'],
   ['retrain'],
   ['control', 'simulator'],
