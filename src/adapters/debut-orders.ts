@@ -62,7 +62,10 @@ interface Intent {
   asked: boolean;
   /** Why the adapter's onBeforeOpen skipped it itself. */
   refused?: string;
+  /** Debut's client id of the pending order, once the adapter's onBeforeOpen saw it. */
   cid?: string;
+  /** The adapter's onBeforeOpen let it through with quantgate's lots. */
+  sized?: boolean;
 }
 
 /**
@@ -108,10 +111,28 @@ export class DebutOrders {
     }
     const veto = this.o.strategy.beforeOpen?.(s, quantity) ?? null;
     if (veto) return events.note(at, 'vetoed_by_plugin', veto.reason);
-    await this.place(d, { signal: s, quantity, asked: false });
+    await this.place(d, { signal: s, quantity, asked: false }, now);
   }
 
-  private async place(d: DebutCore, intent: Intent): Promise<void> {
+  /** The plugin's entry ended without a fill: one update, nothing filled. */
+  private failed(intent: Intent, status: 'canceled' | 'rejected', now: number, message: string): void {
+    const s = intent.signal;
+    this.update({
+      symbol: this.o.symbol,
+      kind: 'entry',
+      status,
+      direction: s.direction,
+      price: 0,
+      quantity: 0,
+      timestamp: now,
+      clientOrderId: intent.cid ?? `${this.o.symbol}:${s.timestamp}:open`,
+      reason: 'open',
+      message,
+    });
+  }
+
+  /** `now`: the decision candle's close, the time the outcome of a failed entry is known. */
+  private async place(d: DebutCore, intent: Intent, now: number): Promise<void> {
     const { book, events, logger, symbol } = this.o;
     const s = intent.signal;
     const at = s.timestamp;
@@ -120,21 +141,25 @@ export class DebutOrders {
     try {
       const order = (await d.createOrder(s.direction === 'long' ? BUY : SELL)) as ExecutedOrder | undefined;
       if (order) return;
-      if (intent.refused) events.note(at, 'size_below_lot', intent.refused);
-      else if (!intent.asked)
-        events.note(at, 'vetoed_by_debut_plugin', 'a Debut plugin before this one skipped the open');
-      else
-        events.note(
-          at,
-          'not_opened',
-          'skipped by a later Debut plugin, or placing failed (Core <= 4.0.12 resolves undefined)',
-        );
+      if (intent.refused) {
+        events.note(at, 'size_below_lot', intent.refused);
+        this.failed(intent, 'rejected', now, intent.refused);
+      } else if (!intent.asked) {
+        const why = 'a Debut plugin before this one skipped the open';
+        events.note(at, 'vetoed_by_debut_plugin', why);
+        this.failed(intent, 'canceled', now, why);
+      } else {
+        const why = 'skipped by a later Debut plugin, or placing failed (Core <= 4.0.12 resolves undefined)';
+        events.note(at, 'not_opened', why);
+        this.failed(intent, 'canceled', now, why);
+      }
       logger.warn(
         { symbol, direction: s.direction, reason: intent.refused },
         'debut adapter: Debut did not open the order',
       );
     } catch (e) {
       events.note(at, 'place_failed', describeError(e));
+      this.failed(intent, 'rejected', now, describeError(e));
       logger.error(
         { err: describeError(e), symbol, direction: s.direction },
         'debut adapter: Debut failed to place the order',
@@ -195,6 +220,7 @@ export class DebutOrders {
       return true;
     }
     intent.asked = true;
+    intent.cid = String(order.cid);
     const { lot = 1, id, minQuantity = 0, minNotional = 0 } = d.instrument;
     const lots = d.transport.prepareLots(intent.quantity / lot, id);
     const units = lots * lot;
@@ -203,14 +229,14 @@ export class DebutOrders {
       return true;
     }
     order.lots = lots;
-    intent.cid = String(order.cid);
+    intent.sized = true;
     return undefined;
   }
 
   /** Debut's onOpen: the adapter's entry filled. */
   opened(d: DebutCore, order: ExecutedOrder): void {
     const intent = this.intent;
-    if (!intent || String(order.cid) !== intent.cid) return;
+    if (!intent?.sized || String(order.cid) !== intent.cid) return;
     const s = intent.signal;
     this.o.book.entries.set(intent.cid, {
       cid: intent.cid,

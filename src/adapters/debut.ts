@@ -10,6 +10,7 @@ import { QuantgateError, describeError } from '../core/errors.ts';
 import type { Candle, ClosedCandle, ExchangeId, Signal, Timeframe } from '../core/types.ts';
 import { timeframeMs } from '../core/types.ts';
 import type { Logger } from '../core/logger.ts';
+import { checkPlugin } from '../strategy/index.ts';
 import type { PluginContext, PluginState, RiskManager, StrategyPlugin } from '../strategy/index.ts';
 import type { DebutBook, DebutEntry } from './debut-account.ts';
 import { debutAccountView } from './debut-account.ts';
@@ -21,20 +22,21 @@ export type { DebutEvent, DebutOutcome } from './debut-orders.ts';
 
 /**
  * The part of the plugin contract (`StrategyPlugin`, src/strategy/plugin.ts) the Debut adapter
- * drives. `warm` (history without decisions) is used when the plugin has it.
+ * drives (it calls each of these the plugin has; not `prepare`: one symbol per bot, nothing to batch).
  */
 export type DebutHostedStrategy = Pick<
   StrategyPlugin,
   | 'name'
   | 'timeframes'
   | 'init'
+  | 'warm'
   | 'onCandle'
   | 'onOrderUpdate'
   | 'beforeOpen'
   | 'snapshot'
   | 'restore'
   | 'dispose'
-> & { warm?(candle: ClosedCandle): Promise<void> };
+>;
 
 export interface DebutAdapterOptions {
   readonly strategy: DebutHostedStrategy;
@@ -117,7 +119,9 @@ const closeOf = (c: ClosedCandle): number => c.timestamp + timeframeMs(c.timefra
  * - Opens no quantgate signal asked for are vetoed: quantgate decides the entries of this bot.
  */
 export function quantgateDebutPlugin(opts: DebutAdapterOptions): QuantgateDebutPlugin {
-  const { strategy, exchange, symbol } = opts;
+  const { exchange, symbol } = opts;
+  // Unknown or malformed hooks are refused here (PLUGIN_INVALID), not silently never called.
+  const strategy = checkPlugin(opts.strategy, 'debut adapter');
   const logger = opts.logger ?? opts.context.logger;
   const key = { exchange, symbol };
   const book: DebutBook = { startBalance: 0, realised: 0, entries: new Map(), placing: false };

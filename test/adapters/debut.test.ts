@@ -313,7 +313,12 @@ describe('Debut adapter in a replica of Debut’s core', () => {
     expect(plugin.api.counts().vetoed_by_debut_plugin).toBeGreaterThan(0);
     expect(plugin.api.counts().opened).toBeUndefined();
     expect(bot.orders).toHaveLength(0);
-    expect(rec.updates).toHaveLength(0);
+    // Each skipped entry is one `canceled` update: nothing filled, the host's words in `message`.
+    expect(rec.updates).toHaveLength(plugin.api.counts().vetoed_by_debut_plugin!);
+    for (const u of rec.updates) {
+      expect(u).toMatchObject({ kind: 'entry', status: 'canceled', price: 0, quantity: 0, reason: 'open' });
+      expect(u.message).toMatch(/skipped the open/);
+    }
   });
 
   it('survives a veto by a Debut plugin after it, and a failed placing, in both Core versions', async () => {
@@ -337,6 +342,14 @@ describe('Debut adapter in a replica of Debut’s core', () => {
       await b.run(five.slice(0, 60));
       const outcome = placeFailure === 'reject' ? 'place_failed' : 'not_opened';
       expect(b.plugin.api.counts()[outcome]).toBeGreaterThan(0);
+      // Core 5.x rejects: the plugin hears `rejected` with the transport's words; Core 4.0.12's
+      // undefined cannot be told from a later plugin's skip: `canceled`.
+      const status = placeFailure === 'reject' ? 'rejected' : 'canceled';
+      expect(rec.updates.length).toBe(b.plugin.api.counts()[outcome]);
+      expect(rec.updates.every((u) => u.status === status && u.quantity === 0)).toBe(true);
+      if (status === 'rejected') expect(rec.updates[0].message).toBe('insufficient balance');
+      // The update names Debut's client id of the pending order the adapter saw.
+      expect(new Set(rec.updates.map((u) => u.clientOrderId)).size).toBe(rec.updates.length);
       expect(b.bot.warnings[0]).toMatch(/Order not opened insufficient balance/);
       // Debut removed the pending order: the account is neither pending nor holding.
       expect(rec.ctx!.account.hasPending(SYMBOL)).toBe(false);
