@@ -76,6 +76,7 @@ out.errors.tsx = await code(() => import('tsx'));
 const cfg = root.loadConfigSources({ env: {} });
 out.defaultConfig = root.DEFAULT_CONFIG_PATH;
 const logger = root.createLogger({ level: 'silent' });
+out.backend = (await root.initBackend({ logger })).name;
 const plugin = root.createQuantgatePlugin(cfg);
 const decisions = new root.DecisionRecorder(logger);
 const account = { equity: () => 1000, position: () => null, hasPending: () => false };
@@ -104,8 +105,9 @@ process.stdout.write(JSON.stringify(out));
 
 /** The host's TypeScript: the .d.ts must resolve, and a wrong use must be a type error (not \`any\`). */
 const HOST_TS = `
-import { createQuantgatePlugin, loadConfigSources, ModelSet, createLogger } from 'quantgate';
-import type { Config, Signal, StrategyPlugin, PluginContext } from 'quantgate';
+import { activeVersionDir, createLogger, createQuantgatePlugin, DecisionRecorder, initBackend,
+  loadConfigSources, loadForecaster, ModelSet } from 'quantgate';
+import type { AccountView, ClosedCandle, Forecaster, ModelTimeframe, Signal, StrategyPlugin } from 'quantgate';
 import { quantgateDebutPlugin } from 'quantgate/adapters';
 import type { QuantgateDebutPlugin } from 'quantgate/adapters';
 import { QuantileStrategy } from 'quantgate/strategy';
@@ -114,19 +116,32 @@ import { QuantgateError } from 'quantgate/core';
 // @ts-expect-error internals are not exported
 import type { Runtime } from 'quantgate/dist/runtime/index.js';
 
-const config: Config = loadConfigSources();
-const plugin: StrategyPlugin = createQuantgatePlugin(config);
-const models = new ModelSet(createLogger());
-// @ts-expect-error the factory takes a parsed Config
-createQuantgatePlugin({ strategy: 1 });
-// @ts-expect-error a plugin's name is a string
-const n: number = plugin.name;
+// The README's host example, as written there.
+export async function host(closedCandle: ClosedCandle, myEquity: () => number): Promise<Signal | null> {
+  const config = loadConfigSources({ files: ['my.yaml'] }); // the shipped defaults ← my.yaml ← env
+  const logger = createLogger();
+  await initBackend({ logger }); // tfjs-node when it loads, else wasm
+  const loaded: Partial<Record<ModelTimeframe, Forecaster>> = {};
+  for (const tf of config.strategy.timeframes) {
+    const dir = activeVersionDir(config.data.modelsDir, tf); // models/<tf>/ACTIVE (\`quantgate train\`)
+    if (dir) loaded[tf] = await loadForecaster(dir, { timeframe: tf });
+  }
+  const account: AccountView = { equity: () => myEquity(), position: () => null, hasPending: () => false };
+  const plugin: StrategyPlugin = createQuantgatePlugin(config);
+  await plugin.init?.({ config, logger, models: new ModelSet(logger, loaded), account,
+    decisions: new DecisionRecorder(logger) });
+  const signal: Signal | null = await plugin.onCandle(closedCandle); // each closed candle, in order
+  await plugin.dispose?.();
+  // @ts-expect-error the factory takes a parsed Config
+  createQuantgatePlugin({ strategy: 1 });
+  // @ts-expect-error a plugin's name is a string
+  const n: number = plugin.name;
+  return n > 0 ? signal : null;
+}
 const act = (s: Signal): string => (s.action === 'open' ? s.direction : 'close');
-type Init = PluginContext['models'];
-const m: Init = models;
 const adapter: typeof quantgateDebutPlugin = quantgateDebutPlugin;
 export type { QuantgateDebutPlugin, Runtime };
-export { act, adapter, m, n, QuantileStrategy, configSchema, QuantgateError };
+export { act, adapter, QuantileStrategy, configSchema, QuantgateError };
 `;
 
 describe.skipIf(!hasNpm || !hasTar)('the packed package in a host', () => {
@@ -192,6 +207,7 @@ describe.skipIf(!hasNpm || !hasTar)('the packed package in a host', () => {
       exports: Record<string, string[]>;
       errors: Record<string, string>;
       defaultConfig: string;
+      backend: string;
       plugin: { name: string; timeframes: string[]; candles: number; decisions: Record<string, number> };
       snapshot: boolean;
       worker: Array<{ symbol: string; candles: number }>;
@@ -209,6 +225,7 @@ describe.skipIf(!hasNpm || !hasTar)('the packed package in a host', () => {
     expect(realpathSync(out.defaultConfig)).toBe(
       realpathSync(join(host, 'node_modules/quantgate/config/default.yaml')),
     );
+    expect(['wasm', 'tensorflow']).toContain(out.backend);
     expect(out.plugin.name).toBe('quantgate');
     expect(out.plugin.candles).toBe(400);
     expect(out.snapshot).toBe(true);
