@@ -226,11 +226,7 @@ export const KEY_PROBES: Readonly<Record<string, KeyProbe>> = {
     'risk.maxNotionalTotal': 1e9,
   }),
   'strategy.sizing.allowShort': run([false, true], 'shorts taken', { 'exchange.market': 'swap' }),
-  'strategy.cooldownCandles': {
-    ...run([0, 24], 'entries right after an exit (cooldown decisions)'),
-    pending:
-      "no effect yet: no host calls the strategy's onOrderUpdate, so it never learns of an exit (helper h16contract wires it)",
-  },
+  'strategy.cooldownCandles': run([0, 24], 'entries right after an exit (cooldown decisions)'),
   'model.architecture': model(['mlp', 'tft'], 'the network'),
   'model.window': model([4, 6], 'input windows and samples'),
   'model.hidden': model([4, 6], 'the network'),
