@@ -2,15 +2,24 @@
  * The package's entrance for a host (`import … from 'quantgate'`): the plugin factory, the plugin
  * contract's types and what a host needs to build the plugin's context. Everything here is public
  * API. The subpath exports (`quantgate/strategy`, `quantgate/adapters`, `quantgate/config`,
- * `quantgate/core`) are the folders' own entrances; the Debut adapter lives only in
- * `quantgate/adapters`, so a host without `@debut/types` never sees its types.
+ * `quantgate/core`, `quantgate/contract`: the contract test kit for host authors) are the folders'
+ * own entrances; the Debut adapter lives only in `quantgate/adapters`, so a host without
+ * `@debut/types` never sees its types.
  */
-export { createQuantgatePlugin, DecisionRecorder, ModelSet } from './strategy/index.ts';
+export {
+  checkPlugin,
+  createQuantgatePlugin,
+  DecisionRecorder,
+  ModelSet,
+  PLUGIN_HOOKS,
+} from './strategy/index.ts';
 export type {
   AccountView,
   DecisionRecord,
+  OrderStatus,
   OrderUpdate,
   PluginContext,
+  PluginHook,
   PluginState,
   PositionInfo,
   StrategyPlugin,

@@ -63,9 +63,10 @@ import * as strategy from 'quantgate/strategy';
 import * as adapters from 'quantgate/adapters';
 import * as config from 'quantgate/config';
 import * as core from 'quantgate/core';
+import * as contract from 'quantgate/contract';
 
 const out = { exports: {}, errors: {} };
-for (const [name, m] of Object.entries({ root, strategy, adapters, config, core })) out.exports[name] = Object.keys(m).sort();
+for (const [name, m] of Object.entries({ root, strategy, adapters, config, core, contract })) out.exports[name] = Object.keys(m).sort();
 
 async function code(f) {
   try { await f(); return 'resolved'; } catch (e) { return e.code ?? String(e); }
@@ -91,6 +92,40 @@ for (const row of rows) {
 out.plugin = { name: plugin.name, timeframes: plugin.timeframes, candles: rows.length, signals, decisions: decisions.counts() };
 out.snapshot = JSON.parse(JSON.stringify(plugin.snapshot())) !== null;
 await plugin.dispose();
+
+// The plugin passes the contract's shape check, and a host written here against the package alone
+// (paper fills at the decision candle's close) passes the contract kit, run in plain Node.
+out.checked = root.checkPlugin(root.createQuantgatePlugin(cfg), 'scratch host') !== null;
+const paperHost = {
+  name: 'scratch paper host',
+  hooks: ['init', 'warm', 'onCandle', 'beforeOpen', 'onOrderUpdate', 'dispose'],
+  async run({ plugin, candles }) {
+    const positions = new Map();
+    let orders = 0;
+    const account = { equity: () => 10_000, position: (s) => positions.get(s) ?? null, hasPending: () => false };
+    await plugin.init({ config: cfg, logger, models: new root.ModelSet(logger), account, decisions });
+    for (const { candle, warmup } of candles) {
+      if (warmup) { await plugin.warm(candle); continue; }
+      const s = await plugin.onCandle(candle);
+      if (!s) continue;
+      const fill = (kind, quantity) => plugin.onOrderUpdate({
+        symbol: s.symbol, kind, status: 'filled', direction: 'long', price: candle.close, quantity,
+        timestamp: candle.timestamp, clientOrderId: 'scratch-' + ++orders, reason: kind === 'entry' ? 'open' : 'signal_close',
+      });
+      const pos = positions.get(s.symbol);
+      if (s.action === 'close') {
+        if (pos) { positions.delete(s.symbol); fill('exit', pos.quantity); }
+        continue;
+      }
+      if (pos || s.direction !== 'long' || plugin.beforeOpen(s, s.size)) continue;
+      positions.set(s.symbol, { direction: 'long', quantity: s.size, entryPrice: candle.close, entryTime: candle.timestamp });
+      fill('entry', s.size);
+    }
+    await plugin.dispose();
+  },
+};
+const report = await contract.runContractKit(paperHost);
+out.contract = { sessions: report.sessions, checked: report.checked.length, skipped: report.skipped };
 
 // A worker of the compiled package (the retrain data check) runs its .js entry without tsx.
 const { inspectInWorker } = await import(new URL('./node_modules/quantgate/dist/retrain/inspect-in-worker.js', import.meta.url).href);
@@ -211,6 +246,8 @@ describe.skipIf(!hasNpm || !hasTar)('the packed package in a host', () => {
       plugin: { name: string; timeframes: string[]; candles: number; decisions: Record<string, number> };
       snapshot: boolean;
       worker: Array<{ symbol: string; candles: number }>;
+      checked: boolean;
+      contract: { sessions: number; checked: number; skipped: string[] };
     };
     expect(out.exports.root).toEqual(
       expect.arrayContaining(['createQuantgatePlugin', 'loadConfigSources', 'ModelSet', 'DecisionRecorder']),
@@ -219,6 +256,17 @@ describe.skipIf(!hasNpm || !hasTar)('the packed package in a host', () => {
     expect(out.exports.strategy).toContain('QuantileStrategy');
     expect(out.exports.config).toContain('configSchema');
     expect(out.exports.core).toContain('QuantgateError');
+    expect(out.exports.contract).toContain('runContractKit');
+    expect(out.checked).toBe(true);
+    // Every hook the scratch host declares was checked; only failures, restarts and the risk cap are not exercised.
+    expect(out.contract.sessions).toBe(1);
+    expect(out.contract.checked).toBeGreaterThanOrEqual(7);
+    expect(out.contract.skipped.filter((x) => x.includes('not called by this host'))).toEqual([
+      'restore (not called by this host)',
+      'prepare (not called by this host)',
+      'snapshot (not called by this host)',
+      'modelVersions (not called by this host)',
+    ]);
     expect(out.errors.deepImport).toBe('ERR_PACKAGE_PATH_NOT_EXPORTED');
     expect(out.errors.tsx).toBe('ERR_MODULE_NOT_FOUND');
     // The defaults come from the installed package, not the repo.
