@@ -102,11 +102,13 @@ function byInstant(session: ContractSession): ContractSession['candles'][] {
  * live` runs in paper mode, minus the streams (the candles of one instant are queued together, as
  * the streams deliver them, so `prepare` groups them). A second run restarts on the same state file.
  */
-export function runtimeHost(): ContractHost {
+export function runtimeHost(): ContractHost & { readonly skipped: Array<Record<string, number>> } {
   const dir = mkdtempSync(join(tmpdir(), 'qg-contract-runtime-'));
   const logger = silentLogger();
   const config = CONFIG;
+  const skipped: Array<Record<string, number>> = [];
   return {
+    skipped,
     name: 'runtime (paper)',
     hooks: PLUGIN_HOOKS,
     failures: ['canceled', 'rejected'],
@@ -132,6 +134,7 @@ export function runtimeHost(): ContractHost {
         await Promise.all(group.map((c) => runtime.onCandle(c.candle, { warmup: c.warmup })));
       }
       runtime.status();
+      skipped.push({ ...runtime.snapshot.decisions.skipped });
       await runtime.stop();
     },
   };

@@ -4,8 +4,11 @@ import { backtestHost, runtimeHost } from './hosts.ts';
 
 describe('plugin contract kit', () => {
   it('the built-in runtime (paper executor, risk manager, state file, a restart) calls every hook as documented', async () => {
-    const report = await runContractKit(runtimeHost());
+    const host = runtimeHost();
+    const report = await runContractKit(host);
     expect(report.sessions).toBe(2);
+    // The script's veto (one per symbol, in run 1) is counted among the runtime's skip reasons.
+    expect(host.skipped[0]['veto:contract_veto']).toBe(2);
     expect(report.skipped).toEqual([]);
     expect(report.checked.length).toBeGreaterThanOrEqual(10);
   }, 30_000);
