@@ -1,9 +1,9 @@
 import { QuantgateError } from '../core/errors.ts';
-import { largestMove, resampleMerged, resampleSourcesFor } from '../exchange/index.ts';
+import { findGaps, largestMove, resampleMerged, resampleSourcesFor } from '../exchange/index.ts';
 import { timeframeMs } from '../core/types.ts';
 import type { Candle, Timeframe } from '../core/types.ts';
 import { isoDate } from './dates.ts';
-import { findGaps, sliceByTime } from './replay.ts';
+import { sliceByTime } from './replay.ts';
 import type { GapReport } from './types.ts';
 
 /** Reads one stored series; returns null when the store has no file for it. */
@@ -102,7 +102,8 @@ export function loadBacktestData(
         warnings.push(
           `${symbol} ${tf}: no candles inside the range; that timeframe's model never gets a fresh candle`,
         );
-      for (const g of findGaps(symbol, tf, inRange)) gaps.push(g);
+      // The store's one gap finder (exchange/csv-store.ts), tagged with the series for the report.
+      for (const g of findGaps(inRange, tf)) gaps.push({ symbol, timeframe: tf, ...g });
     }
     series[symbol] = bySym;
   }

@@ -43,32 +43,6 @@ export function mergeByCloseTime(exchange: ExchangeId, series: readonly ReplaySe
   return events.map((e) => e.ev);
 }
 
-/** A run of missing candles: `missing` slots between `after` (last present open) and `before` (next present open). */
-export interface Gap {
-  readonly symbol: string;
-  readonly timeframe: Timeframe;
-  readonly after: number;
-  readonly before: number;
-  readonly missing: number;
-}
-
-export function findGaps(symbol: string, timeframe: Timeframe, candles: readonly Candle[]): Gap[] {
-  const step = timeframeMs(timeframe);
-  const gaps: Gap[] = [];
-  for (let i = 1; i < candles.length; i++) {
-    const d = candles[i].timestamp - candles[i - 1].timestamp;
-    if (d > step)
-      gaps.push({
-        symbol,
-        timeframe,
-        after: candles[i - 1].timestamp,
-        before: candles[i].timestamp,
-        missing: Math.round(d / step) - 1,
-      });
-  }
-  return gaps;
-}
-
 /** Candles with open time in [from, to). */
 export function sliceByTime(candles: readonly Candle[], from: number, to: number): Candle[] {
   const lo = lowerBound(candles, from);

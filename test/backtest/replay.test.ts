@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { findGaps, mergeByCloseTime, sliceByTime } from '../../src/backtest/index.ts';
+import { mergeByCloseTime, sliceByTime } from '../../src/backtest/index.ts';
+import { findGaps } from '../../src/exchange/index.ts';
 import type { Candle } from '../../src/core/index.ts';
 
 const H = 3_600_000;
@@ -44,11 +45,11 @@ describe('mergeByCloseTime', () => {
 describe('findGaps / sliceByTime', () => {
   it('lists each run of missing candles', () => {
     const c = series(0, M5, 20, [5, 6, 7, 12]);
-    expect(findGaps('SOL/USDT', '5m', c)).toEqual([
-      { symbol: 'SOL/USDT', timeframe: '5m', after: 4 * M5, before: 8 * M5, missing: 3 },
-      { symbol: 'SOL/USDT', timeframe: '5m', after: 11 * M5, before: 13 * M5, missing: 1 },
+    expect(findGaps(c, '5m')).toEqual([
+      { after: 4 * M5, before: 8 * M5, missing: 3 },
+      { after: 11 * M5, before: 13 * M5, missing: 1 },
     ]);
-    expect(findGaps('SOL/USDT', '5m', series(0, M5, 5))).toEqual([]);
+    expect(findGaps(series(0, M5, 5), '5m')).toEqual([]);
   });
   it('slices by open time [from, to)', () => {
     const c = series(0, M5, 10);
