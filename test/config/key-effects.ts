@@ -295,7 +295,7 @@ export const KEY_PROBES: Readonly<Record<string, KeyProbe>> = {
   'control.host': live(['127.0.0.1', 'localhost'], 'the address it listens on'),
   'control.port': live([0, CONTROL_PORT], 'the port it listens on'),
   'control.allowRemote': live([false, true], 'whether a foreign Host header is refused'),
-  'control.refreshSeconds': live([5, 1], 'status pushes in 1.5 s'),
+  'control.refreshSeconds': live([5, 1], 'heartbeat pushes in a quiet 3 s'),
   'logging.statusIntervalSeconds': live([0, 1], 'periodic status lines'),
   'logging.decisionSummaryMinutes': live([60, 5], 'decision summary lines'),
   'paper.quoteCurrency': live(['USDT', 'USDC'], 'the starting cash read from the exchange balance'),

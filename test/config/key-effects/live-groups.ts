@@ -64,7 +64,7 @@ async function foreignHostStatus(url: string): Promise<number> {
  * The live bot (startLive with real orders against the local exchange: ccxt, candle stream,
  * runtime, the quantgate strategy on the rolling-quantile baseline model, control API) on three
  * fixture 5m series for 13 candles. Observed: the control API (listening where, refusing foreign
- * hosts, status pushes over a quiet 1.5 s), status and decision-summary log lines, the starting cash from
+ * hosts, status pushes over a quiet 3 s), status and decision-summary log lines, the starting cash from
  * the exchange balance, the 5m model's batches, the directories written.
  */
 async function liveRun(c: Config): Promise<unknown> {
@@ -106,14 +106,15 @@ async function liveRun(c: Config): Promise<unknown> {
     const control = handle.control;
     await stepCandles(sim, handle, 13);
     // Quiet now (no candles): only the heartbeat pushes.
-    const pushes = control ? pushesDuring(control.url, 1_500) : Promise.resolve(null);
+    const pushes = control ? pushesDuring(control.url, 3_000) : Promise.resolve(null);
     return {
       control: control
         ? {
             host: new URL(control.url).hostname,
             onConfiguredPort: control.port === c.control.port,
             foreignHost: await foreignHostStatus(control.url),
-            pushes: Math.min(2, (await pushes) ?? 0),
+            // The first event on connect, then one per heartbeat: >= 3 in 3 s only with a short refresh.
+            pushes: Math.min(3, (await pushes) ?? 0) >= 3,
           }
         : null,
       statusLines: Math.min(1, lines.filter((l) => l.msg === 'status').length),
