@@ -24,9 +24,7 @@ export interface ReplayEvent {
  * timeframe). Symbols keep the order given, so the replay is deterministic.
  */
 export function mergeByCloseTime(exchange: ExchangeId, series: readonly ReplaySeries[]): ReplayEvent[] {
-  const events: Array<{ ev: ReplayEvent; tfMs: number; s: number }> = [];
-  series.forEach((sr, s) => {
-    const tfMs = timeframeMs(sr.timeframe);
+  for (const sr of series) {
     let prev = -Infinity;
     for (const c of sr.candles) {
       if (!(c.timestamp > prev))
@@ -35,12 +33,47 @@ export function mergeByCloseTime(exchange: ExchangeId, series: readonly ReplaySe
           `${sr.symbol} ${sr.timeframe}: candles not strictly ascending at open time ${new Date(c.timestamp).toISOString()}`,
         );
       prev = c.timestamp;
-      const candle: ClosedCandle = { ...c, exchange, symbol: sr.symbol, timeframe: sr.timeframe };
-      events.push({ ev: { closeTime: c.timestamp + tfMs, candle }, tfMs, s });
     }
-  });
-  events.sort((a, b) => a.ev.closeTime - b.ev.closeTime || b.tfMs - a.tfMs || a.s - b.s);
-  return events.map((e) => e.ev);
+  }
+  // A k-way merge of the series (each already ascending by close time): the next event is the
+  // earliest close, the longer timeframe and then the earlier series on ties — the order a sort by
+  // (closeTime, −timeframe, series) gives, without sorting and its comparator calls.
+  const n = series.length;
+  const tfMs = series.map((sr) => timeframeMs(sr.timeframe));
+  const pos = new Array<number>(n).fill(0);
+  const total = series.reduce((a, sr) => a + sr.candles.length, 0);
+  const events = new Array<ReplayEvent>(total);
+  for (let k = 0; k < total; k++) {
+    let best = -1;
+    let bestClose = Infinity;
+    let bestMs = 0;
+    for (let s = 0; s < n; s++) {
+      const cs = series[s].candles;
+      if (pos[s] >= cs.length) continue;
+      const close = cs[pos[s]].timestamp + tfMs[s];
+      if (close < bestClose || (close === bestClose && tfMs[s] > bestMs)) {
+        best = s;
+        bestClose = close;
+        bestMs = tfMs[s];
+      }
+    }
+    const sr = series[best];
+    const c = sr.candles[pos[best]++];
+    // Written out, not spread: spreading 150,000 candles took half a second.
+    const candle: ClosedCandle = {
+      timestamp: c.timestamp,
+      open: c.open,
+      high: c.high,
+      low: c.low,
+      close: c.close,
+      volume: c.volume,
+      exchange,
+      symbol: sr.symbol,
+      timeframe: sr.timeframe,
+    };
+    events[k] = { closeTime: bestClose, candle };
+  }
+  return events;
 }
 
 /** Candles with open time in [from, to). */

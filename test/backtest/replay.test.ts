@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { mergeByCloseTime, sliceByTime } from '../../src/backtest/index.ts';
 import { findGaps } from '../../src/exchange/index.ts';
-import type { Candle } from '../../src/core/index.ts';
+import type { Candle, Timeframe } from '../../src/core/index.ts';
+import { timeframeMs } from '../../src/core/index.ts';
 
 const H = 3_600_000;
 const M5 = 300_000;
@@ -32,6 +33,33 @@ describe('mergeByCloseTime', () => {
     expect(ev[i1h + 1].candle.timeframe).toBe('5m');
     expect(ev[i1h + 1].closeTime).toBe(t0 + H);
     expect(ev.slice(0, i1h).every((e) => e.candle.timeframe === '5m' && e.closeTime < t0 + H)).toBe(true);
+  });
+
+  it('gives the order of a stable sort by (close time, longer timeframe, series), gaps and ties included', () => {
+    const t0 = Date.UTC(2021, 0, 1);
+    const tfs: Timeframe[] = ['5m', '1h', '12h', '1d', '5m', '1h'];
+    const input = tfs.map((timeframe, k) => ({
+      symbol: k < 4 ? 'BTC/USDT' : 'ETH/USDT',
+      timeframe,
+      // Series starting at different times, with gaps, so ties and empty stretches both occur.
+      candles: series(t0 + k * timeframeMs(timeframe), timeframeMs(timeframe), 600 >> k, [3, 4, 17 + k]),
+    }));
+    // The reference: every candle with its keys, sorted (Array.prototype.sort is stable).
+    const ref = input
+      .flatMap((sr, s) =>
+        sr.candles.map((c) => ({
+          closeTime: c.timestamp + timeframeMs(sr.timeframe),
+          tfMs: timeframeMs(sr.timeframe),
+          s,
+          candle: { ...c, exchange: 'binance' as const, symbol: sr.symbol, timeframe: sr.timeframe },
+        })),
+      )
+      .sort((a, b) => a.closeTime - b.closeTime || b.tfMs - a.tfMs || a.s - b.s)
+      .map(({ closeTime, candle }) => ({ closeTime, candle }));
+    const ev = mergeByCloseTime('binance', input);
+    expect(ev.length).toBeGreaterThan(1000);
+    expect(JSON.stringify(ev)).toBe(JSON.stringify(ref));
+    expect(mergeByCloseTime('binance', [])).toEqual([]);
   });
 
   it('rejects unsorted or duplicate candles naming the series', () => {
