@@ -2,9 +2,10 @@ import type { Candle as DebutCandle, DebutCore, ExecutedOrder, PendingOrder } fr
 import { describeError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import type { Signal } from '../core/types.ts';
-import type { AccountView, OrderUpdate, RiskManager, StrategyPlugin } from '../strategy/index.ts';
+import type { AccountView, OrderUpdate, StrategyPlugin } from '../strategy/index.ts';
 import type { DebutBook } from './debut-account.ts';
 import { BUY, SELL, closeProfit, directionOf, ownOrders, unitsOf } from './debut-account.ts';
+import type { RiskManager } from '../runtime/index.ts';
 
 /** Why the adapter did not act on a signal, or what became of an order (counted and kept). */
 export type DebutOutcome =

@@ -11,12 +11,13 @@ import type { Candle, ClosedCandle, ExchangeId, Signal, Timeframe } from '../cor
 import { timeframeMs } from '../core/types.ts';
 import type { Logger } from '../core/logger.ts';
 import { checkPlugin } from '../strategy/index.ts';
-import type { PluginContext, PluginState, RiskManager, StrategyPlugin } from '../strategy/index.ts';
+import type { PluginContext, PluginState, StrategyPlugin } from '../strategy/index.ts';
 import type { DebutBook, DebutEntry } from './debut-account.ts';
 import { debutAccountView } from './debut-account.ts';
 import { DebutEvents, DebutOrders } from './debut-orders.ts';
 import type { DebutEvent, DebutOutcome } from './debut-orders.ts';
 import { CandleBuilder, planTimeframes, timeframeOfDebutInterval } from './debut-timeframes.ts';
+import type { RiskManager } from '../runtime/index.ts';
 
 export type { DebutEvent, DebutOutcome } from './debut-orders.ts';
 

@@ -17,12 +17,13 @@ import { activeVersionDir, initBackend, loadForecaster } from '../models/index.t
 import type { Forecaster } from '../models/index.ts';
 import { MonitoredModelSet, startRetrainService } from '../retrain/index.ts';
 import type { RetrainService, RetrainServiceOptions } from '../retrain/index.ts';
-import { DecisionRecorder, QuantileStrategy, RiskManager, warmupShortfalls } from '../strategy/index.ts';
+import { DecisionRecorder, QuantileStrategy, warmupShortfalls } from '../strategy/index.ts';
 import { controlTokenFromEnv, startControlServer } from '../control/index.ts';
 import type { ControlServer, ControlTarget, ReloadOutcome } from '../control/index.ts';
 import { registryPath } from '../retrain/index.ts';
 import { PaperExecutor, Runtime, StateFile, liveExecutor, warmupCandlesFor } from '../runtime/index.ts';
 import type { OrderExecutor, TradeRecord } from '../runtime/index.ts';
+import { RiskManager } from '../runtime/index.ts';
 
 export interface LiveOptions {
   /** Real orders through CcxtBroker (keys from the environment unless `credentials` is given). */

@@ -7,10 +7,11 @@ import { SecretRedactor } from '../core/secrets.ts';
 import type { ClosedCandle, ExchangeId, Signal, Timeframe } from '../core/types.ts';
 import { PaperExecutor, Runtime, StateFile, equityOf } from '../runtime/index.ts';
 import { checkPlugin } from '../strategy/index.ts';
-import type { HostedPlugin, PluginContext, PluginHook, RiskManager } from '../strategy/index.ts';
+import type { HostedPlugin, PluginContext, PluginHook } from '../strategy/index.ts';
 import type { OrderExecutor, RuntimeState } from '../runtime/index.ts';
 import type { AccountView, FillRecord, ReplayTarget, StepOutcome } from './engine.ts';
 import type { TradeRecord } from './types.ts';
+import type { RiskManager } from '../runtime/index.ts';
 
 /**
  * The backtest's per-candle step IS the live runtime's: a `Runtime` with the same plugin and the

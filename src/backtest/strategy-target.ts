@@ -1,10 +1,11 @@
 import type { Config } from '../config/index.ts';
 import { childLogger } from '../core/logger.ts';
 import type { Logger } from '../core/logger.ts';
-import { DecisionRecorder, ModelSet, QuantileStrategy, RiskManager } from '../strategy/index.ts';
+import { DecisionRecorder, ModelSet, QuantileStrategy } from '../strategy/index.ts';
 import type { TargetContext } from './run.ts';
 import { runtimeTarget } from './runtime-target.ts';
 import type { RuntimeTarget } from './runtime-target.ts';
+import { RiskManager } from '../runtime/index.ts';
 
 /**
  * The backtest target for quantgate's own strategy: QuantileStrategy inside the live Runtime with

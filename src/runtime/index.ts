@@ -5,6 +5,8 @@ export { StateFile } from './state-file.ts';
 export { emptyState, equityOf, signedQty, stateProblem } from './state.ts';
 export type { PendingIntent, PositionState, RuntimeState, TradeRecord } from './state.ts';
 export { PaperExecutor } from './paper-executor.ts';
+export { RiskManager } from './risk-manager.ts';
+export type { RiskCheckInput, RiskSnapshot, RiskState, RiskVerdict } from './risk-manager.ts';
 export { liveExecutor } from './executor.ts';
 export type { OrderExecutor } from './executor.ts';
 export { decisionClientId } from './client-ids.ts';

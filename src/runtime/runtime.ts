@@ -11,13 +11,8 @@ import type { PendingIntent, PositionState, RuntimeState, TradeRecord } from './
 import { emptyState, equityOf, signedQty } from './state.ts';
 import { decisionClientId } from './client-ids.ts';
 import { checkPlugin } from '../strategy/index.ts';
-import type {
-  HostedPlugin,
-  OrderUpdate,
-  PluginContext,
-  PluginState,
-  RiskManager,
-} from '../strategy/index.ts';
+import type { HostedPlugin, OrderUpdate, PluginContext, PluginState } from '../strategy/index.ts';
+import type { RiskManager } from './risk-manager.ts';
 import { accountViewOf } from './account-view.ts';
 import { timeframeMs } from '../core/types.ts';
 

@@ -15,8 +15,6 @@ export { checkPlugin } from './plugin-check.ts';
 export { QuantileStrategy } from './quantile-strategy.ts';
 export { createQuantgatePlugin } from './create.ts';
 export { ModelSet } from './model-set.ts';
-export { RiskManager } from './risk-manager.ts';
-export type { RiskCheckInput, RiskSnapshot, RiskState, RiskVerdict } from './risk-manager.ts';
 export { DecisionRecorder } from './decisions.ts';
 export type { DecisionRecord } from './decisions.ts';
 export { DECISION_REASONS, emptyCounters } from './reasons.ts';

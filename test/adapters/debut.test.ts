@@ -19,12 +19,13 @@ import { QuantgateError, silentLogger, timeframeMs } from '../../src/core/index.
 import { readCandles } from '../../src/exchange/index.ts';
 import { createIncrementalFeatures } from '../../src/features/index.ts';
 import type { OrderUpdate, PluginContext, PluginState, Veto } from '../../src/strategy/index.ts';
-import { DecisionRecorder, ModelSet, QuantileStrategy, RiskManager } from '../../src/strategy/index.ts';
+import { DecisionRecorder, ModelSet, QuantileStrategy } from '../../src/strategy/index.ts';
 import { quantgateDebutPlugin } from '../../src/adapters/index.ts';
 import type { DebutHostedStrategy, QuantgateDebutPlugin } from '../../src/adapters/index.ts';
 import { DebutReplica, TesterTransport } from '../support/debut-core.ts';
 import type { DebutReplicaOptions } from '../support/debut-core.ts';
 import { FakeForecaster } from '../strategy/support.ts';
+import { RiskManager } from '../../src/runtime/index.ts';
 
 const FIX = new URL('../fixtures/candles', import.meta.url).pathname;
 const SYMBOL = 'BTC/USDT';

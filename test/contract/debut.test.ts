@@ -22,8 +22,9 @@ import { runContractKit } from '../../src/contract/index.ts';
 import type { ContractHost, ContractSession } from '../../src/contract/index.ts';
 import { silentLogger, timeframeMs } from '../../src/core/index.ts';
 import type { ClosedCandle } from '../../src/core/index.ts';
-import { DecisionRecorder, ModelSet, RiskManager } from '../../src/strategy/index.ts';
+import { DecisionRecorder, ModelSet } from '../../src/strategy/index.ts';
 import { DebutReplica, TesterTransport } from '../support/debut-core.ts';
+import { RiskManager } from '../../src/runtime/index.ts';
 
 const SYMBOL = 'BTC/USDT';
 const CONFIG = configSchema.parse({ exchange: { name: 'binance', symbols: [SYMBOL] } });

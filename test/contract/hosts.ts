@@ -9,8 +9,9 @@ import type { ContractHost, ContractSession } from '../../src/contract/index.ts'
 import type { OrderRequest, OrderResult } from '../../src/exchange/index.ts';
 import { PaperExecutor, Runtime, StateFile } from '../../src/runtime/index.ts';
 import type { OrderExecutor } from '../../src/runtime/index.ts';
-import { DecisionRecorder, ModelSet, PLUGIN_HOOKS, RiskManager } from '../../src/strategy/index.ts';
+import { DecisionRecorder, ModelSet, PLUGIN_HOOKS } from '../../src/strategy/index.ts';
 import type { PluginHook } from '../../src/strategy/index.ts';
+import { RiskManager } from '../../src/runtime/index.ts';
 
 const CASH = 10_000;
 const CONFIG = configSchema.parse({ exchange: { name: 'binance', symbols: ['BTC/USDT', 'ETH/USDT'] } });

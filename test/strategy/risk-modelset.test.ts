@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/index.ts';
 import { silentLogger } from '../../src/core/logger.ts';
-import { ModelSet, RiskManager } from '../../src/strategy/index.ts';
+import { ModelSet } from '../../src/strategy/index.ts';
 import { FakeForecaster, forecast } from './support.ts';
+import { RiskManager } from '../../src/runtime/index.ts';
 
 const risk = parseConfig({ exchange: { name: 'binance', symbols: ['BTC/USDT'] } }).risk;
 const DAY = 86_400_000;

@@ -3,9 +3,10 @@ import { horizonFor } from '../../../src/config/index.ts';
 import { silentLogger } from '../../../src/core/index.ts';
 import type { Forecast, ModelTimeframe } from '../../../src/core/index.ts';
 import { roundTripCosts } from '../../../src/features/index.ts';
-import { RiskManager, evaluateGate, fuse } from '../../../src/strategy/index.ts';
+import { evaluateGate, fuse } from '../../../src/strategy/index.ts';
 import { MINIMAL, each } from './probe.ts';
 import type { ProbeGroup } from './probe.ts';
+import { RiskManager } from '../../../src/runtime/index.ts';
 
 const f = (p: Partial<Forecast>): Forecast => ({
   timeframe: '5m',

@@ -1,6 +1,6 @@
 import type { RiskConfig } from '../config/index.ts';
 import type { Logger } from '../core/logger.ts';
-import type { DecisionReason } from './reasons.ts';
+import type { DecisionReason } from '../strategy/index.ts';
 
 export type RiskState = 'ACTIVE' | 'REDUCING' | 'HALTED';
 
@@ -33,7 +33,8 @@ export type RiskVerdict =
 const DAY_MS = 86_400_000;
 
 /**
- * ACTIVE → REDUCING when drawdown from peak equity passes `maxDrawdown` (sizes shrink), back to
+ * The risk engine between the plugin's signals and the order manager (it lives beside the
+ * portfolio it guards, not in the plugin). ACTIVE → REDUCING when drawdown from peak equity passes `maxDrawdown` (sizes shrink), back to
  * ACTIVE when it recovers to half that; any state → HALTED when the day's loss passes
  * `dailyLossLimit`, until the next UTC day or a manual resume. Time comes from the caller (candle time).
  */
