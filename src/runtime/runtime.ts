@@ -8,8 +8,9 @@ import { seriesId } from '../exchange/index.ts';
 import type { OrderExecutor } from './executor.ts';
 import type { StateFile } from './state-file.ts';
 import type { PendingIntent, PositionState, RuntimeState, TradeRecord } from './state.ts';
-import { emptyState, equityOf, signedQty } from './state.ts';
+import { emptyState, equityOf } from './state.ts';
 import { decisionClientId } from './client-ids.ts';
+import { bookResult, chargeFunding, unrealizedPnl } from './portfolio.ts';
 import { checkPlugin } from '../strategy/index.ts';
 import type { HostedPlugin, OrderUpdate, PluginContext, PluginState } from '../strategy/index.ts';
 import type { RiskManager } from './risk-manager.ts';
@@ -72,8 +73,7 @@ export interface RuntimeOptions {
   readonly fundingRatePer8h?: number;
 }
 
-/** Perp funding instants: every 8 h from 00:00 UTC. */
-export const FUNDING_INTERVAL_MS = 8 * 3_600_000;
+export { FUNDING_INTERVAL_MS } from './portfolio.ts';
 
 export interface RuntimeAlert {
   readonly severity: 'info' | 'warning' | 'critical';
@@ -275,10 +275,7 @@ export class Runtime {
       equity: equityOf(s),
       cash: s.cash,
       realizedPnl: s.realizedPnl,
-      unrealizedPnl: Object.values(s.positions).reduce(
-        (a, p) => a + signedQty(p) * ((s.lastPrices[p.symbol] ?? p.entryPrice) - p.entryPrice),
-        0,
-      ),
+      unrealizedPnl: unrealizedPnl(s),
       funding: s.funding ?? 0,
       fees: s.fees,
       openPositions: Object.values(s.positions),
@@ -622,26 +619,8 @@ export class Runtime {
       );
   }
 
-  /**
-   * Charges the funding instants that passed by this candle's close to `c.symbol`'s position,
-   * marked at the close (paper/backtest perps; the same code for both hosts).
-   */
   private chargeFunding(c: ClosedCandle): void {
-    const rate = this.opts.fundingRatePer8h ?? 0;
-    const p = this.state.positions[c.symbol];
-    if (rate === 0 || !p) return;
-    const close = c.timestamp + timeframeMs(c.timeframe);
-    let until = p.fundedUntil ?? fundingInstantAtOrBefore(p.openedAt);
-    let paid = 0;
-    for (let t = until + FUNDING_INTERVAL_MS; t <= close; t += FUNDING_INTERVAL_MS) {
-      paid += signedQty(p) * c.close * rate;
-      until = t;
-    }
-    if (until === p.fundedUntil) return;
-    const s = this.state;
-    s.cash -= paid;
-    s.funding = (s.funding ?? 0) + paid;
-    s.positions[c.symbol] = { ...p, funding: (p.funding ?? 0) + paid, fundedUntil: until };
+    chargeFunding(this.state, c, this.opts.fundingRatePer8h ?? 0);
   }
 
   private async onSignal(sig: Signal, c: ClosedCandle): Promise<void> {
@@ -862,71 +841,15 @@ export class Runtime {
     this.notify(i, r, at, direction);
   }
 
+  /** The portfolio books the result; the runtime counts a refusal and records the trade. */
   private book(i: PendingIntent, r: OrderResult): void {
-    const s = this.state;
-    if (r.filled <= 0 || r.averagePrice === undefined) {
-      this.count(`order_${r.rejectReason ?? r.state}`);
-      this.record({ ...tradeBase(i, r), qty: 0, price: 0, fee: 0, reason: r.message });
-      return;
-    }
-    const fee = r.fee ?? r.filled * r.averagePrice * this.opts.executor.feeRate;
-    s.fees += fee;
-    s.decisions.executed++;
-    // Files from before shorts: every open was a buy, every close a sell.
-    const opens = i.kind === 'open';
-    if (opens) {
-      const direction = i.direction ?? (i.side === 'buy' ? 'long' : 'short');
-      const long = direction === 'long';
-      // A short's sale proceeds go to cash; its value (−qty × price) is in the equity.
-      s.cash += (long ? -1 : 1) * r.filled * r.averagePrice - fee;
-      const openedAt = i.candleTime;
-      s.positions[i.symbol] = {
-        symbol: i.symbol,
-        direction,
-        qty: r.filled,
-        entryPrice: r.averagePrice,
-        // No level given: never hit (MAX_VALUE survives JSON, Infinity does not).
-        takeProfit: i.takeProfit ?? (long ? Number.MAX_VALUE : 0),
-        stopLoss: i.stopLoss ?? (long ? 0 : Number.MAX_VALUE),
-        openedAt,
-        clientOrderId: i.clientOrderId,
-        entryFee: fee,
-        // Held from the decision candle's close (when the order went out).
-        fundedUntil: fundingInstantAtOrBefore(openedAt + timeframeMs(this.opts.executionTimeframe)),
-        funding: 0,
-      };
-      this.record({ ...tradeBase(i, r), direction, qty: r.filled, price: r.averagePrice, fee });
-      return;
-    }
-    const p = s.positions[i.symbol];
-    const sign = p ? signedQty({ qty: 1, direction: p.direction }) : 1;
-    s.cash += sign * r.filled * r.averagePrice - fee;
-    let pnl = -fee;
-    let funding: number | undefined;
-    if (p) {
-      const share = Math.min(1, r.filled / p.qty);
-      funding = (p.funding ?? 0) * share;
-      pnl += sign * (r.averagePrice - p.entryPrice) * r.filled - p.entryFee * share - funding;
-      const rest = p.qty - r.filled;
-      if (rest > p.qty * 1e-9)
-        s.positions[i.symbol] = {
-          ...p,
-          qty: rest,
-          entryFee: p.entryFee * (1 - share),
-          funding: (p.funding ?? 0) - funding,
-        };
-      else delete s.positions[i.symbol];
-    }
-    s.realizedPnl += pnl;
-    this.record({
-      ...tradeBase(i, r),
-      direction: p?.direction ?? 'long',
-      qty: r.filled,
-      price: r.averagePrice,
-      fee,
-      pnl,
-      ...(funding !== undefined && (this.opts.fundingRatePer8h ?? 0) !== 0 ? { funding } : {}),
+    const { trade, refused } = bookResult(this.state, i, r, {
+      feeRate: this.opts.executor.feeRate,
+      executionTimeframe: this.opts.executionTimeframe,
+      funded: (this.opts.fundingRatePer8h ?? 0) !== 0,
     });
+    if (refused) this.count(refused);
+    this.record(trade);
   }
 
   private record(t: TradeRecord): void {
@@ -983,10 +906,6 @@ function closingSide(p: PositionState): 'buy' | 'sell' {
   return p.direction === 'short' ? 'buy' : 'sell';
 }
 
-function fundingInstantAtOrBefore(t: number): number {
-  return Math.floor(t / FUNDING_INTERVAL_MS) * FUNDING_INTERVAL_MS;
-}
-
 /** The one-line error of a state write that failed outside a candle (start, stop). */
 function stateWriteError(e: StateWriteFailed): QuantgateError {
   if (isQuantgateError(e.reason)) return e.reason;
@@ -996,25 +915,6 @@ function stateWriteError(e: StateWriteFailed): QuantgateError {
     `${e.path}: could not write the runtime state (${code ?? describeError(e.reason)}); the last saved state is kept`,
     { file: e.path, cause: code },
   );
-}
-
-function tradeBase(
-  i: PendingIntent,
-  r: OrderResult,
-): Pick<
-  TradeRecord,
-  'clientOrderId' | 'symbol' | 'side' | 'kind' | 'candleTime' | 'state' | 'pWin' | 'expectedEdgeBps'
-> {
-  return {
-    clientOrderId: i.clientOrderId,
-    symbol: i.symbol,
-    side: i.side,
-    kind: i.kind,
-    candleTime: i.candleTime,
-    state: r.state,
-    ...(i.pWin !== undefined ? { pWin: i.pWin } : {}),
-    ...(i.expectedEdgeBps !== undefined ? { expectedEdgeBps: i.expectedEdgeBps } : {}),
-  };
 }
 
 function round(v: number): number {
