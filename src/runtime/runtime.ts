@@ -11,6 +11,8 @@ import type { PendingIntent, PositionState, RuntimeState, TradeRecord } from './
 import { emptyState, equityOf } from './state.ts';
 import { decisionClientId } from './client-ids.ts';
 import { bookResult, chargeFunding, unrealizedPnl } from './portfolio.ts';
+import { expectedAtInstant, instantGroup } from './candle-batch.ts';
+import type { QueuedCandle } from './candle-batch.ts';
 import { checkPlugin } from '../strategy/index.ts';
 import type { HostedPlugin, OrderUpdate, PluginContext, PluginState } from '../strategy/index.ts';
 import type { RiskManager } from './risk-manager.ts';
@@ -149,7 +151,7 @@ export class Runtime {
   /** Intents decided on the candle being processed (saved as in flight until it is done). */
   private candleIntents: PendingIntent[] = [];
   /** Candles queued and not yet processed, in queue order (what `prepare` may group). */
-  private readonly waiting: Array<{ readonly c: ClosedCandle; readonly warmup: boolean }> = [];
+  private readonly waiting: QueuedCandle[] = [];
   /** History candles processed since the last save (saved with the next decided candle or when the queue drains). */
   private unsaved = false;
   /** `series@openTime` of queued candles already handed to the plugin's `prepare`. */
@@ -543,32 +545,12 @@ export class Runtime {
 
   /** `c` and every queued candle of its instant that will be decided next for its series. */
   private groupOf(c: ClosedCandle, id: string): ClosedCandle[] {
-    const group = [c];
-    const seen = new Set([id]);
-    for (const w of this.waiting) {
-      const wid = seriesId(w.c);
-      if (seen.has(wid)) continue;
-      // Only a series' next queued candle: nothing processed before it changes how it is handled.
-      seen.add(wid);
-      const last = this.state.lastProcessed[wid];
-      // Warm-up candles only build history, except after a restart: those the process missed are
-      // decided, and batched like live.
-      const history = w.warmup && (last === undefined || this.freshSeries.has(wid));
-      if (history || w.c.timeframe !== c.timeframe || w.c.timestamp !== c.timestamp) continue;
-      if (last !== undefined && w.c.timestamp <= last) continue;
-      group.push(w.c);
-    }
-    return group;
+    return instantGroup(c, id, this.waiting, this.state.lastProcessed, this.freshSeries);
   }
 
   /** Series of `c`'s timeframe whose previous candle was processed: each should close at `c`'s instant too. */
   private expectedAt(c: ClosedCandle): number {
-    const prev = c.timestamp - timeframeMs(c.timeframe);
-    const suffix = `|${c.timeframe}`;
-    let n = 0;
-    for (const [sid, t] of Object.entries(this.state.lastProcessed))
-      if (t === prev && sid.endsWith(suffix)) n++;
-    return n;
+    return expectedAtInstant(c, this.state.lastProcessed);
   }
 
   private async feedHistory(c: ClosedCandle, id: string): Promise<void> {
