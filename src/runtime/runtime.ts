@@ -10,8 +10,10 @@ import type { StateFile } from './state-file.ts';
 import type { PendingIntent, PositionState, RuntimeState, TradeRecord } from './state.ts';
 import { emptyState, equityOf } from './state.ts';
 import { decisionClientId } from './client-ids.ts';
-import { bookResult, chargeFunding, unrealizedPnl } from './portfolio.ts';
+import { bookResult, chargeFunding } from './portfolio.ts';
 import { expectedAtInstant, instantGroup } from './candle-batch.ts';
+import { statusLine, statusOf } from './status.ts';
+import type { RuntimeStatus } from './status.ts';
 import type { QueuedCandle } from './candle-batch.ts';
 import { checkPlugin } from '../strategy/index.ts';
 import type { HostedPlugin, OrderUpdate, PluginContext, PluginState } from '../strategy/index.ts';
@@ -97,26 +99,7 @@ export class StateWriteFailed extends Error {
   }
 }
 
-export interface RuntimeStatus {
-  readonly equity: number;
-  readonly cash: number;
-  readonly realizedPnl: number;
-  /** Open positions marked at the last price: Σ ±(last − entry) × qty (short: entry − last). */
-  readonly unrealizedPnl: number;
-  /** Funding paid in total (negative: received); perps in paper/backtest only. */
-  readonly funding: number;
-  readonly fees: number;
-  readonly openPositions: PositionState[];
-  readonly trades: number;
-  readonly decisions: RuntimeState['decisions'];
-  readonly lastSignals: string[];
-  readonly modelVersions: Record<string, string>;
-  readonly stream: string;
-  /** Candles skipped because their state could not be written (since start). */
-  readonly stateWriteFailures: number;
-  /** Risk state machine and the operator's pause (undefined without a risk manager). */
-  readonly risk?: { readonly state: string; readonly paused: boolean };
-}
+export type { RuntimeStatus } from './status.ts';
 
 /** What an operator's close did (`quantgate close`). */
 export interface CloseOutcome {
@@ -272,23 +255,13 @@ export class Runtime {
   }
 
   status(): RuntimeStatus {
-    const s = this.state;
-    return {
-      equity: equityOf(s),
-      cash: s.cash,
-      realizedPnl: s.realizedPnl,
-      unrealizedPnl: unrealizedPnl(s),
-      funding: s.funding ?? 0,
-      fees: s.fees,
-      openPositions: Object.values(s.positions),
-      trades: s.trades.length,
-      decisions: s.decisions,
+    return statusOf(this.state, {
       lastSignals: [...this.recentSignals],
       modelVersions: this.opts.plugin.modelVersions?.() ?? {},
       stream: this.opts.streamStatus?.() ?? '',
       stateWriteFailures: this.writeFailures,
       risk: this.opts.risk ? { state: this.opts.risk.state, paused: this.opts.risk.paused } : undefined,
-    };
+    });
   }
 
   // ---- operator commands (the control API); each runs in the candle queue, between candles ----
@@ -358,22 +331,7 @@ export class Runtime {
   }
 
   logStatus(): void {
-    const st = this.status();
-    this.log.info(
-      {
-        equity: round(st.equity),
-        cash: round(st.cash),
-        realizedPnl: round(st.realizedPnl),
-        unrealizedPnl: round(st.unrealizedPnl),
-        openPositions: st.openPositions.map((p) => `${p.symbol} ${p.direction} ${p.qty}@${p.entryPrice}`),
-        trades: st.trades,
-        decisions: st.decisions,
-        lastSignals: st.lastSignals,
-        modelVersions: st.modelVersions,
-        stream: st.stream,
-      },
-      'status',
-    );
+    this.log.info(statusLine(this.status()), 'status');
   }
 
   /**
@@ -897,8 +855,4 @@ function stateWriteError(e: StateWriteFailed): QuantgateError {
     `${e.path}: could not write the runtime state (${code ?? describeError(e.reason)}); the last saved state is kept`,
     { file: e.path, cause: code },
   );
-}
-
-function round(v: number): number {
-  return Math.round(v * 100) / 100;
 }
