@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { performance } from 'node:perf_hooks';
 import { afterAll, describe, expect, it } from 'vitest';
 import { configSchema } from '../../src/config/index.ts';
 import { ManualClock } from '../../src/core/clock.ts';
@@ -36,39 +36,47 @@ function request(outDir: string): WorkerTrainRequest {
 
 const limits = { memoryMb: 1024, timeoutMs: 120_000, logger: silentLogger() };
 
+/**
+ * The share of wall time the main thread's event loop spent running callbacks while `work` ran
+ * (performance.eventLoopUtilization). Training on the main thread makes it ≈ 1; in a worker the main
+ * thread only waits. Unlike an event-loop-lag percentile it does not grow when other processes
+ * take the cores: a waiting thread stays idle however slowly it is scheduled.
+ */
+async function mainThreadBusy<T>(work: () => Promise<T>): Promise<{ value: T; busy: number }> {
+  const start = performance.eventLoopUtilization();
+  const value = await work();
+  return { value, busy: performance.eventLoopUtilization(start).utilization };
+}
+
 describe('training in a worker thread', () => {
-  it('trains a real model while the main thread keeps its latency (event-loop lag p99 < 50 ms)', async () => {
-    const h = monitorEventLoopDelay({ resolution: 5 });
-    h.enable();
+  it('trains a real model while the main thread stays free (event loop mostly idle)', async () => {
     const out = join(tmp, 'ok');
-    const o = await trainInWorker(request(out), limits).outcome;
-    h.disable();
+    const { value: o, busy } = await mainThreadBusy(() => trainInWorker(request(out), limits).outcome);
     if (!o.ok) throw new Error(o.message);
     expect(o.result.modelDir).toBe(out);
     expect(existsSync(join(out, 'manifest.json'))).toBe(true);
     expect(o.result.metrics?.samples).toBeGreaterThan(0);
-    const p99 = h.percentile(99) / 1e6;
-    expect(p99).toBeLessThan(50);
+    expect(busy).toBeLessThan(0.25);
   }, 120_000);
 
-  it('a whole cycle — data check, training, hold-out backtests, gate, promotion — keeps the lag too', async () => {
+  it('a whole cycle — data check, training, hold-out backtests, gate, promotion — keeps the main thread free too', async () => {
     const runner = createCycleRunner({
       config: scenarioConfig(join(tmp, 'cycle')),
       clock: new ManualClock(T0),
       logger: silentLogger(),
       alerts: { raise: () => undefined },
     });
-    const h = monitorEventLoopDelay({ resolution: 5 });
-    h.enable();
-    const first = await runner.run('5m', 'lag test');
-    const second = await runner.run('5m', 'lag test, against the active model');
-    h.disable();
+    const { value: runs, busy } = await mainThreadBusy(async () => [
+      await runner.run('5m', 'lag test'),
+      await runner.run('5m', 'lag test, against the active model'),
+    ]);
+    const [first, second] = runs;
     expect(first.status).toBe('promoted');
     expect(['promoted', 'rejected']).toContain(second.status);
     expect(second.verdict?.figures).toHaveProperty('activeVersion', first.active);
     for (const o of [first, second])
       expect(Object.keys(o.timings)).toEqual(expect.arrayContaining(['data-quality', 'train', 'evaluate']));
-    expect(h.percentile(99) / 1e6).toBeLessThan(50);
+    expect(busy).toBeLessThan(0.25);
   }, 180_000);
 
   it('a killed worker, a timeout and an out-of-memory worker are outcomes, never a throw', async () => {
