@@ -1,6 +1,6 @@
 /**
  * Feature ablation: what each optional feature group (HAR realised volatility, range estimators,
- * trend) adds to forecast quality on later, unseen data — pinball per quantile against the
+ * trend, market context `mkt`, higher-timeframe context `htf`) adds to forecast quality on later, unseen data — pinball per quantile against the
  * rolling-quantile baseline, Brier skill against class frequencies, and calibration per
  * volatility tercile. One model per (timeframe, feature set), all else equal (same seed, same
  * architecture, same sample cap, same epochs), trained on BTC+ETH before 2021-06-01 (the #15
@@ -11,15 +11,22 @@
  *   - 12h/1d (only with --timeframes …,1d): BTC+ETH from 2021-06-02 (few samples: a hint only).
  * The first day after the cutoff is skipped so no evaluated outcome overlaps the fitted data.
  *
+ * `--split dev` instead uses only data before 2021-03-30 (the reference walk-forward's
+ * out-of-sample half starts then, so defaults are chosen here, never on the ranges above): 5m
+ * trained on BTC+ETH before 2021-02-01 (the shared 5m files start 2020-12-01), evaluated
+ * 2021-02-02 → 2021-03-30 on SOL and on BTC+ETH; 1h trained before 2020-11-01, evaluated
+ * 2020-11-02 → 2021-03-30 on BTC+ETH and 2021-01-01 → 2021-03-30 on SOL (after its context's warm-up).
+ *
  *   npm run bench -- feature-ablation
  *   npx tsx bench/feature-ablation.bench.ts [--timeframes 5m,1h]
  *       [--sets base,base@vol,range@vol,har,har@vol,har@har,har+range@vol]
- *       [--architecture mlp] [--epochs 15] [--max-train-samples 40000] [--window 30]
+ *       [--architecture mlp] [--epochs 15] [--max-train-samples 40000] [--window 30] [--split target|dev]
  *
  * The MLP is the default architecture (the TFT costs ~13× more per step on this 2-core wasm
  * machine); the epoch count — not a wall-clock budget — bounds training, so figures do not depend
  * on the machine's load. Each finished model's figures are cached in
- * bench/results/feature-ablation/<tf>-<set>-<arch>-e<epochs>-n<samples>-w<window>.json: a rerun resumes.
+ * bench/results/feature-ablation/<tf>-<set>-<arch>-e<epochs>-n<samples>-w<window>[-dev].json: a rerun
+ * resumes; the table and JSON go to bench/results/feature-ablation[-dev].json.
  * Reads /work/shared/data when present, else test/fixtures (a smoke run only).
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -49,10 +56,22 @@ const EPOCHS = numArg('--epochs', real ? 15 : 1);
 const MAX_SAMPLES = numArg('--max-train-samples', real ? 40_000 : 3000);
 const WINDOW = numArg('--window', 30);
 const DAY = 86_400_000;
-const CUTOFF = real ? Date.parse('2021-06-01T00:00:00Z') : undefined;
-const EVAL_FROM = CUTOFF === undefined ? undefined : CUTOFF + DAY;
+const SPLIT = argOf('--split') ?? 'target';
+if (SPLIT !== 'target' && SPLIT !== 'dev') throw new Error(`--split: expected target or dev, got ${SPLIT}`);
+const DEV = SPLIT === 'dev';
+const at = (iso: string): number | undefined => (real ? Date.parse(`${iso}T00:00:00Z`) : undefined);
+/** Training cutoff of a timeframe; evaluation starts one day later. */
+const cutoffOf = (tf: ModelTimeframe): number | undefined =>
+  !DEV ? at('2021-06-01') : tf === '5m' ? at('2021-02-01') : at('2020-11-01');
+const evalFromOf = (tf: ModelTimeframe): number | undefined => {
+  const c = cutoffOf(tf);
+  return c === undefined ? undefined : c + DAY;
+};
 const EVAL_TO_1H = real ? Date.parse('2022-01-01T00:00:00Z') : undefined;
+/** The dev split's evaluations end before the reference walk-forward's out-of-sample half. */
+const DEV_TO = at('2021-03-30');
 const TRAIN = ['BTC/USDT', 'ETH/USDT'];
+const SUFFIX = DEV ? '-dev' : '';
 
 /**
  * The feature settings of one ablation set: the defaults with the named groups switched on. A set
@@ -64,22 +83,45 @@ function featuresOf(set: string): ConfigInput['features'] {
   const groups = set.replace(/@(vol|har)$/, '');
   const on = new Set(groups === 'base' ? [] : groups.split('+'));
   for (const g of on)
-    if (!['har', 'range', 'trend'].includes(g)) throw new Error(`unknown feature group ${g} in set ${set}`);
+    if (!['har', 'range', 'trend', 'mkt', 'htf'].includes(g))
+      throw new Error(`unknown feature group ${g} in set ${set}`);
   return {
     har: { enabled: on.has('har') },
     range: { enabled: on.has('range') },
     trend: { enabled: on.has('trend') },
+    // Reference resolved from exchange.symbols (BTC/USDT); htf: 1h and 1d rows, skipped where not longer.
+    marketContext: { enabled: on.has('mkt') },
+    higherTimeframes: { enabled: on.has('htf') },
   };
 }
 
 interface EvalSet {
   readonly name: string;
   readonly symbols: readonly string[];
+  readonly from?: number;
   readonly to?: number;
   readonly neverTrained: boolean;
 }
 
 function evalSetsOf(tf: ModelTimeframe): EvalSet[] {
+  if (DEV) {
+    const from = evalFromOf(tf);
+    if (tf === '5m')
+      return [
+        { name: 'SOL', symbols: ['SOL/USDT'], from, to: DEV_TO, neverTrained: true },
+        { name: 'BTC+ETH', symbols: TRAIN, from, to: DEV_TO, neverTrained: false },
+      ];
+    const sets: EvalSet[] = [{ name: 'BTC+ETH', symbols: TRAIN, from, to: DEV_TO, neverTrained: false }];
+    if (tf === '1h')
+      sets.push({
+        name: 'SOL',
+        symbols: ['SOL/USDT'],
+        from: at('2021-01-01'),
+        to: DEV_TO,
+        neverTrained: true,
+      });
+    return sets;
+  }
   if (tf === '5m') return [{ name: 'SOL', symbols: ['SOL/USDT'], neverTrained: true }];
   const to = tf === '1h' ? EVAL_TO_1H : undefined;
   // The shared store has SOL only from 2020-12 to 2021-07 and no SOL 1d file.
@@ -111,9 +153,12 @@ async function runCell(tf: ModelTimeframe, set: string): Promise<CellResult> {
     maxTrainSamples: MAX_SAMPLES,
     window: WINDOW,
     data: real ? 'shared' : 'fixtures',
-    cutoff: CUTOFF ?? null,
+    cutoff: cutoffOf(tf) ?? null,
   };
-  const cachePath = join(cacheDir, `${tf}-${set}-${ARCH}-e${EPOCHS}-n${MAX_SAMPLES}-w${WINDOW}.json`);
+  const cachePath = join(
+    cacheDir,
+    `${tf}-${set}-${ARCH}-e${EPOCHS}-n${MAX_SAMPLES}-w${WINDOW}${SUFFIX}.json`,
+  );
   if (existsSync(cachePath)) {
     const cached = JSON.parse(readFileSync(cachePath, 'utf8')) as CellResult;
     if (JSON.stringify(cached.settings) === JSON.stringify(settings)) return cached;
@@ -145,7 +190,7 @@ async function runCell(tf: ModelTimeframe, set: string): Promise<CellResult> {
     outDir,
     maxMinutes: 600, // the epoch cap bounds training, not the clock
     epochs: EPOCHS,
-    to: CUTOFF,
+    to: cutoffOf(tf),
     clock: systemClock,
     logger,
   });
@@ -158,7 +203,7 @@ async function runCell(tf: ModelTimeframe, set: string): Promise<CellResult> {
       symbols: e.symbols,
       exchange: 'binance',
       dataDir,
-      from: EVAL_FROM,
+      from: e.from ?? evalFromOf(tf),
       to: e.to,
       logger,
     });
@@ -259,12 +304,18 @@ const out = {
   // The class metrics (Brier, brierSkill) depend on the labels: record the settings every cell used.
   labels: parseConfig({ exchange: { name: 'binance', symbols: TRAIN } }).labels,
   trainSymbols: TRAIN,
-  trainTo: CUTOFF === undefined ? null : new Date(CUTOFF).toISOString(),
-  evalFrom: EVAL_FROM === undefined ? null : new Date(EVAL_FROM).toISOString(),
+  split: SPLIT,
+  trainTo: Object.fromEntries(TIMEFRAMES.map((tf) => [tf, cutoffOf(tf) ?? null])),
+  evals: Object.fromEntries(
+    TIMEFRAMES.map((tf) => [
+      tf,
+      evalSetsOf(tf).map((e) => ({ name: e.name, from: e.from ?? evalFromOf(tf) ?? null, to: e.to ?? null })),
+    ]),
+  ),
   rows,
   cells,
 };
-writeFileSync('bench/results/feature-ablation.json', `${JSON.stringify(out, null, 2)}\n`);
+writeFileSync(`bench/results/feature-ablation${SUFFIX}.json`, `${JSON.stringify(out, null, 2)}\n`);
 
 const f3 = (x: number | null): string => (x === null ? '-' : x.toFixed(3));
 const pct = (x: number): string => `${(x * 100).toFixed(1)}`;

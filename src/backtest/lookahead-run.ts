@@ -69,7 +69,14 @@ export async function runLookaheadAnalysis(
       // Enough history before `from` for the warm-up, and the range itself.
       const start = Math.max(0, sliceByTime(all, -Infinity, req.from).length - 2 * warm);
       const candles: Candle[] = all.slice(start);
-      const compute = (c: readonly Candle[]) => deps.computeFeatures(c, tf);
+      // Context series cut like the series itself: only candles closed by its last candle's close.
+      const compute = (c: readonly Candle[]) => {
+        const end = c.length > 0 ? c[c.length - 1].timestamp + timeframeMs(tf) : -Infinity;
+        return deps.computeFeatures(c, tf, {
+          symbol,
+          candlesOf: (sym, t) => data.series[sym]?.[t]?.filter((x) => x.timestamp + timeframeMs(t) <= end),
+        });
+      };
       series.push({
         symbol,
         timeframe: tf,

@@ -17,8 +17,12 @@ export interface BacktestDeps {
   readonly source: CandleSource;
   /** retrain.dataQuality.maxAbsReturn for a timeframe (undefined: no outlier check). */
   maxAbsReturn?(tf: Timeframe): number | undefined;
-  /** Batch features of one series (the feature pipeline; equal to the incremental one). */
-  computeFeatures(candles: readonly Candle[], timeframe: Timeframe): FeatureMatrix;
+  /**
+   * Batch features of one series (the feature pipeline; equal to the incremental one). `context`
+   * gives the series' symbol and the other replayed series, which the market-context and
+   * higher-timeframe groups read (the same candles the plugin is fed).
+   */
+  computeFeatures(candles: readonly Candle[], timeframe: Timeframe, context?: SeriesContext): FeatureMatrix;
   /** The deployed models (ACTIVE versions in the models directory). */
   loadModels(): Promise<ModelMap>;
   /** Walk-forward: the models trained on candles that closed before `slot.trainTo`. */
@@ -36,6 +40,12 @@ export interface BacktestDeps {
   createTarget(ctx: TargetContext): Promise<ReplayTarget>;
   readonly label: LabelRule;
   readonly logger: Logger;
+}
+
+/** The series whose features are computed, and the candles of the others (undefined: not replayed). */
+export interface SeriesContext {
+  readonly symbol: string;
+  candlesOf(symbol: string, timeframe: Timeframe): readonly Candle[] | undefined;
 }
 
 export interface TargetContext {

@@ -33,7 +33,7 @@ import type { RecordingForecaster } from './forecasters.ts';
 
 export type { ModelMap } from './forecasters.ts';
 
-export type { BacktestDeps, BacktestRequest, TargetContext } from './request.ts';
+export type { BacktestDeps, BacktestRequest, SeriesContext, TargetContext } from './request.ts';
 
 function markAcrossGaps(
   trades: readonly TradeRecord[],
@@ -122,7 +122,10 @@ export async function runBacktest(req: BacktestRequest, deps: BacktestDeps): Pro
   for (const tf of req.timeframes) {
     features[tf] = {};
     for (const s of replaySeries.filter((x) => x.timeframe === tf))
-      features[tf][s.symbol] = deps.computeFeatures(s.candles, tf);
+      features[tf][s.symbol] = deps.computeFeatures(s.candles, tf, {
+        symbol: s.symbol,
+        candlesOf: (sym, t) => replaySeries.find((x) => x.symbol === sym && x.timeframe === t)?.candles,
+      });
   }
   clockOf.lap('features');
 

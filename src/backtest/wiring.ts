@@ -5,7 +5,13 @@ import type { Config } from '../config/index.ts';
 import type { Logger } from '../core/logger.ts';
 import { MODEL_TIMEFRAMES } from '../core/types.ts';
 import type { ModelTimeframe } from '../core/types.ts';
-import { computeFeatures, labelParamsFor, labelsFor } from '../features/index.ts';
+import {
+  computeFeatures,
+  contextCandlesOf,
+  contextPlanFor,
+  labelParamsFor,
+  labelsFor,
+} from '../features/index.ts';
 import {
   BASELINE_LOOKBACK,
   activeVersionDir,
@@ -78,7 +84,18 @@ export async function createBacktestDeps(
       (MODEL_TIMEFRAMES as readonly string[]).includes(tf)
         ? maxAbsReturnFor(config, tf as ModelTimeframe)
         : undefined,
-    computeFeatures: (candles, tf) => computeFeatures(candles, tf, config.features),
+    computeFeatures: (candles, tf, ctx) =>
+      computeFeatures(
+        candles,
+        tf,
+        config.features,
+        ctx &&
+          contextCandlesOf(
+            contextPlanFor(ctx.symbol, tf, config.features, config.exchange.symbols),
+            (k) => ctx.candlesOf(k.symbol, k.timeframe),
+            "the backtest's replayed series (exchange.symbols × strategy.timeframes)",
+          ),
+      ),
     async loadModels(): Promise<ModelMap> {
       const out: ModelMap = {};
       for (const tf of tfs) {

@@ -88,6 +88,33 @@ const featureSettingsSchema = obj({
     lookbacks: z.array(int(1, 2000)).min(1).default([5, 10, 20]),
     donchian: int(2, 2000).default(20),
   }).default({ enabled: false, lookbacks: [5, 10, 20], donchian: 20 }),
+  /**
+   * Market context: the reference symbol's log returns over `returnLags` candles and ln of its
+   * realised volatility over `volatilityWindow` candles (same timeframe), from its latest row that
+   * closed strictly before this row's close — so a row never depends on which of two same-instant
+   * candles arrived first. The reference symbol gets its own previous row. `symbol` unset = the
+   * first BTC symbol among exchange.symbols; it must be streamed (one of exchange.symbols) live
+   * and in backtests. (features owner)
+   */
+  marketContext: obj({
+    enabled: bool().default(false),
+    symbol: symbol().optional(),
+    returnLags: z.array(int(1, 2000)).min(1).default([1, 12]),
+    volatilityWindow: int(2, 2000).default(24),
+  }).default({ enabled: false, returnLags: [1, 12], volatilityWindow: 24 }),
+  /**
+   * Higher-timeframe context: for each listed timeframe longer than the row's own, the same
+   * summaries (log returns over `returnLags` and ln realised volatility over `volatilityWindow`, in
+   * candles of that timeframe) of the symbol's latest candle of that timeframe that closed strictly
+   * before the row's close, as-of joined. The timeframes must be in strategy.timeframes (streamed)
+   * live and in backtests. Meant for the execution timeframe. (features owner)
+   */
+  higherTimeframes: obj({
+    enabled: bool().default(false),
+    timeframes: z.array(modelTimeframe()).min(1).default(['1h', '1d']),
+    returnLags: z.array(int(1, 2000)).min(1).default([1, 24]),
+    volatilityWindow: int(2, 2000).default(24),
+  }).default({ enabled: false, timeframes: ['1h', '1d'], returnLags: [1, 24], volatilityWindow: 24 }),
 });
 
 const featureOverrideSchema = overridesOf(featureSettingsSchema);

@@ -12,10 +12,20 @@ export {
   featureNames,
   featureWarmup,
   featureSettingsFor,
+  contextWarmup,
   WARMUP_DECAY_TOLERANCE,
 } from './spec.ts';
-export type { FeatureSpec } from './spec.ts';
+export type { FeatureSpec, ContextSummarySpec } from './spec.ts';
 export { computeFeatures } from './batch.ts';
+export { ContextSeries } from './context.ts';
+export type { FeatureContextSources, FeatureContextCandles } from './context.ts';
+export {
+  marketReferenceFor,
+  contextPlanFor,
+  assertContextStreamed,
+  contextCandlesOf,
+} from './context-plan.ts';
+export type { ContextPlan, ContextSeriesKey } from './context-plan.ts';
 export { createIncrementalFeatures } from './incremental.ts';
 export {
   makeLabels,

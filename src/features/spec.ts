@@ -35,8 +35,35 @@ export interface FeatureSpec {
   readonly momentumLags: readonly number[];
   /** Donchian channel length in candles; 0 when the trend group is off. */
   readonly donchian: number;
+  /** Market context (the reference symbol's summaries, same timeframe); null when off. */
+  readonly market: ContextSummarySpec | null;
+  /** Higher-timeframe context, ascending by timeframe (only those longer than this one); empty when off. */
+  readonly higher: readonly ContextSummarySpec[];
   readonly names: readonly string[];
   readonly warmup: number;
+}
+
+/**
+ * What one context series contributes to a row: log returns over `returnLags` and ln realised
+ * volatility over `volatilityWindow`, in candles of the context series' timeframe `timeframe`.
+ */
+export interface ContextSummarySpec {
+  readonly timeframe: Timeframe;
+  readonly tfMs: number;
+  readonly returnLags: readonly number[];
+  readonly volatilityWindow: number;
+  /** Column-name prefix: `mkt` (market context) or `htf_<tf>`. */
+  readonly prefix: string;
+}
+
+/** Column names of one context series, in the order the context kernel writes them. */
+export function contextNames(c: ContextSummarySpec): string[] {
+  return [...c.returnLags.map((l) => `${c.prefix}_ret_${l}`), `${c.prefix}_lvol_${c.volatilityWindow}`];
+}
+
+/** Candles of contiguous context history before its first valid summary (n returns need n + 1 candles). */
+export function contextWarmup(c: ContextSummarySpec): number {
+  return Math.max(...c.returnLags, c.volatilityWindow);
 }
 
 function invalid(key: string, msg: string): never {
@@ -67,6 +94,8 @@ function featureNamesOf(s: Omit<FeatureSpec, 'names' | 'warmup'>): string[] {
   if (s.rangeWindow > 0) names.push(`park_lvol_${s.rangeWindow}`, `gk_lvol_${s.rangeWindow}`);
   for (const l of s.momentumLags) names.push(`mom_${l}`);
   if (s.donchian > 0) names.push(`donchian_pos_${s.donchian}`);
+  if (s.market) names.push(...contextNames(s.market));
+  for (const h of s.higher) names.push(...contextNames(h));
   return names;
 }
 
@@ -79,7 +108,7 @@ function decaySteps(alpha: number): number {
  * its first valid row). Finite-window features need their window; EMA-type indicators need their
  * seed plus enough steps for the seed's influence to fall below WARMUP_DECAY_TOLERANCE.
  */
-function warmupOf(s: Omit<FeatureSpec, 'names' | 'warmup'>): number {
+function warmupOf(s: Omit<FeatureSpec, 'names' | 'warmup' | 'market' | 'higher'>): number {
   const finite = Math.max(
     Math.max(...s.returnLags),
     s.volatilityWindow,
@@ -105,6 +134,41 @@ function warmupOf(s: Omit<FeatureSpec, 'names' | 'warmup'>): number {
 export function harWindowsFor(hours: readonly number[], tfMs: number): number[] {
   const n = hours.map((h) => Math.max(1, Math.round((h * 3_600_000) / tfMs)));
   return [...new Set(n)].sort((a, b) => a - b);
+}
+
+function distinct(key: string, xs: readonly number[]): void {
+  if (new Set(xs).size !== xs.length) invalid(key, `expected distinct lookbacks, got [${xs.join(', ')}]`);
+}
+
+function marketSpecOf(cfg: FeaturesConfig, tf: Timeframe, tfMs: number): ContextSummarySpec | null {
+  const m = cfg.marketContext;
+  if (!m.enabled) return null;
+  distinct('marketContext.returnLags', m.returnLags);
+  return {
+    timeframe: tf,
+    tfMs,
+    returnLags: [...m.returnLags],
+    volatilityWindow: m.volatilityWindow,
+    prefix: 'mkt',
+  };
+}
+
+function higherSpecsOf(cfg: FeaturesConfig, tfMs: number): ContextSummarySpec[] {
+  const h = cfg.higherTimeframes;
+  if (!h.enabled) return [];
+  distinct('higherTimeframes.returnLags', h.returnLags);
+  // Timeframes not longer than the row's own add nothing the row does not already have.
+  return [...new Set(h.timeframes)]
+    .map((t) => ({ t, ms: timeframeMs(t) }))
+    .filter((x) => x.ms > tfMs)
+    .sort((a, b) => a.ms - b.ms)
+    .map((x) => ({
+      timeframe: x.t,
+      tfMs: x.ms,
+      returnLags: [...h.returnLags],
+      volatilityWindow: h.volatilityWindow,
+      prefix: `htf_${x.t}`,
+    }));
 }
 
 /** The settings of one timeframe: `cfg` with `cfg.overrides[tf]` applied (overrides exist for model timeframes). */
@@ -148,7 +212,10 @@ export function featureSpec(tf: Timeframe, all: FeaturesConfig): FeatureSpec {
     rangeWindow: cfg.range.enabled ? cfg.range.window : 0,
     momentumLags: cfg.trend.enabled ? [...cfg.trend.lookbacks] : [],
     donchian: cfg.trend.enabled ? cfg.trend.donchian : 0,
+    market: marketSpecOf(cfg, tf, tfMs),
+    higher: higherSpecsOf(cfg, tfMs),
   };
+  // The own series' warm-up only: context series warm up on their own history (contextWarmup).
   return { ...base, names: featureNamesOf(base), warmup: warmupOf(base) };
 }
 

@@ -5,7 +5,14 @@ import type { Logger } from '../core/logger.ts';
 import type { Candle, DataFormat, ExchangeId, ModelTimeframe } from '../core/types.ts';
 import type { DatasetSeries, FeatureMatrix, LabelParams } from '../features/index.ts';
 import { largestMove, loadSeries } from '../exchange/index.ts';
-import { computeFeatures, featureWarmup, labelsFor } from '../features/index.ts';
+import {
+  computeFeatures,
+  contextCandlesOf,
+  contextPlanFor,
+  featureWarmup,
+  labelsFor,
+} from '../features/index.ts';
+import type { ContextSeriesKey, FeatureContextCandles } from '../features/index.ts';
 
 /** Reads one series' candles, ascending by open time. */
 export type CandleLoader = (a: {
@@ -34,6 +41,12 @@ export interface LoadSeriesOptions {
   readonly format?: DataFormat;
   /** Whole series' candles and features, reused by later calls (see SeriesCache). */
   readonly cache?: SeriesCache;
+  /**
+   * The configured symbol list (exchange.symbols) the market reference is resolved from when
+   * features.marketContext.symbol is unset; default `symbols`. The reference's candles are read
+   * from the store whether or not it is one of `symbols` (e.g. evaluating SOL alone).
+   */
+  readonly configuredSymbols?: readonly string[];
 }
 
 /**
@@ -108,13 +121,47 @@ export async function loadDatasetSeries(
 ): Promise<{ series: DatasetSeries[]; warmup: number }> {
   const load = o.loader ?? defaultLoader;
   const series: DatasetSeries[] = [];
+  const from = o.from ?? -Infinity;
+  const to = o.to ?? Infinity;
+  const loaded = new Map<string, Candle[]>();
+  const read = async (symbol: string, timeframe: ModelTimeframe): Promise<Candle[]> => {
+    const id = `${symbol}|${timeframe}`;
+    let c = loaded.get(id);
+    if (!c) {
+      c = await load({ dataDir: o.dataDir, exchange: o.exchange, timeframe, symbol, format: o.format });
+      loaded.set(id, c);
+    }
+    return c;
+  };
+  /** Context candles (market reference, higher timeframes) cut like the series itself. */
+  const contextOf = async (symbol: string, whole: boolean): Promise<FeatureContextCandles | undefined> => {
+    const plan = contextPlanFor(symbol, o.timeframe, o.features, o.configuredSymbols ?? o.symbols);
+    const keys: ContextSeriesKey[] = [...(plan.market ? [plan.market] : []), ...plan.higher];
+    const got = new Map<string, Candle[]>();
+    for (const k of keys) {
+      let c: Candle[];
+      try {
+        c = await read(k.symbol, k.timeframe as ModelTimeframe);
+      } catch (e) {
+        const key = k === plan.market ? 'marketContext.symbol' : 'higherTimeframes.timeframes';
+        throw new QuantgateError(
+          'CONFIG_INVALID',
+          `features.${key}: cannot read the ${k.timeframe} candles of ${k.symbol} (${e instanceof Error ? e.message : String(e)})`,
+        );
+      }
+      got.set(
+        `${k.symbol}|${k.timeframe}`,
+        whole ? c : c.filter((x) => x.timestamp >= from && x.timestamp < to),
+      );
+    }
+    return contextCandlesOf(plan, (k) => got.get(`${k.symbol}|${k.timeframe}`), o.dataDir);
+  };
   for (const symbol of o.symbols) {
-    const from = o.from ?? -Infinity;
-    const to = o.to ?? Infinity;
     let candles: Candle[];
     let features: FeatureMatrix;
+    const plan = contextPlanFor(symbol, o.timeframe, o.features, o.configuredSymbols ?? o.symbols);
     // A `from` cut changes every indicator's warm-up: no reuse then.
-    const key = JSON.stringify([o.dataDir, o.exchange, o.format, o.timeframe, symbol, o.features]);
+    const key = JSON.stringify([o.dataDir, o.exchange, o.format, o.timeframe, symbol, o.features, plan]);
     const hit = o.from === undefined ? o.cache?.get(key) : undefined;
     if (hit) {
       let n = 0;
@@ -123,16 +170,14 @@ export async function loadDatasetSeries(
       checkFinite(symbol, candles);
       features = featurePrefix(hit.features, n);
     } else {
-      const all = await load({
-        dataDir: o.dataDir,
-        exchange: o.exchange,
-        timeframe: o.timeframe,
-        symbol,
-        format: o.format,
-      });
+      const all = await read(symbol, o.timeframe);
       if (o.cache && o.from === undefined) {
         // A bad candle only poisons rows from it on (causal features): checked on the prefix.
-        const whole = { candles: all, features: computeFeatures(all, o.timeframe, o.features) };
+        // Context rows are causal too (only context candles that closed before the row).
+        const whole = {
+          candles: all,
+          features: computeFeatures(all, o.timeframe, o.features, await contextOf(symbol, true)),
+        };
         o.cache.set(key, whole);
         let n = 0;
         while (n < all.length && all[n].timestamp < to) n++;
@@ -142,7 +187,7 @@ export async function loadDatasetSeries(
       } else {
         candles = all.filter((c) => c.timestamp >= from && c.timestamp < to);
         checkFinite(symbol, candles);
-        features = computeFeatures(candles, o.timeframe, o.features);
+        features = computeFeatures(candles, o.timeframe, o.features, await contextOf(symbol, false));
       }
     }
     warnOutliers(o, symbol, candles);

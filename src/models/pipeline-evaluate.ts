@@ -159,6 +159,7 @@ export async function evaluateModel(o: EvaluateModelOptions): Promise<ForecastMe
     timeframe: tf,
     symbols: o.symbols,
     features: meta.features,
+    configuredSymbols: o.config.exchange.symbols,
     labels: meta.labels,
     to: o.to,
     logger: o.logger,

@@ -165,6 +165,7 @@ export async function trainModel(o: TrainModelOptions): Promise<TrainModelResult
     timeframe,
     symbols: o.symbols,
     features: config.features,
+    configuredSymbols: config.exchange.symbols,
     labels: labelParams,
     from: o.from,
     to: o.to,

@@ -5,12 +5,14 @@ import type { ClosedCandle, Direction, Forecast, ModelTimeframe, Signal } from '
 import { timeframeMs } from '../core/types.ts';
 import {
   createIncrementalFeatures,
+  featureNames,
   labelParamsFor,
   realisedSigma,
   roundTripCosts,
 } from '../features/index.ts';
 import type { BarrierSpec, IncrementalFeatureStream } from '../features/index.ts';
 import type { ForecastInput } from '../models/forecaster.ts';
+import { ContextHub } from './context-hub.ts';
 import { FeatureWindow } from './feature-window.ts';
 import { fuse } from './fusion.ts';
 import { evaluateGate, kellyFraction, leaningDirection } from './gate.ts';
@@ -59,6 +61,8 @@ export class QuantileStrategy implements StrategyPlugin {
   readonly warmup: Readonly<Partial<Record<ModelTimeframe, number>>>;
   private ctx: PluginContext | null = null;
   private readonly series = new Map<string, SeriesState>();
+  /** Market-reference and higher-timeframe series the feature streams read (features.marketContext, higherTimeframes). */
+  private readonly contextHub: ContextHub;
   private readonly latest = new Map<string, Stamped>();
   private readonly prepared = new PreparedForecasts();
   private st: PersistentState = { lastExitAt: {}, regimeBands: [], counters: {} };
@@ -83,6 +87,7 @@ export class QuantileStrategy implements StrategyPlugin {
       costs: roundTripCosts(config.exchange.takerFee, config.paper.slippageBps),
     };
 
+    this.contextHub = new ContextHub(config);
     const needs = strategyWarmup(config);
     this.trendTimeframe = needs.trendTimeframe;
     this.warmup = needs.warmup;
@@ -93,7 +98,7 @@ export class QuantileStrategy implements StrategyPlugin {
     for (const tf of this.timeframes) {
       const model = ctx.models.get(tf);
       if (!model || model.featureNames.length === 0) continue;
-      const expected = createIncrementalFeatures(tf, this.config.features).names;
+      const expected = featureNames(tf, this.config.features);
       const same =
         model.featureNames.length === expected.length &&
         model.featureNames.every((n, i) => n === expected[i]);
@@ -119,7 +124,11 @@ export class QuantileStrategy implements StrategyPlugin {
     const key = `${symbol}|${tf}`;
     let s = this.series.get(key);
     if (!s) {
-      const features = createIncrementalFeatures(tf, this.config.features);
+      const features = createIncrementalFeatures(
+        tf,
+        this.config.features,
+        this.contextHub.sourcesFor(symbol, tf),
+      );
       s = { features, rows: new FeatureWindow(features.names.length, MAX_WINDOW) };
       this.series.set(key, s);
     }
@@ -130,6 +139,7 @@ export class QuantileStrategy implements StrategyPlugin {
     const tf = c.timeframe as ModelTimeframe;
     if (!this.timeframes.includes(tf)) return null;
     const ctx = this.context();
+    this.contextHub.observe(c);
     // A prepared candle's group already applied staged swaps before its one predict.
     const key = `${c.symbol}|${tf}`;
     if (tf === this.config.strategy.executionTimeframe && !this.prepared.has(key)) ctx.models.beginCandle();
@@ -149,6 +159,8 @@ export class QuantileStrategy implements StrategyPlugin {
     const ctx = this.context();
     const exec = this.config.strategy.executionTimeframe;
     if (candles.some((c) => c.timeframe === exec)) ctx.models.beginCandle();
+    for (const c of candles)
+      if (this.timeframes.includes(c.timeframe as ModelTimeframe)) this.contextHub.observe(c);
     const groups = new Map<ModelTimeframe, { entries: PreparedEntry[]; inputs: ForecastInput[] }>();
     for (const c of candles) {
       const tf = c.timeframe as ModelTimeframe;
@@ -172,6 +184,7 @@ export class QuantileStrategy implements StrategyPlugin {
   async warm(c: ClosedCandle): Promise<void> {
     const tf = c.timeframe as ModelTimeframe;
     if (!this.timeframes.includes(tf)) return;
+    this.contextHub.observe(c);
     this.track(c, tf);
     this.updateForecast(c, tf);
   }
@@ -464,6 +477,7 @@ export class QuantileStrategy implements StrategyPlugin {
 
   async dispose(): Promise<void> {
     this.series.clear();
+    this.contextHub.clear();
     this.latest.clear();
     this.execCloses.clear();
     this.dailyCloses.clear();

@@ -1,7 +1,7 @@
 import type { Config } from '../config/index.ts';
 import { timeframeMs } from '../core/types.ts';
 import type { ModelTimeframe } from '../core/types.ts';
-import { featureWarmup } from '../features/spec.ts';
+import { contextWarmup, featureSpec, featureWarmup } from '../features/spec.ts';
 
 /**
  * Candles each timeframe needs before the strategy can decide: feature warm-up plus the model's
@@ -15,6 +15,15 @@ export function strategyWarmup(config: Config): {
   const timeframes = config.strategy.timeframes;
   const w: Partial<Record<ModelTimeframe, number>> = {};
   for (const tf of timeframes) w[tf] = featureWarmup(tf, config.features) + config.model.window;
+  // Context series warm up on their own candles: a higher timeframe needs its summaries' history
+  // (plus the row that closes before the consumer's first and one spare), as does the reference.
+  for (const tf of timeframes) {
+    const spec = featureSpec(tf, config.features);
+    for (const c of [...(spec.market ? [spec.market] : []), ...spec.higher]) {
+      const ctf = c.timeframe as ModelTimeframe;
+      w[ctf] = Math.max(w[ctf] ?? 0, contextWarmup(c) + 2);
+    }
+  }
   const trendTimeframe = [...timeframes].sort((a, b) => timeframeMs(b) - timeframeMs(a))[0];
   if (config.strategy.fusion.trend === 'momentum') {
     // The lookback plus the day in progress and one spare, in candles of the trend timeframe.
