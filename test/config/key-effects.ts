@@ -116,6 +116,8 @@ const risk = (values: KeyProbe['values'], via: string, context?: KeyProbe['conte
   context,
 });
 const NO_HALT = { 'risk.dailyLossLimit': 1 };
+const MARKET = { 'features.marketContext.enabled': true };
+const HTF = { 'features.higherTimeframes.enabled': true };
 const MAX_PSI = { 'retrain.drift.statistic': 'max' };
 
 export const KEY_PROBES: Readonly<Record<string, KeyProbe>> = {
@@ -186,6 +188,21 @@ export const KEY_PROBES: Readonly<Record<string, KeyProbe>> = {
     'features.trend.enabled': true,
   }),
   'features.trend.donchian': features([20, 10], 'the Donchian position', { 'features.trend.enabled': true }),
+  'features.marketContext.enabled': features([false, true], 'the market-context columns'),
+  'features.marketContext.symbol': features([undefined, 'ETH/USDT'], 'the market reference', {
+    ...MARKET,
+    'exchange.symbols': ['BTC/USDT', 'ETH/USDT'],
+  }),
+  'features.marketContext.returnLags': features([[1, 12], [3]], 'the market-context columns', MARKET),
+  'features.marketContext.volatilityWindow': features([24, 6], 'the market volatility column', MARKET),
+  'features.higherTimeframes.enabled': features([false, true], 'the higher-timeframe columns'),
+  'features.higherTimeframes.timeframes': features(
+    [['1h', '1d'], ['1h']],
+    'which higher timeframes are joined',
+    HTF,
+  ),
+  'features.higherTimeframes.returnLags': features([[1, 24], [2]], 'the higher-timeframe columns', HTF),
+  'features.higherTimeframes.volatilityWindow': features([24, 6], 'the higher-timeframe volatility', HTF),
   'features.overrides': features([undefined, { '1h': { rsiPeriod: 7 } }], 'the 1h RSI column'),
   'labels.method': labels(['triple-barrier', 'threshold'], 'class counts and thresholds'),
   'labels.horizon': labels(

@@ -5,7 +5,13 @@ import type { Config } from '../../../src/config/index.ts';
 import { horizonFor } from '../../../src/config/index.ts';
 import type { Candle } from '../../../src/core/index.ts';
 import { readCandles } from '../../../src/exchange/index.ts';
-import { computeFeatures, labelParamsFor, labelsFor } from '../../../src/features/index.ts';
+import {
+  computeFeatures,
+  contextCandlesOf,
+  contextPlanFor,
+  labelParamsFor,
+  labelsFor,
+} from '../../../src/features/index.ts';
 import { inspectCycleData } from '../../../src/retrain/index.ts';
 import { REPO_ROOT } from '../../support/cli.ts';
 import { MINIMAL, each } from './probe.ts';
@@ -22,14 +28,31 @@ export function fixture1h(): Candle[] {
 
 const r6 = (x: number): number | null => (Number.isFinite(x) ? Number(x.toFixed(6)) : null);
 
-/** The feature builder (computeFeatures) on the fixture candles: names, warm-up and the last rows. */
+/** The feature builder (computeFeatures) on the fixture candles: names, warm-up, and per column the finite rows and their sum. */
 export const featuresGroup: ProbeGroup = {
   base: MINIMAL,
   observe: each((c: Config) => {
-    const m = computeFeatures(fixture1h(), '1h', c.features);
+    // Context series (market reference, higher timeframes) as the training pipeline loads them.
+    const plan = contextPlanFor('BTC/USDT', '1h', c.features, c.exchange.symbols);
+    const context = contextCandlesOf(
+      plan,
+      (k) => readCandles(FIXTURE_STORE, 'binance', k.timeframe, k.symbol)?.candles,
+      'the fixture store',
+    );
+    const m = computeFeatures(fixture1h(), '1h', c.features, context);
+    // Per column: how many rows are finite and their sum (rows after a gap are NaN while warming up).
     const w = m.names.length;
-    const tail = Array.from(m.rows.subarray((m.length - 3) * w)).map(r6);
-    return { names: m.names, firstValid: m.firstValid, tail };
+    const finite = new Array<number>(w).fill(0);
+    const sum = new Array<number>(w).fill(0);
+    for (let i = 0; i < m.length; i++)
+      for (let j = 0; j < w; j++) {
+        const x = m.rows[i * w + j];
+        if (Number.isFinite(x)) {
+          finite[j]++;
+          sum[j] += x;
+        }
+      }
+    return { names: m.names, firstValid: m.firstValid, finite, sum: sum.map(r6) };
   }),
 };
 
