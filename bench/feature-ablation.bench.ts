@@ -39,6 +39,7 @@ import { createLogger } from '../src/core/logger.ts';
 import type { ModelTimeframe } from '../src/core/types.ts';
 import { evaluateModel, trainModel } from '../src/models/index.ts';
 import type { ForecastMetrics } from '../src/models/index.ts';
+import { forecastTargets } from './forecast-targets.ts';
 
 const SHARED = '/work/shared/data';
 const real = existsSync(join(SHARED, 'binance/5m/SOLUSDT.csv'));
@@ -222,9 +223,6 @@ async function runCell(tf: ModelTimeframe, set: string): Promise<CellResult> {
   return result;
 }
 
-const ratio = (m: { model: number; baseline: number | null }): number | null =>
-  m.baseline === null || m.baseline === 0 ? null : m.model / m.baseline;
-
 interface Row {
   tf: ModelTimeframe;
   set: string;
@@ -242,20 +240,7 @@ interface Row {
 }
 
 function rowOf(tf: ModelTimeframe, set: string, e: EvalSet, m: ForecastMetrics): Row {
-  const pq = m.pinballByQuantile;
-  const r = {
-    q10: ratio(pq['0.1']),
-    q50: ratio(pq['0.5']),
-    q90: ratio(pq['0.9']),
-    mean: ratio(m.pinball),
-  };
-  const terciles = (m.coverageByVolatility ?? []).map((t) => ({
-    q10: t.exceedance['0.1'],
-    q90: t.exceedance['0.9'],
-    band: t.bandCoverage,
-    samples: t.samples,
-  }));
-  const within = (x: number, c: number, tol: number): boolean => Math.abs(x - c) <= tol;
+  const { pinballRatio: r, terciles, targets } = forecastTargets(m);
   return {
     tf,
     set,
@@ -269,14 +254,7 @@ function rowOf(tf: ModelTimeframe, set: string, e: EvalSet, m: ForecastMetrics):
     exceedance: { q10: m.quantiles['0.1'].exceedance, q90: m.quantiles['0.9'].exceedance },
     bandCoverage: m.bandCoverage,
     terciles,
-    targets: {
-      pinballMean: r.mean !== null && r.mean <= 0.95,
-      pinballEach: [r.q10, r.q50, r.q90].every((x) => x !== null && x < 1),
-      tercileExceedance:
-        terciles.length === 3 && terciles.every((t) => within(t.q10, 0.1, 0.02) && within(t.q90, 0.1, 0.02)),
-      tercileCoverage: terciles.length === 3 && terciles.every((t) => within(t.band, 0.8, 0.03)),
-      brierSkill: m.brierSkill !== null && m.brierSkill > 0,
-    },
+    targets,
   };
 }
 

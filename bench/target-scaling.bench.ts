@@ -35,6 +35,7 @@ import { createLogger } from '../src/core/logger.ts';
 import type { ModelTimeframe } from '../src/core/types.ts';
 import { evaluateModel, trainModel } from '../src/models/index.ts';
 import type { ForecastMetrics } from '../src/models/index.ts';
+import { forecastTargets } from './forecast-targets.ts';
 
 const SHARED = '/work/shared/data';
 if (!existsSync(join(SHARED, 'binance/5m/SOLUSDT.csv'))) {
@@ -199,9 +200,6 @@ async function runCell(
   return result;
 }
 
-const ratio = (m: { model: number; baseline: number | null }): number | null =>
-  m.baseline === null || m.baseline === 0 ? null : m.model / m.baseline;
-
 function rowOf(
   split: string,
   tf: ModelTimeframe,
@@ -210,15 +208,7 @@ function rowOf(
   e: EvalSet,
   m: ForecastMetrics,
 ) {
-  const pq = m.pinballByQuantile;
-  const r = { q10: ratio(pq['0.1']), q50: ratio(pq['0.5']), q90: ratio(pq['0.9']), mean: ratio(m.pinball) };
-  const terciles = (m.coverageByVolatility ?? []).map((t) => ({
-    q10: t.exceedance['0.1'],
-    q90: t.exceedance['0.9'],
-    band: t.bandCoverage,
-    samples: t.samples,
-  }));
-  const within = (x: number, c: number, tol: number): boolean => Math.abs(x - c) <= tol;
+  const { pinballRatio: r, terciles, targets } = forecastTargets(m);
   return {
     split,
     tf,
@@ -231,14 +221,7 @@ function rowOf(
     brierSkill: m.brierSkill,
     bandCoverage: m.bandCoverage,
     terciles,
-    targets: {
-      pinballMean: r.mean !== null && r.mean <= 0.95,
-      pinballEach: [r.q10, r.q50, r.q90].every((x) => x !== null && x < 1),
-      tercileExceedance:
-        terciles.length === 3 && terciles.every((t) => within(t.q10, 0.1, 0.02) && within(t.q90, 0.1, 0.02)),
-      tercileCoverage: terciles.length === 3 && terciles.every((t) => within(t.band, 0.8, 0.03)),
-      brierSkill: m.brierSkill !== null && m.brierSkill > 0,
-    },
+    targets,
   };
 }
 
